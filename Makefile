@@ -1,0 +1,38 @@
+# trialsync: `make run` and `make test` do all the set-up on a fresh Debian/Ubuntu machine.
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
+BIN := bin/trialsync
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
+.PHONY: run build test test-go vet bench bench-audit deps-run deps-test clean
+
+build: deps-run
+	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
+
+deps-run:
+	@.ci/deps run
+
+deps-test:
+	@.ci/deps test
+
+# The GUI when a display is present, headless status otherwise.
+run: build
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then ./$(BIN); else ./$(BIN) status; fi
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet ./...
+
+test: deps-test vet
+	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
+	.ci/with-session go test -race -timeout 25m -count=1 ./...
+
+bench: bench-audit
+
+bench-audit: deps-run
+	go test -run '^$$' -bench 'Audit' -benchtime 3x -benchmem ./store/
+
+clean:
+	rm -rf bin

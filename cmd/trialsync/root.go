@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+)
+
+// globals holds the global flags and the process's streams; every subcommand receives it.
+type globals struct {
+	storePath  string
+	configPath string
+	logLevel   string
+
+	stdin  io.Reader
+	stdout io.Writer // machine output (jsonl, rows)
+	stderr io.Writer // human output, progress, errors
+}
+
+func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "trialsync",
+		Short:         "Site integration agent: Rave pull, SureAdhere exchange, checklist reconciliation, audit trail",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runGUI(cmd.Context(), g)
+		},
+	}
+	root.SetIn(stdin)
+	root.SetOut(stderr)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.CompletionOptions.DisableDefaultCmd = true
+
+	f := root.PersistentFlags()
+	f.StringVar(&g.storePath, "store", defaultPath("TRIALSYNC_STORE", "trialsync.db"), "store file")
+	f.StringVar(&g.configPath, "config", defaultPath("TRIALSYNC_CONFIG", "config.toml"), "configuration file (TOML)")
+	f.StringVar(&g.logLevel, "log-level", "info", "log level: debug|info|warn|error")
+
+	for _, c := range []*cobra.Command{
+		newVersionCommand(g),
+	} {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// defaultPath is $env when set, else <user config dir>/trialsync/name.
+func defaultPath(env, name string) string {
+	if v := os.Getenv(env); v != "" {
+		return v
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		dir = "."
+	}
+	return filepath.Join(dir, "trialsync", name)
+}
+
+// noArgs rejects positional arguments as a usage error (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		if cmd.HasSubCommands() {
+			return usagef("unknown command %q for %q (see --help)", args[0], cmd.CommandPath())
+		}
+		return usagef("%s takes no arguments", cmd.CommandPath())
+	}
+	return nil
+}
+
+// exactArgs requires n positional arguments, naming them in the usage error.
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("usage: %s %s", cmd.CommandPath(), names)
+		}
+		return nil
+	}
+}
+
+// group is a command that only holds subcommands; run bare, it is a usage error.
+func group(use, short string, children ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("%s needs a subcommand (see %s --help)", cmd.CommandPath(), cmd.CommandPath())
+		},
+	}
+	c.AddCommand(children...)
+	return c
+}
+
+func (g *globals) printf(format string, args ...any) { fmt.Fprintf(g.stderr, format, args...) }
