@@ -1,0 +1,103 @@
+package store
+
+import (
+	"encoding/hex"
+	"time"
+)
+
+// Entry is one record of the audit ledger: who did what to which object, when, why, and the links that
+// chain it to the entry before it. Callers fill the descriptive fields; the ledger assigns Seq, Time
+// (when zero), Prev and Hash on append.
+type Entry struct {
+	Seq           uint64    // position in the ledger, from 1, without gaps
+	Time          time.Time // UTC
+	RunID         string    // the agent run that made the change
+	CorrelationID string    // ties entries of one request or page together
+	Actor         string    // OS user for a person's action, "agent" for the agent's own
+	Action        string    // verb, e.g. "creds.set", "pull.page", "audit.key.created"
+	Object        string    // what was acted on, e.g. "ALPHA(Prod)/101/audit"
+	Old           string    // previous value, or its hash for bulk changes
+	New           string    // new value, or its hash for bulk changes
+	Reason        string    // why, as given by the person or the engine
+	PayloadHash   string    // hex SHA-256 of the request or page, when there is one
+	Prev          [32]byte  // Hash of the entry before (zero for the first)
+	Hash          [32]byte  // SHA-256 over the canonical encoding of everything above
+}
+
+// HashHex is the entry hash in hex, as shown to people and in exports.
+func (e *Entry) HashHex() string { return hex.EncodeToString(e.Hash[:]) }
+
+// ProblemKind classifies what verification found, so that the CLI and the GUI can explain it.
+type ProblemKind int
+
+// The kinds of problem Verify reports; the zero value means none.
+const (
+	NoProblem         ProblemKind = iota
+	ContentChanged                // the entry's bytes no longer hash to its recorded hash
+	LinkBroken                    // the entry's Prev is not the hash of the entry before it
+	EntryMissing                  // a sequence number is absent
+	OrderChanged                  // an entry sits under another entry's sequence number
+	TailTruncated                 // fewer entries than the checkpoint recorded
+	CheckpointInvalid             // the keyed checkpoint or an entry MAC does not verify with the key
+	KeyMissing                    // the audit key is not in the keyring
+	RolledBack                    // the store is behind, or diverges from, the checkpoint kept in the keyring
+	Undecodable                   // the entry cannot be decoded at all
+)
+
+var problemNames = [...]string{
+	NoProblem:         "ok",
+	ContentChanged:    "content changed",
+	LinkBroken:        "link broken",
+	EntryMissing:      "entry missing",
+	OrderChanged:      "order changed",
+	TailTruncated:     "tail truncated",
+	CheckpointInvalid: "checkpoint mismatch",
+	KeyMissing:        "key missing",
+	RolledBack:        "rolled back or replaced",
+	Undecodable:       "entry unreadable",
+}
+
+func (k ProblemKind) String() string {
+	if int(k) < len(problemNames) {
+		return problemNames[k]
+	}
+	return "unknown problem"
+}
+
+// Problem is the first bad entry verification met, and why.
+type Problem struct {
+	Seq    uint64      // the entry at fault (for a truncated tail: the first missing one)
+	Kind   ProblemKind // what is wrong
+	Detail string      // one line for a person
+}
+
+func (p *Problem) Error() string {
+	return "broken at entry " + itoa(p.Seq) + ": " + p.Kind.String() + " (" + p.Detail + ")"
+}
+
+// Report is the outcome of verifying the ledger.
+type Report struct {
+	Entries uint64   // entries walked
+	Tip     [32]byte // hash of the last good entry
+	Problem *Problem // nil when the whole ledger verified
+}
+
+// OK reports whether the ledger verified end to end.
+func (r Report) OK() bool { return r.Problem == nil }
+
+// TipHex is the tip hash in hex.
+func (r Report) TipHex() string { return hex.EncodeToString(r.Tip[:]) }
+
+func itoa(n uint64) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return string(b[i:])
+}
