@@ -1,0 +1,30 @@
+package store
+
+// Bucket names, one per row of ARCHITECTURE.md's table. Every store has all of them from creation on.
+var (
+	BucketMeta       = []byte("meta")
+	BucketCursors    = []byte("cursors")
+	BucketClinical   = []byte("clinical")
+	BucketQuarantine = []byte("quarantine")
+	BucketSubjects   = []byte("subjects")
+	BucketExposures  = []byte("exposures")
+	BucketOutbox     = []byte("outbox")
+	BucketBaselines  = []byte("baselines")
+	BucketConflicts  = []byte("conflicts")
+	BucketAudit      = []byte("audit")
+)
+
+// allBuckets lists every bucket a store of the current schema has.
+var allBuckets = [][]byte{
+	BucketMeta, BucketCursors, BucketClinical, BucketQuarantine, BucketSubjects,
+	BucketExposures, BucketOutbox, BucketBaselines, BucketConflicts, BucketAudit,
+}
+
+// Keys in the meta bucket.
+var (
+	metaSchema     = []byte("schema")     // uvarint schema version
+	metaInstallID  = []byte("install_id") // 16 hex digits, names this store's keyring entries
+	metaCheckpoint = []byte("checkpoint") // see checkpoint.go
+	metaOpen       = []byte("open")       // 1 while a process has the store open; 1 at open means unclean shutdown
+	metaCreated    = []byte("created")    // RFC 3339 time of creation
+)
