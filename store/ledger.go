@@ -83,7 +83,7 @@ func storedParts(v []byte) (canonical, sum, mac []byte, err error) {
 }
 
 // canonicalSeq and canonicalPrev read the fixed fields of canonical bytes.
-func canonicalSeq(c []byte) uint64 { return binary.BigEndian.Uint64(c) }
+func canonicalSeq(c []byte) uint64  { return binary.BigEndian.Uint64(c) }
 func canonicalPrev(c []byte) []byte { return c[len(c)-sumLen:] }
 
 // decodeEntry decodes a stored value. Strings are copied, so the entry outlives the transaction.
