@@ -32,7 +32,8 @@ test: deps-test vet
 bench: bench-audit
 
 bench-audit: deps-run
-	go test -run '^$$' -bench 'Audit' -benchtime 3x -benchmem ./store/
+	GOMAXPROCS=1 go test -run '^$$' -bench 'AuditAppend' -benchmem ./store/
+	GOMAXPROCS=1 go test -run '^$$' -bench 'AuditVerify1M' -benchtime 3x -benchmem ./store/
 
 clean:
 	rm -rf bin

@@ -28,8 +28,9 @@ type Options struct {
 	Keyring Keyring
 	// LockTimeout is how long to wait for another instance; DefaultLockTimeout when zero.
 	LockTimeout time.Duration
-	// Actor is recorded on the store.created entry; "agent" when empty.
+	// Actor and RunID are recorded on the store.created entry; Actor is "agent" when empty.
 	Actor string
+	RunID string
 	// Now is the clock for entry times; time.Now when nil. Tests pin it.
 	Now func() time.Time
 }
@@ -252,7 +253,7 @@ func create(ctx context.Context, path string, opts Options) error {
 			return err
 		}
 		tx := &Tx{btx: btx, db: db}
-		if _, err := tx.Append(Entry{Actor: actor, Action: "store.created", Object: db.installID,
+		if _, err := tx.Append(Entry{Actor: actor, Action: "store.created", Object: db.installID, RunID: opts.RunID,
 			Reason: "new store"}); err != nil {
 			return err
 		}

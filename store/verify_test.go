@@ -153,7 +153,7 @@ func BenchmarkAuditAppend(b *testing.B) {
 			b.ResetTimer()
 			for n := 0; n < b.N; n += batch {
 				err := db.Update(context.Background(), func(tx *Tx) error {
-					for range batch {
+					for range min(batch, b.N-n) {
 						if _, err := tx.Append(e); err != nil {
 							return err
 						}

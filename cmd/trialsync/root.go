@@ -45,6 +45,9 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 
 	for _, c := range []*cobra.Command{
 		newVersionCommand(g),
+		newStatusCommand(g),
+		newCredsCommand(g),
+		newAuditCommand(g),
 	} {
 		root.AddCommand(c)
 	}

@@ -14,7 +14,7 @@ func newVersionCommand(g *globals) *cobra.Command {
 		Short: "Print version, commit and store schema version",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(g.stdout, "trialsync %s (commit %s, store schema %d)\n", version, commit, store.SchemaVersion)
+			fmt.Fprintf(g.stderr, "trialsync %s (commit %s, store schema %d)\n", version, commit, store.SchemaVersion)
 			return nil
 		},
 	}

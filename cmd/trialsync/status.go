@@ -1,0 +1,37 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trialsync/trialsync/sync/agent"
+)
+
+// newStatusCommand is the headless face of the dashboard (`make run` without a display).
+func newStatusCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show the store, audit trail, configuration and credentials at a glance",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
+				st, err := a.Status(cmd.Context())
+				if err != nil {
+					return err
+				}
+				cfg := "ok"
+				if st.ConfigError != "" {
+					cfg = st.ConfigError
+				}
+				creds := strings.Join(st.Credentials, ", ")
+				if creds == "" {
+					creds = "none (trialsync creds set NAME)"
+				}
+				g.printf("trialsync %s\nstore:       %s (schema %d, install %s)\naudit:       %d entries, tip %.12s\nconfig:      %s: %s\ncredentials: %s\n",
+					version, st.StorePath, st.Schema, st.InstallID, st.AuditCount, st.AuditTip, st.ConfigPath, cfg, creds)
+				return nil
+			})
+		},
+	}
+}

@@ -1,0 +1,136 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"sync"
+
+	"github.com/rs/zerolog"
+
+	"github.com/trialsync/trialsync/store"
+)
+
+// Options say where the agent's files are and how it reports.
+type Options struct {
+	StorePath  string    // bbolt file
+	ConfigPath string    // TOML configuration
+	LogLevel   string    // debug|info|warn|error
+	LogDir     string    // JSON log directory; the user's cache directory when empty
+	Console    io.Writer // human-readable log output (stderr); nil for none
+	// KeyringService isolates tests from the user's own entries; store.ServiceName when empty.
+	KeyringService string
+	// Keyring replaces the OS keyring (unit tests use go-keyring's mock through store.SystemKeyring).
+	Keyring store.Keyring
+}
+
+// Agent is one run of trialsync. Open it, use it, Close it; it is safe for concurrent use.
+type Agent struct {
+	opts    Options
+	runID   string
+	actor   string
+	keyring store.Keyring
+	creds   store.Credentials
+	log     zerolog.Logger
+	closeLg func() error
+
+	mu sync.Mutex
+	db *store.DB
+}
+
+// Open prepares an agent: logging first (so that every secret the keyring hands out is known to the
+// redactor before anything can print it), then the keyring. The store is opened on first use, so
+// commands that do not need it (creds list, odm) work while another instance holds it.
+func Open(ctx context.Context, opts Options) (*Agent, error) {
+	a := &Agent{opts: opts, runID: newRunID(), actor: osUser()}
+	lg, closeLg, redact, err := newLogger(opts, a.runID)
+	if err != nil {
+		return nil, err
+	}
+	a.log, a.closeLg = lg, closeLg
+	a.keyring = opts.Keyring
+	if a.keyring == nil {
+		a.keyring = store.NewSystemKeyring(opts.KeyringService, redact)
+	}
+	a.creds = store.Credentials{Keyring: a.keyring}
+	return a, nil
+}
+
+// Store opens the store on first call and returns it.
+func (a *Agent) Store(ctx context.Context) (*store.DB, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.db != nil {
+		return a.db, nil
+	}
+	db, err := store.Open(ctx, a.opts.StorePath, store.Options{Keyring: a.keyring, Actor: a.actor, RunID: a.runID})
+	if err != nil {
+		return nil, err
+	}
+	if db.Unclean() {
+		a.log.Warn().Str("store", db.Path()).Msg("previous run did not shut down cleanly; store checked and consistent")
+	}
+	a.db = db
+	return db, nil
+}
+
+// Close closes the store (recording a clean shutdown) and the log file.
+func (a *Agent) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var errs []error
+	if a.db != nil {
+		errs = append(errs, a.db.Close())
+		a.db = nil
+	}
+	if a.closeLg != nil {
+		errs = append(errs, a.closeLg())
+		a.closeLg = nil
+	}
+	return errors.Join(errs...)
+}
+
+// RunID identifies this run in logs and audit entries.
+func (a *Agent) RunID() string { return a.runID }
+
+// Log is the agent's logger (secrets redacted, run ID on every line).
+func (a *Agent) Log() *zerolog.Logger { return &a.log }
+
+// Record appends one audit entry on its own, filling run ID and actor when empty. Engines that change
+// state use store.DB.Update with tx.Append instead, so that change and entry commit together.
+func (a *Agent) Record(ctx context.Context, e store.Entry) (store.Entry, error) {
+	db, err := a.Store(ctx)
+	if err != nil {
+		return store.Entry{}, err
+	}
+	a.fill(&e)
+	var out store.Entry
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		out, err = tx.Append(e)
+		return err
+	})
+	return out, err
+}
+
+func (a *Agent) fill(e *store.Entry) {
+	if e.RunID == "" {
+		e.RunID = a.runID
+	}
+	if e.Actor == "" {
+		e.Actor = a.actor
+	}
+}
+
+// osUser names the person at the keyboard for audit entries.
+func osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if n := os.Getenv("USER"); n != "" {
+		return n
+	}
+	return fmt.Sprintf("uid:%d", os.Getuid())
+}

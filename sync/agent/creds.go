@@ -1,0 +1,57 @@
+package agent
+
+import (
+	"context"
+	"errors"
+
+	"github.com/trialsync/trialsync/store"
+)
+
+// SetCredential stores a secret in the OS keyring and records the change in the audit trail with
+// the secret's fingerprint only.
+func (a *Agent) SetCredential(ctx context.Context, name, secret string) error {
+	if err := store.ValidName(name); err != nil {
+		return err
+	}
+	db, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	old := ""
+	if prev, err := a.keyring.Get(name); err == nil {
+		old = "sha256:" + store.Fingerprint(prev)
+	} else if !errors.Is(err, store.ErrSecretNotFound) {
+		return err
+	}
+	if err := a.creds.Set(name, secret); err != nil {
+		return err
+	}
+	_, err = a.Record(ctx, store.Entry{Action: "creds.set", Object: name, Old: old,
+		New: "sha256:" + store.Fingerprint(secret), Reason: "credential set by " + a.actor})
+	if err == nil {
+		a.log.Info().Str("credential", name).Str("fingerprint", store.Fingerprint(secret)).Str("store", db.Path()).Msg("credential set")
+	}
+	return err
+}
+
+// DeleteCredential removes a secret from the OS keyring and records it.
+func (a *Agent) DeleteCredential(ctx context.Context, name string) error {
+	if _, err := a.Store(ctx); err != nil {
+		return err
+	}
+	if err := a.creds.Delete(name); err != nil {
+		if errors.Is(err, store.ErrSecretNotFound) {
+			return errors.New("credential " + name + " not set")
+		}
+		return err
+	}
+	_, err := a.Record(ctx, store.Entry{Action: "creds.delete", Object: name, Reason: "credential deleted by " + a.actor})
+	return err
+}
+
+// Credentials lists the names of the stored credentials (never their values).
+func (a *Agent) Credentials() ([]string, error) { return a.creds.List() }
+
+// Credential returns a secret for an engine; a missing one yields the contract's message
+// "credential NAME not set (trialsync creds set NAME)".
+func (a *Agent) Credential(name string) (string, error) { return a.creds.Get(name) }
