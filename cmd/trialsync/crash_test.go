@@ -21,6 +21,7 @@ const (
 	childModeEnv    = "TRIALSYNC_TEST_CHILD"
 	childStoreEnv   = "TRIALSYNC_TEST_CHILD_STORE"
 	childServiceEnv = "TRIALSYNC_TEST_CHILD_SERVICE"
+	childArgsEnv    = "TRIALSYNC_TEST_CHILD_ARGS"
 )
 
 // runChild is the body of a child process started by a crash test.
@@ -28,6 +29,9 @@ func runChild(mode string) int {
 	switch mode {
 	case "append":
 		return appendForever(os.Getenv(childStoreEnv), os.Getenv(childServiceEnv))
+	case "cli":
+		args := strings.Split(os.Getenv(childArgsEnv), "\x1f")
+		return run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr)
 	}
 	fmt.Fprintln(os.Stderr, "unknown child mode", mode)
 	return 2
