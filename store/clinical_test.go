@@ -1,0 +1,105 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func TestClinicalUpsert(t *testing.T) {
+	db, _ := mustOpen(t)
+	k := ClinicalKey{"ALPHA(Prod)", "101", "101-001", "SCREEN", "1", "VS", "1", "VS_LOG_LINE", "1", "VS.SYSBP"}
+	steps := []struct {
+		name    string
+		v       ClinicalValue
+		changed bool
+		want    string // stored value afterwards
+		wantID  string
+	}{
+		{"first", ClinicalValue{Value: "120", AuditID: "100", Source: "audit", RunID: "r1"}, true, "120", "100"},
+		{"same again from another run", ClinicalValue{Value: "120", AuditID: "100", Source: "audit", RunID: "r2"}, false, "120", "100"},
+		{"later audit record", ClinicalValue{Value: "125", AuditID: "200", Source: "audit", RunID: "r2"}, true, "125", "200"},
+		{"stale audit record", ClinicalValue{Value: "120", AuditID: "100", Source: "audit", RunID: "r3"}, false, "125", "200"},
+		{"dataset agrees", ClinicalValue{Value: "125", Source: "dataset", RunID: "r3"}, false, "125", "200"},
+		{"dataset differs", ClinicalValue{Value: "130", Source: "dataset", RunID: "r3"}, true, "130", ""},
+		{"null", ClinicalValue{Value: "", IsNull: true, AuditID: "300", RunID: "r4"}, true, "", "300"},
+	}
+	for _, s := range steps {
+		var changed bool
+		err := db.Update(t.Context(), func(tx *Tx) error {
+			var err error
+			changed, err = tx.Clinical().Upsert(&k, &s.v)
+			return err
+		})
+		if err != nil || changed != s.changed {
+			t.Fatalf("%s: changed=%v err=%v, want changed=%v", s.name, changed, err, s.changed)
+		}
+		var got []ClinicalValue
+		db.WalkClinical(t.Context(), func(gk ClinicalKey, v ClinicalValue) error {
+			if gk != k {
+				t.Errorf("key round trip: %+v", gk)
+			}
+			got = append(got, v)
+			return nil
+		})
+		if len(got) != 1 || got[0].Value != s.want || got[0].AuditID != s.wantID {
+			t.Fatalf("%s: stored %+v", s.name, got)
+		}
+	}
+}
+
+func TestClinicalKeyOrder(t *testing.T) {
+	a := ClinicalKey{Study: "S", Site: "1", Subject: "A"}
+	b := ClinicalKey{Study: "S", Site: "1", Subject: "AB"}
+	c := ClinicalKey{Study: "S", Site: "10", Subject: "A"}
+	ka, kb, kc := a.AppendKey(nil), b.AppendKey(nil), c.AppendKey(nil)
+	if !(bytes.Compare(ka, kb) < 0 && bytes.Compare(kb, kc) < 0) {
+		t.Fatal("key bytes do not sort as the tuple (site, subject, ...)")
+	}
+}
+
+func TestCursorAndQuarantine(t *testing.T) {
+	db, _ := mustOpen(t)
+	err := db.Update(t.Context(), func(tx *Tx) error {
+		if _, ok, err := tx.Cursor("S", "101", "audit"); ok || err != nil {
+			t.Fatalf("fresh cursor: %v %v", ok, err)
+		}
+		if err := tx.PutCursor("S", "101", "audit", Cursor{Next: "https://x/RaveWebServices/...&startid=5000", Pages: 3}); err != nil {
+			return err
+		}
+		_, err := tx.Quarantine(Quarantined{Source: "S/audit", Reason: "ItemData without ItemOID", Fragment: "<SubjectData SubjectKey=\"1\">\n<x/></SubjectData>"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.View(t.Context(), func(tx *Tx) error {
+		c, ok, err := tx.Cursor("S", "101", "audit")
+		if !ok || err != nil || c.Pages != 3 || c.Next == "" {
+			t.Fatalf("cursor %+v %v %v", c, ok, err)
+		}
+		return nil
+	})
+	qs, err := db.QuarantineList(t.Context(), false)
+	if err != nil || len(qs) != 1 || qs[0].ID != 1 || qs[0].Fragment != "<SubjectData SubjectKey=\"1\">\n<x/></SubjectData>" {
+		t.Fatalf("list %+v %v", qs, err)
+	}
+	err = db.Update(t.Context(), func(tx *Tx) error { _, err := tx.ResolveQuarantine(1, "crc", "re-entered in Rave"); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(t.Context(), func(tx *Tx) error { _, err := tx.ResolveQuarantine(1, "crc", "again"); return err })
+	if err == nil {
+		t.Fatal("resolved twice")
+	}
+	err = db.Update(t.Context(), func(tx *Tx) error { _, err := tx.ResolveQuarantine(9, "crc", "x"); return err })
+	if !errors.Is(err, ErrNoSuchQuarantine) {
+		t.Fatalf("unknown id: %v", err)
+	}
+	if qs, _ := db.QuarantineList(t.Context(), false); len(qs) != 0 {
+		t.Fatalf("resolved item still listed: %+v", qs)
+	}
+	if qs, _ := db.QuarantineList(t.Context(), true); len(qs) != 1 || qs[0].ResolvedBy != "crc" {
+		t.Fatalf("with resolved: %+v", qs)
+	}
+}
