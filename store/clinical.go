@@ -68,11 +68,25 @@ func decodeClinicalValue(b []byte) (ClinicalValue, error) {
 	return v, err
 }
 
-// ClinicalWriter upserts item values inside one transaction, reusing its buffers; get one per
-// transaction from Tx.Clinical.
+// ClinicalWriter upserts item values inside one transaction; get one per transaction from
+// Tx.Clinical. bbolt keeps references to put keys and values until commit, so they are carved out of
+// an arena that is never overwritten, rather than allocated one by one.
 type ClinicalWriter struct {
-	b        *bolt.Bucket
-	key, val []byte
+	b     *bolt.Bucket
+	key   []byte
+	arena []byte
+}
+
+const arenaChunk = 1 << 20
+
+// keep copies b into the arena and returns the copy, valid until the transaction ends.
+func (w *ClinicalWriter) keep(b []byte) []byte {
+	if len(w.arena)+len(b) > cap(w.arena) {
+		w.arena = make([]byte, 0, max(arenaChunk, len(b)))
+	}
+	start := len(w.arena)
+	w.arena = append(w.arena, b...)
+	return w.arena[start:len(w.arena):len(w.arena)]
 }
 
 // Clinical returns a writer for the clinical bucket in this transaction.
@@ -92,8 +106,8 @@ func (w *ClinicalWriter) Upsert(k *ClinicalKey, v *ClinicalValue) (bool, error) 
 			return false, nil
 		}
 	}
-	w.val = v.appendValue(w.val[:0])
-	if err := w.b.Put(w.key, w.val); err != nil {
+	var buf [256]byte
+	if err := w.b.Put(w.keep(w.key), w.keep(v.appendValue(buf[:0]))); err != nil {
 		return false, fmt.Errorf("clinical %s/%s/%s %s: %w", k.Study, k.Subject, k.Form, k.Item, err)
 	}
 	return true, nil

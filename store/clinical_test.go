@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -45,6 +46,36 @@ func TestClinicalUpsert(t *testing.T) {
 		if len(got) != 1 || got[0].Value != s.want || got[0].AuditID != s.wantID {
 			t.Fatalf("%s: stored %+v", s.name, got)
 		}
+	}
+}
+
+// TestClinicalManyInOneTransaction guards the rule that bbolt keeps put buffers until commit.
+func TestClinicalManyInOneTransaction(t *testing.T) {
+	db, _ := mustOpen(t)
+	const n = 5000
+	err := db.Update(t.Context(), func(tx *Tx) error {
+		w := tx.Clinical()
+		for i := range n {
+			k := ClinicalKey{Study: "S", Subject: fmt.Sprintf("%05d", i), Item: "IT"}
+			if _, err := w.Upsert(&k, &ClinicalValue{Value: fmt.Sprintf("v%d", i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	db.WalkClinical(t.Context(), func(k ClinicalKey, v ClinicalValue) error {
+		if k.Subject != fmt.Sprintf("%05d", i) || v.Value != fmt.Sprintf("v%d", i) {
+			t.Fatalf("row %d: %+v %+v", i, k, v)
+		}
+		i++
+		return nil
+	})
+	if i != n {
+		t.Fatalf("%d rows", i)
 	}
 }
 

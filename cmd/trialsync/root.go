@@ -48,6 +48,8 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newStatusCommand(g),
 		newCredsCommand(g),
 		newAuditCommand(g),
+		newExportCommand(g),
+		newQuarantineCommand(g),
 	} {
 		root.AddCommand(c)
 	}
