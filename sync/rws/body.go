@@ -1,0 +1,101 @@
+package rws
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sync"
+)
+
+// bodyBuffer is the read-ahead of a streamed body: large reads keep the parser fed.
+const bodyBuffer = 256 << 10
+
+// body streams a successful response. It drops a leading UTF-8 byte order mark, turns a transport
+// failure into a retryable *Error, reports an ODM document that ends before </ODM> as ErrTruncated,
+// and on Close gives back the request's concurrency slot and tells the breaker how the body went.
+type body struct {
+	rc       io.ReadCloser
+	br       *bufio.Reader
+	op       string
+	checkODM bool
+
+	tail   []byte // last bytes seen, for the end-of-document check
+	starts int    // start tags seen, counted up to 2 (a self-closed root is a whole document)
+
+	failed error
+	once   sync.Once
+	finish func(error)
+}
+
+func newBody(rc io.ReadCloser, op string, checkODM bool, finish func(error)) *body {
+	b := &body{rc: rc, br: bufio.NewReaderSize(rc, bodyBuffer), op: op, checkODM: checkODM, finish: finish}
+	if p, _ := b.br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
+		_, _ = b.br.Discard(len(utf8BOM))
+	}
+	return b
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.failed != nil {
+		return 0, b.failed
+	}
+	n, err := b.br.Read(p)
+	if b.checkODM && n > 0 {
+		b.observe(p[:n])
+	}
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, io.EOF):
+		if b.checkODM && !b.complete() {
+			b.failed = &Error{Op: b.op, Message: "response body ended before the ODM document was closed", Err: ErrTruncated, Retryable: true}
+			return n, b.failed
+		}
+		return n, io.EOF
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		b.failed = err
+		return n, err
+	default:
+		b.failed = &Error{Op: b.op, Message: "reading response body", Err: stripURL(err), Retryable: true}
+		return n, b.failed
+	}
+}
+
+func (b *body) observe(p []byte) {
+	if b.starts < 2 {
+		for i := bytes.IndexByte(p, '<'); i >= 0 && b.starts < 2; {
+			if i+1 < len(p) && p[i+1] != '?' && p[i+1] != '/' && p[i+1] != '!' {
+				b.starts++
+			}
+			j := bytes.IndexByte(p[i+1:], '<')
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	const keep = 32
+	if len(p) >= keep {
+		b.tail = append(b.tail[:0], p[len(p)-keep:]...)
+		return
+	}
+	b.tail = append(b.tail, p...)
+	if len(b.tail) > keep {
+		b.tail = b.tail[len(b.tail)-keep:]
+	}
+}
+
+// complete reports whether the document seen so far ends its root element.
+func (b *body) complete() bool {
+	t := bytes.TrimRight(b.tail, " \t\r\n")
+	return bytes.HasSuffix(t, []byte("</ODM>")) || (b.starts == 1 && bytes.HasSuffix(t, []byte("/>")))
+}
+
+// Close releases the request; it is safe to call more than once.
+func (b *body) Close() error {
+	err := b.rc.Close()
+	b.once.Do(func() { b.finish(b.failed) })
+	return err
+}

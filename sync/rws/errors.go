@@ -1,0 +1,139 @@
+package rws
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. An *Error matches the ones that describe it under errors.Is, so callers test
+// categories without looking at status codes or reason codes.
+var (
+	// ErrUnauthorized: the credentials were refused (HTTP 401, RWS00008, RWS00097, an IIS 401 page).
+	ErrUnauthorized = errors.New("rws: unauthorized")
+	// ErrLockedOut: the service account is locked out (RWS00005); retrying makes it worse.
+	ErrLockedOut = errors.New("rws: account locked out")
+	// ErrNotFound: study, site, subject or record not found (HTTP 404, RWS00014, RWS00017, RWS00023, RWS00037).
+	ErrNotFound = errors.New("rws: not found")
+	// ErrNotImplemented: the request is not supported by this RWS (RWS00140).
+	ErrNotImplemented = errors.New("rws: not implemented")
+	// ErrRejected: a posted transaction was refused as a whole (IsTransactionSuccessful="0").
+	ErrRejected = errors.New("rws: transaction rejected")
+	// ErrRateLimited: the tenant answered 429.
+	ErrRateLimited = errors.New("rws: rate limited")
+	// ErrUnavailable: the tenant answered 5xx.
+	ErrUnavailable = errors.New("rws: service unavailable")
+	// ErrCircuitOpen: the client's circuit breaker is open after repeated failures; pause, do not retry now.
+	ErrCircuitOpen = errors.New("rws: circuit open, tenant failing")
+	// ErrTruncated: a response body ended before its ODM root was closed.
+	ErrTruncated = errors.New("rws: response body truncated")
+	// ErrTooLarge: a posted body exceeds the RWS limit of MaxPostBytes.
+	ErrTooLarge = errors.New("rws: request body too large")
+)
+
+// Error is a failed RWS request. Status is the HTTP status (0 for a transport failure); ReasonCode,
+// Message and Origin come from the RWS error body when it has them. Retryable says whether sending
+// the same request again later can succeed.
+type Error struct {
+	Op         string        // method and path, e.g. "GET studies"; no query string, no credentials
+	Status     int           // HTTP status, 0 when no response was received
+	ReasonCode string        // RWS reason code such as "RWS00008", "" when the body had none
+	Message    string        // the server's message (ErrorClientResponseMessage, ErrorDescription, page title, text)
+	Origin     string        // ErrorOriginLocation of a rejected post, e.g. "/ODM/ClinicalData[1]/SubjectData[1]"
+	Reference  string        // ReferenceNumber of an RWS <Response>
+	Shape      string        // which error shape the body had: "response", "odm", "html", "text", "" for none
+	RetryAfter time.Duration // server-requested wait (Retry-After), 0 when not given
+	Retryable  bool
+	Err        error // underlying transport error or sentinel, if any
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("rws: ")
+	b.WriteString(e.Op)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, ": %d %s", e.Status, http.StatusText(e.Status))
+	}
+	if e.ReasonCode != "" {
+		b.WriteString(": ")
+		b.WriteString(e.ReasonCode)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.Origin != "" {
+		b.WriteString(" at ")
+		b.WriteString(e.Origin)
+	}
+	if e.Err != nil && e.Status == 0 {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether e belongs to the category of a sentinel error.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized || e.ReasonCode == "RWS00008" || e.ReasonCode == "RWS00097"
+	case ErrLockedOut:
+		return e.ReasonCode == "RWS00005"
+	case ErrNotFound:
+		switch e.ReasonCode {
+		case "RWS00014", "RWS00017", "RWS00023", "RWS00037", "RWS00092":
+			return true
+		}
+		return e.Status == http.StatusNotFound && e.ReasonCode == ""
+	case ErrNotImplemented:
+		return e.ReasonCode == "RWS00140" || e.Status == http.StatusNotImplemented
+	case ErrRejected:
+		return e.Shape == "response" && e.ReasonCode != "" && e.Status != http.StatusUnauthorized
+	case ErrRateLimited:
+		return e.Status == http.StatusTooManyRequests
+	case ErrUnavailable:
+		return e.Status >= 500 && e.Status != http.StatusNotImplemented
+	case ErrTooLarge:
+		return e.Status == http.StatusRequestEntityTooLarge
+	}
+	return false
+}
+
+// Retryable reports whether err (an *Error anywhere in its chain, a truncated body, or a transport
+// failure) may succeed if the same request is sent again later.
+func Retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Retryable
+	}
+	return errors.Is(err, ErrTruncated) || isTransport(err)
+}
+
+// retryableStatus classifies an HTTP error answer. RWS itself answers 5xx for its own outages and
+// 429 when throttling; a 401 page from IIS (not RWS) in front of it is sometimes transient, so it is
+// retried once by the client (see Client.do), while RWS's own refusals (bad login, lock-out) never are:
+// repeating a bad password is how a service account gets locked out.
+func retryableStatus(status int, shape string) bool {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return true
+	case status == http.StatusNotImplemented:
+		return false
+	case status >= 500:
+		return true
+	case status == http.StatusUnauthorized:
+		return shape == "html"
+	case status == http.StatusRequestTimeout:
+		return true
+	}
+	return false
+}

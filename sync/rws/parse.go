@@ -1,0 +1,127 @@
+package rws
+
+import (
+	"bytes"
+	"encoding/xml"
+	"regexp"
+	"strings"
+)
+
+// maxErrorBody bounds how much of an error answer is read; RWS error bodies are a few hundred bytes,
+// IIS pages a few kilobytes.
+const maxErrorBody = 64 << 10
+
+const mdsolNS = "http://www.mdsol.com/ns/odm/metadata"
+
+var (
+	utf8BOM        = []byte{0xEF, 0xBB, 0xBF}
+	reasonInText   = regexp.MustCompile(`\[?(RWS\d{5})\]?`)
+	htmlHeading    = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
+	htmlTitle      = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	htmlTag        = regexp.MustCompile(`(?s)<[^>]*>`)
+	spaceRun       = regexp.MustCompile(`\s+`)
+	maxMessageRune = 300
+)
+
+// errorBody is what one of the RWS error shapes says.
+type errorBody struct {
+	shape      string // "response", "odm", "html", "text" or "" (empty body)
+	reasonCode string
+	message    string
+	origin     string
+	reference  string
+}
+
+// parseErrorBody recognises the four shapes RWS answers errors with: an RWS <Response> element, an
+// ODM root carrying mdsol:ErrorDescription, an IIS HTML page, and plain text such as
+// "Authorization Header not provided".
+func parseErrorBody(body []byte) errorBody {
+	body = bytes.TrimSpace(bytes.TrimPrefix(body, utf8BOM))
+	if len(body) == 0 {
+		return errorBody{}
+	}
+	lower := bytes.ToLower(body[:min(len(body), 512)])
+	switch {
+	case bytes.Contains(lower, []byte("<html")) || bytes.HasPrefix(lower, []byte("<!doctype html")):
+		return parseHTML(body)
+	case body[0] == '<':
+		if eb, ok := parseXMLError(body); ok {
+			return eb
+		}
+	}
+	return errorBody{shape: "text", message: clip(string(body)), reasonCode: reasonIn(string(body))}
+}
+
+func parseXMLError(body []byte) (errorBody, bool) {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	dec.Strict = false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return errorBody{}, false
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		attr := func(space, local string) string {
+			for _, a := range se.Attr {
+				if a.Name.Local == local && (space == "" || a.Name.Space == space) {
+					return a.Value
+				}
+			}
+			return ""
+		}
+		switch se.Name.Local {
+		case "Response":
+			return errorBody{
+				shape:      "response",
+				reasonCode: strings.TrimSpace(attr("", "ReasonCode")),
+				message:    clip(attr("", "ErrorClientResponseMessage")),
+				origin:     attr("", "ErrorOriginLocation"),
+				reference:  attr("", "ReferenceNumber"),
+			}, true
+		case "ODM":
+			desc := attr(mdsolNS, "ErrorDescription")
+			if desc == "" {
+				return errorBody{}, false
+			}
+			return errorBody{shape: "odm", reasonCode: reasonIn(desc), message: clip(desc)}, true
+		default:
+			return errorBody{}, false
+		}
+	}
+}
+
+func parseHTML(body []byte) errorBody {
+	msg := ""
+	for _, re := range []*regexp.Regexp{htmlHeading, htmlTitle} {
+		if m := re.FindSubmatch(body); m != nil {
+			msg = strings.TrimSpace(spaceRun.ReplaceAllString(htmlTag.ReplaceAllString(string(m[1]), " "), " "))
+			if msg != "" {
+				break
+			}
+		}
+	}
+	return errorBody{shape: "html", message: clip(htmlUnescape(msg))}
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(s)
+}
+
+func reasonIn(s string) string {
+	if m := reasonInText.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// clip keeps a message to one line of bounded length for error strings.
+func clip(s string) string {
+	s = strings.TrimSpace(spaceRun.ReplaceAllString(s, " "))
+	if r := []rune(s); len(r) > maxMessageRune {
+		return string(r[:maxMessageRune]) + "…"
+	}
+	return s
+}
