@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/config"
 )
 
 // Options say where the agent's files are and how it reports.
@@ -36,6 +37,10 @@ type Agent struct {
 	creds   store.Credentials
 	log     zerolog.Logger
 	closeLg func() error
+
+	cfgOnce sync.Once
+	cfg     *config.Config
+	cfgErr  error
 
 	mu sync.Mutex
 	db *store.DB

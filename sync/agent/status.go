@@ -3,9 +3,9 @@ package agent
 import (
 	"context"
 	"errors"
-	"os"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/config"
 )
 
 // Status is what a coordinator (or `trialsync status`) sees at a glance.
@@ -35,8 +35,10 @@ func (a *Agent) Status(ctx context.Context) (Status, error) {
 		return st, err
 	}
 	st.AuditCount, st.AuditTip = cp.Count, cp.Tip
-	if _, err := os.Stat(a.opts.ConfigPath); errors.Is(err, os.ErrNotExist) {
+	if _, err := a.Config(); errors.Is(err, config.ErrNotFound) {
 		st.ConfigError = "no configuration file yet"
+	} else if err != nil {
+		st.ConfigError = err.Error()
 	}
 	st.Credentials, err = a.Credentials()
 	return st, err
