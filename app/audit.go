@@ -1,0 +1,243 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/data/binding"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/trialsync/trialsync/store"
+)
+
+// auditColumns are the columns of the entry list, with their widths.
+var auditColumns = [...]struct {
+	name  string
+	width float32
+}{
+	{"Seq", 70}, {"Time", 170}, {"Actor", 110}, {"Action", 160}, {"Object", 200}, {"Reason", 260},
+}
+
+// auditScreen lists the audit trail a page at a time (newest first) and verifies it on demand. All
+// of its fields belong to the Fyne goroutine; background work reaches them only through the bridge.
+type auditScreen struct {
+	u *UI
+
+	entries []store.Entry // the page on show, oldest first
+	total   uint64        // entries in the ledger at the last load
+	pending uint64        // entry to select once its page has loaded (0: none)
+
+	table   *widget.Table
+	page    *widget.Label
+	newest  *widget.Button
+	older   *widget.Button
+	newer   *widget.Button
+	listErr *widget.Label
+
+	verify    *widget.Button
+	progress  binding.Float
+	verifying *fyne.Container
+	result    *banner
+	busy      bool
+}
+
+func newAudit(u *UI) (fyne.CanvasObject, func()) {
+	s := &auditScreen{u: u, page: widget.NewLabel(""), listErr: errorLabel(), progress: binding.NewFloat(),
+		result: newBanner()}
+	u.audit = s
+	s.verify = widget.NewButtonWithIcon("Verify", theme.ConfirmIcon(), s.startVerify)
+	s.verify.Importance = widget.HighImportance
+	s.newest = widget.NewButtonWithIcon("Newest", theme.ViewRefreshIcon(), s.loadNewest)
+	s.older = widget.NewButtonWithIcon("Older", theme.NavigateBackIcon(), s.loadOlder)
+	s.newer = widget.NewButtonWithIcon("Newer", theme.NavigateNextIcon(), s.loadNewer)
+	s.older.Disable()
+	s.newer.Disable()
+	bar := widget.NewProgressBarWithData(s.progress)
+	bar.Max = 1
+	s.verifying = container.NewBorder(nil, nil, widget.NewLabel("Verifying the chain…"), nil, bar)
+	s.verifying.Hide()
+	s.table = s.newTable()
+
+	toolbar := container.NewHBox(s.verify, widget.NewSeparator(), s.newest, s.older, s.newer, s.page)
+	top := container.NewVBox(toolbar, s.verifying, s.result.box, s.listErr)
+	return container.NewBorder(top, nil, nil, nil, s.table), s.loadNewest
+}
+
+func (s *auditScreen) newTable() *widget.Table {
+	t := widget.NewTable(
+		func() (int, int) { return len(s.entries), len(auditColumns) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			if id.Row < len(s.entries) {
+				o.(*widget.Label).SetText(cell(s.entries[len(s.entries)-1-id.Row], id.Col))
+			}
+		})
+	t.ShowHeaderRow = true
+	t.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 && id.Col < len(auditColumns) {
+			o.(*widget.Label).SetText(auditColumns[id.Col].name)
+		}
+	}
+	for i, c := range auditColumns {
+		t.SetColumnWidth(i, c.width)
+	}
+	return t
+}
+
+// cell is the text of column col for e.
+func cell(e store.Entry, col int) string {
+	switch col {
+	case 0:
+		return strconv.FormatUint(e.Seq, 10)
+	case 1:
+		return e.Time.Local().Format("2006-01-02 15:04:05")
+	case 2:
+		return e.Actor
+	case 3:
+		return e.Action
+	case 4:
+		return e.Object
+	case 5:
+		return e.Reason
+	}
+	return ""
+}
+
+// loadNewest shows the last page of the ledger.
+func (s *auditScreen) loadNewest() { s.load(nil) }
+
+// loadOlder and loadNewer move one page back or forward from the page on show.
+func (s *auditScreen) loadOlder() {
+	if len(s.entries) == 0 {
+		return
+	}
+	first := s.entries[0].Seq
+	after := uint64(0)
+	if ps := uint64(s.u.opts.PageSize); first > ps+1 {
+		after = first - 1 - ps
+	}
+	s.load(&after)
+}
+
+func (s *auditScreen) loadNewer() {
+	if len(s.entries) == 0 {
+		return
+	}
+	after := s.entries[len(s.entries)-1].Seq
+	s.load(&after)
+}
+
+// load fetches the page of entries after *after, or the newest page when after is nil, together with
+// the ledger's size for the page label.
+func (s *auditScreen) load(after *uint64) {
+	ps := s.u.opts.PageSize
+	s.u.bridge.background(func(ctx context.Context) func() {
+		st, err := s.u.backend.Status(ctx)
+		if err != nil {
+			return func() { showError(s.listErr, "Could not read the audit trail", err) }
+		}
+		from := st.AuditCount - min(st.AuditCount, uint64(ps))
+		if after != nil {
+			from = *after
+		}
+		entries, err := s.u.backend.AuditEntries(ctx, from, ps)
+		return func() {
+			showError(s.listErr, "Could not read the audit trail", err)
+			if err != nil {
+				return
+			}
+			s.show(entries, st.AuditCount)
+		}
+	})
+}
+
+// show puts a loaded page on screen.
+func (s *auditScreen) show(entries []store.Entry, total uint64) {
+	s.entries, s.total = entries, total
+	s.table.UnselectAll()
+	s.table.Refresh()
+	if len(entries) == 0 {
+		s.page.SetText("No entries")
+		s.older.Disable()
+		s.newer.Disable()
+		return
+	}
+	first, last := entries[0].Seq, entries[len(entries)-1].Seq
+	s.page.SetText(fmt.Sprintf("Entries %d–%d of %d, newest first", first, last, max(total, last)))
+	setEnabled(s.older, first > 1)
+	setEnabled(s.newer, last < total)
+	if seq := s.pending; seq >= first && seq <= last {
+		s.pending = 0
+		row := widget.TableCellID{Row: int(last - seq), Col: 0}
+		s.table.ScrollTo(row)
+		s.table.Select(row)
+	}
+}
+
+func setEnabled(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
+}
+
+// startVerify walks the chain in the background with a progress bar, then shows the verdict: green
+// with the count and tip, or red naming the first bad entry (and jumping to it in the list).
+func (s *auditScreen) startVerify() {
+	if s.busy {
+		return
+	}
+	s.busy = true
+	s.verify.Disable()
+	s.result.hide()
+	_ = s.progress.Set(0)
+	s.verifying.Show()
+	progress := s.u.bridge.progress(s.progress)
+	s.u.bridge.background(func(ctx context.Context) func() {
+		rep, err := s.u.backend.VerifyAudit(ctx, progress)
+		return func() {
+			s.busy = false
+			s.verify.Enable()
+			s.verifying.Hide()
+			switch {
+			case err != nil:
+				s.result.bad("Could not verify: " + oneLine(err.Error()))
+			case !rep.OK():
+				s.result.bad(capitalize(oneLine(rep.Problem.Error())))
+				s.showEntry(rep.Problem.Seq)
+			default:
+				s.result.good(fmt.Sprintf("Verified: %d entries, tip %s", rep.Entries, rep.TipHex()[:12]))
+			}
+		}
+	})
+}
+
+// showEntry loads the page holding seq and selects it.
+func (s *auditScreen) showEntry(seq uint64) {
+	if seq == 0 {
+		return
+	}
+	ps := uint64(s.u.opts.PageSize)
+	after := (seq - 1) / ps * ps
+	s.pending = seq
+	s.load(&after)
+}
+
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}

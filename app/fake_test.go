@@ -1,0 +1,163 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"image/color"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/trialsync/trialsync/store"
+)
+
+// fakeBackend stands in for the agent: the screens' behaviour is what is under test here; the real
+// agent behind the real window is exercised by cmd/trialsync's Xvfb test.
+type fakeBackend struct {
+	mu         sync.Mutex
+	entries    []store.Entry
+	report     store.Report
+	status     Status
+	verifyErr  error
+	statusErr  error
+	entriesErr error
+	verifies   int
+	// When gate is set, VerifyAudit reports half its work, signals reached, and waits for gate.
+	gate, reached chan struct{}
+}
+
+func newFake(n int) *fakeBackend {
+	f := &fakeBackend{status: Status{StorePath: "/data/trialsync.db", InstallID: "0123456789abcdef",
+		Schema: 1, RunID: "20260101T000000Z-abcdef", ConfigPath: "/data/config.toml"}}
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i := 1; i <= n; i++ {
+		f.entries = append(f.entries, store.Entry{Seq: uint64(i), Time: base.Add(time.Duration(i) * time.Minute),
+			Actor: "crc.jones", Action: "test.action" + strconv.Itoa(i), Object: "object-" + strconv.Itoa(i),
+			Reason: "reason " + strconv.Itoa(i)})
+	}
+	f.report = store.Report{Entries: uint64(n), Tip: sha256.Sum256([]byte("tip"))}
+	return f
+}
+
+func (f *fakeBackend) AuditEntries(ctx context.Context, after uint64, limit int) ([]store.Entry, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.entriesErr != nil {
+		return nil, f.entriesErr
+	}
+	var out []store.Entry
+	for _, e := range f.entries {
+		if e.Seq > after && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeBackend) VerifyAudit(ctx context.Context, progress func(done, total uint64)) (store.Report, error) {
+	f.mu.Lock()
+	f.verifies++
+	gate, reached, rep, err := f.gate, f.reached, f.report, f.verifyErr
+	f.mu.Unlock()
+	progress(0, 10)
+	if gate != nil {
+		progress(5, 10)
+		close(reached)
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return store.Report{}, ctx.Err()
+		}
+	}
+	progress(10, 10)
+	return rep, err
+}
+
+func (f *fakeBackend) Status(ctx context.Context) (Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.status
+	st.AuditCount = uint64(len(f.entries))
+	return st, f.statusErr
+}
+
+var errFake = errors.New("store is locked by another trialsync (pid 4242)\nclose it first")
+
+// newTestUI opens the GUI on the fake in fyne's software test driver and waits for its first load.
+func newTestUI(t *testing.T, b Backend, opts Options) (*UI, fyne.Window) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	u := New(t.Context(), a, b, opts)
+	t.Cleanup(u.win.Close)
+	u.win.Resize(fyne.NewSize(1120, 720))
+	u.bridge.wait()
+	return u, u.win
+}
+
+// visibleTexts is every text on show in o: labels, buttons and canvas texts, skipping hidden parts.
+func visibleTexts(o fyne.CanvasObject) []string {
+	if o == nil || !o.Visible() {
+		return nil
+	}
+	var out []string
+	switch x := o.(type) {
+	case *widget.Label:
+		return []string{x.Text}
+	case *widget.Button:
+		return []string{x.Text}
+	case *canvas.Text:
+		return []string{x.Text}
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			out = append(out, visibleTexts(c)...)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			out = append(out, visibleTexts(c)...)
+		}
+	}
+	return out
+}
+
+// shows reports whether some visible text in the window contains want.
+func shows(w fyne.Window, want string) bool {
+	for _, s := range visibleTexts(w.Content()) {
+		if strings.Contains(s, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func mustShow(t *testing.T, w fyne.Window, want ...string) {
+	t.Helper()
+	for _, s := range want {
+		if !shows(w, s) {
+			t.Errorf("window does not show %q; it shows %q", s, visibleTexts(w.Content()))
+		}
+	}
+}
+
+// countColor counts the pixels of c in the window as painted.
+func countColor(w fyne.Window, c color.NRGBA) int {
+	img := w.Canvas().Capture()
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if uint8(r>>8) == c.R && uint8(g>>8) == c.G && uint8(bl>>8) == c.B {
+				n++
+			}
+		}
+	}
+	return n
+}

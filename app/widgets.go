@@ -1,0 +1,104 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Small building blocks the screens share.
+
+// errorLabel is red text for a backend error; hidden until it has something to say.
+func errorLabel() *widget.Label {
+	l := widget.NewLabel("")
+	l.Importance = widget.DangerImportance
+	l.Wrapping = fyne.TextWrapWord
+	l.Hide()
+	return l
+}
+
+// showError puts "what: err" on l (one line), or hides l when err is nil.
+func showError(l *widget.Label, what string, err error) {
+	if err == nil {
+		l.SetText("")
+		l.Hide()
+		return
+	}
+	l.SetText(what + ": " + oneLine(err.Error()))
+	l.Show()
+}
+
+// oneLine folds whitespace so that a multi-line error stays one line on screen.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// heading is a bold section title.
+func heading(text string) *widget.Label {
+	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// field is a read-only value in a form grid, truncated rather than pushing the layout wide.
+func field() *widget.Label {
+	l := widget.NewLabel("")
+	l.Truncation = fyne.TextTruncateEllipsis
+	l.Selectable = true
+	return l
+}
+
+// form lays out label/value pairs in two columns.
+func form(pairs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewFormLayout(), pairs...)
+}
+
+// loadStatus asks the backend for its status off the Fyne goroutine and hands it to show on it.
+func (u *UI) loadStatus(show func(Status, error)) {
+	u.bridge.background(func(ctx context.Context) func() {
+		st, err := u.backend.Status(ctx)
+		return func() { show(st, err) }
+	})
+}
+
+// credentialRows shows, for each name, whether the keyring holds it and how to set it when not.
+type credentialRows struct {
+	names  []string
+	extras bool // also list credentials st holds that are not among names
+	box    *fyne.Container
+}
+
+func newCredentialRows(names []string, extras bool) *credentialRows {
+	return &credentialRows{names: names, extras: extras, box: container.NewVBox()}
+}
+
+// update redraws the rows from st.
+func (c *credentialRows) update(st Status) {
+	c.box.RemoveAll()
+	seen := map[string]bool{}
+	for _, n := range c.names {
+		seen[n] = true
+		c.box.Add(credentialRow(n, st.HasCredential(n)))
+	}
+	for _, n := range st.Credentials {
+		if c.extras && !seen[n] {
+			c.box.Add(credentialRow(n, true))
+		}
+	}
+}
+
+func credentialRow(name string, set bool) fyne.CanvasObject {
+	icon := widget.NewIcon(theme.ConfirmIcon())
+	text := widget.NewLabel(name + ": set")
+	if !set {
+		icon.SetResource(theme.NewWarningThemedResource(theme.WarningIcon()))
+		text.SetText(name + ": not set (trialsync creds set " + name + ")")
+	}
+	return container.NewHBox(icon, text)
+}
+
+// knownCredentials are the keyring entries the command-line contract names, in its order.
+func knownCredentials() []string {
+	return []string{"rave.password", "rave.client_secret", "sureadhere.token", "intake.token", "edc.token", "ctms.token"}
+}
