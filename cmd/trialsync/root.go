@@ -50,6 +50,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newAuditCommand(g),
 		newExportCommand(g),
 		newQuarantineCommand(g),
+		newSimCommand(g),
 		newConfigCommand(g),
 	} {
 		root.AddCommand(c)
