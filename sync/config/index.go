@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -105,6 +106,7 @@ func stripIndices(path string) string {
 // indexer walks the parser's expressions and fills an index.
 type indexer struct {
 	p      *unstable.Parser
+	lines  []int // offset where each line starts
 	x      *index
 	arrays map[string]int // display path of an array of tables -> elements so far
 }
@@ -112,7 +114,7 @@ type indexer struct {
 // buildIndex parses data and returns its index, or a syntax error as (line, reason).
 func buildIndex(data []byte) (*index, *lineError) {
 	data = data[:len(data):len(data)] // unstable.Parser.Range relies on cap(data) == len(data)
-	in := &indexer{p: &unstable.Parser{}, x: &index{first: map[string]pos{}}, arrays: map[string]int{}}
+	in := &indexer{p: &unstable.Parser{}, lines: lineStarts(data), x: &index{first: map[string]pos{}}, arrays: map[string]int{}}
 	in.p.Reset(data)
 	prefix := ""
 	for in.p.NextExpression() {
@@ -153,9 +155,31 @@ func (in *indexer) syntaxError(err error) *lineError {
 	}
 	line := 1
 	if pe.Highlight != nil {
-		line = in.p.Shape(in.p.Range(pe.Highlight)).Start.Line
+		line = in.pos(in.p.Range(pe.Highlight)).line
 	}
 	return &lineError{line: line, reason: pe.Message}
+}
+
+// lineStarts returns the offset at which each line of data starts.
+func lineStarts(data []byte) []int {
+	starts := []int{0}
+	for i, c := range data {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// pos returns the 1-based line and column (in bytes) where r starts. (unstable.Parser.Shape rescans
+// the document from the start on every call, which is quadratic over a whole file.)
+func (in *indexer) pos(r unstable.Range) pos {
+	off := int(r.Offset)
+	i, found := slices.BinarySearch(in.lines, off)
+	if !found {
+		i--
+	}
+	return pos{line: i + 1, col: off - in.lines[i] + 1}
 }
 
 // key returns the parts of a (possibly dotted) key and where its first part is written.
@@ -165,8 +189,7 @@ func (in *indexer) key(it unstable.Iterator) ([]string, pos) {
 	for it.Next() {
 		n := it.Node()
 		if parts == nil {
-			s := in.p.Shape(n.Raw).Start
-			at = pos{line: s.Line, col: s.Column}
+			at = in.pos(n.Raw)
 		}
 		parts = append(parts, string(n.Data))
 	}
@@ -224,8 +247,7 @@ func (in *indexer) value(path string, v *unstable.Node, at pos) {
 			i++
 			elemAt := at
 			if c.Raw.Length > 0 {
-				s := in.p.Shape(c.Raw).Start
-				elemAt = pos{line: s.Line, col: s.Column}
+				elemAt = in.pos(c.Raw)
 			}
 			in.add(elem, elemAt)
 			in.value(elem, c, elemAt)
