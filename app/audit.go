@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -39,6 +41,7 @@ type auditScreen struct {
 	older   *widget.Button
 	newer   *widget.Button
 	listErr *widget.Label
+	detail  *widget.Label // the selected entry in full
 
 	verify    *widget.Button
 	progress  binding.Float
@@ -63,10 +66,18 @@ func newAudit(u *UI) (fyne.CanvasObject, func()) {
 	s.verifying = container.NewBorder(nil, nil, widget.NewLabel("Verifying the chain…"), nil, bar)
 	s.verifying.Hide()
 	s.table = s.newTable()
+	s.detail = widget.NewLabel(noDetail)
+	s.detail.Wrapping = fyne.TextWrapWord
+	s.detail.Selectable = true
+	s.table.OnSelected = func(id widget.TableCellID) {
+		if id.Row >= 0 && id.Row < len(s.entries) {
+			s.detail.SetText(details(s.entries[len(s.entries)-1-id.Row]))
+		}
+	}
 
 	toolbar := container.NewHBox(s.verify, widget.NewSeparator(), s.newest, s.older, s.newer, s.page)
 	top := container.NewVBox(toolbar, s.verifying, s.result.box, s.listErr)
-	return container.NewBorder(top, nil, nil, nil, s.table), s.loadNewest
+	return container.NewBorder(top, s.detail, nil, nil, s.table), s.loadNewest
 }
 
 func (s *auditScreen) newTable() *widget.Table {
@@ -114,6 +125,26 @@ func cell(e store.Entry, col int) string {
 		return e.Reason
 	}
 	return ""
+}
+
+const noDetail = "Select an entry to see all of it."
+
+// details is one entry in full, for the panel under the list.
+func details(e store.Entry) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Entry %d at %s by %s: %s %s\n", e.Seq, e.Time.UTC().Format(time.RFC3339), e.Actor, e.Action, e.Object)
+	if e.Old != "" || e.New != "" {
+		fmt.Fprintf(&b, "Old %q, new %q\n", e.Old, e.New)
+	}
+	fmt.Fprintf(&b, "Reason: %s\nRun %s", e.Reason, e.RunID)
+	if e.CorrelationID != "" {
+		fmt.Fprintf(&b, ", correlation %s", e.CorrelationID)
+	}
+	if e.PayloadHash != "" {
+		fmt.Fprintf(&b, ", payload %s", e.PayloadHash)
+	}
+	fmt.Fprintf(&b, "\nHash %s", e.HashHex())
+	return b.String()
 }
 
 // loadNewest shows the last page of the ledger.
@@ -168,6 +199,7 @@ func (s *auditScreen) load(after *uint64) {
 func (s *auditScreen) show(entries []store.Entry, total uint64) {
 	s.entries, s.total = entries, total
 	s.table.UnselectAll()
+	s.detail.SetText(noDetail)
 	s.table.Refresh()
 	if len(entries) == 0 {
 		s.page.SetText("No entries")
@@ -231,6 +263,10 @@ func (s *auditScreen) showEntry(seq uint64) {
 	if seq == 0 {
 		return
 	}
+	if seq > s.total { // e.g. the first of a truncated tail: show the last entries there are
+		s.load(nil)
+		return
+	}
 	ps := uint64(s.u.opts.PageSize)
 	after := (seq - 1) / ps * ps
 	s.pending = seq
@@ -238,6 +274,9 @@ func (s *auditScreen) showEntry(seq uint64) {
 }
 
 func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
 }

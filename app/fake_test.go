@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -146,9 +147,10 @@ func mustShow(t *testing.T, w fyne.Window, want ...string) {
 	}
 }
 
-// countColor counts the pixels of c in the window as painted.
-func countColor(w fyne.Window, c color.NRGBA) int {
-	img := w.Canvas().Capture()
+// countColor paints o in software and counts its pixels of colour c. It moves o to a canvas of its
+// own, so it comes last in a test.
+func countColor(o fyne.CanvasObject, c color.NRGBA) int {
+	img := software.Render(o, test.Theme())
 	n := 0
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y++ {
