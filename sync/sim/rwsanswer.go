@@ -53,6 +53,7 @@ func (a *answer) WriteHeader(code int) {
 		a.w.Header().Del("Content-Length")
 		a.gz, _ = gzip.NewWriterLevel(a.bw, gzip.BestSpeed)
 		a.out = a.gz
+		a.sim.count("gzip")
 	}
 	a.w.WriteHeader(code)
 	a.sim.count(strconv.Itoa(code))

@@ -1,0 +1,87 @@
+package rws
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestErrorShapes serves each error shape RWS uses from a real loopback server and checks the
+// typed error the client makes of it.
+func TestErrorShapes(t *testing.T) {
+	cases := []struct {
+		fixture     string
+		status      int
+		contentType string
+		shape       string
+		reason      string
+		message     string // substring
+		origin      string
+		is          error
+		retryable   bool
+	}{
+		{"odm_bad_login.xml", 401, "text/xml", "odm", "RWS00008", "Incorrect login and password combination", "", ErrUnauthorized, false},
+		{"response_locked_out.xml", 401, "text/xml", "response", "RWS00005", "User is locked out.", "", ErrLockedOut, false},
+		{"response_study_not_found.xml", 404, "text/xml", "response", "RWS00014", "Study GAMMA(Prod) not found.", "", ErrNotFound, false},
+		{"response_subject_not_found.xml", 404, "text/xml", "response", "RWS00023", "Subject 101-099 not found.", "/ODM/ClinicalData[1]/SubjectData[2]", ErrNotFound, false},
+		{"response_not_implemented.xml", 400, "text/xml", "response", "RWS00140", "not implemented", "", ErrNotImplemented, false},
+		{"response_bom_crf_version.xml", 404, "text/xml; charset=utf-8", "response", "RWS00092", "CRF version not found", "", ErrNotFound, false},
+		{"iis_401.html", 401, "text/html", "html", "", "HTTP Error 401.0 - Unauthorized", "", ErrUnauthorized, true},
+		{"iis_500.html", 500, "text/html", "html", "", "500 - Internal server error.", "", ErrUnavailable, true},
+		{"text_no_auth.txt", 401, "text/plain", "text", "", "Authorization Header not provided", "", ErrUnauthorized, false},
+		{"text_503.txt", 503, "text/plain", "text", "", "HTTP 503 Service Temporarily Unavailable", "", ErrUnavailable, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.fixture, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", "errors", tc.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				w.WriteHeader(tc.status)
+				_, _ = w.Write(body)
+			}))
+			t.Cleanup(srv.Close)
+			w := &waits{}
+			c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep, Retry: RetryPolicy{MaxAttempts: 1}})
+			_, err = c.Studies(t.Context())
+			e := asError(t, err)
+			if e.Status != tc.status || e.Shape != tc.shape || e.ReasonCode != tc.reason || e.Origin != tc.origin {
+				t.Errorf("got status %d shape %q reason %q origin %q, want %d %q %q %q", e.Status, e.Shape, e.ReasonCode, e.Origin, tc.status, tc.shape, tc.reason, tc.origin)
+			}
+			if !strings.Contains(e.Message, tc.message) {
+				t.Errorf("message %q does not contain %q", e.Message, tc.message)
+			}
+			if !errors.Is(err, tc.is) {
+				t.Errorf("%v does not match %v", err, tc.is)
+			}
+			if e.Retryable != tc.retryable || Retryable(err) != tc.retryable {
+				t.Errorf("retryable = %v, want %v", e.Retryable, tc.retryable)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err.Error())
+			}
+		})
+	}
+}
+
+// TestErrorIsExclusive checks that categories do not bleed into each other.
+func TestErrorIsExclusive(t *testing.T) {
+	locked := &Error{Status: 401, ReasonCode: "RWS00005", Shape: "response"}
+	if errors.Is(locked, ErrRejected) || errors.Is(locked, ErrNotFound) || errors.Is(locked, ErrRateLimited) {
+		t.Errorf("lock-out matches an unrelated category")
+	}
+	rejected := &Error{Status: 409, ReasonCode: "RWS00024", Shape: "response"}
+	if !errors.Is(rejected, ErrRejected) || errors.Is(rejected, ErrUnauthorized) || errors.Is(rejected, ErrNotFound) {
+		t.Errorf("subject-exists categories wrong")
+	}
+	notImpl := &Error{Status: 501}
+	if errors.Is(notImpl, ErrUnavailable) || !errors.Is(notImpl, ErrNotImplemented) {
+		t.Errorf("501 categories wrong")
+	}
+}
