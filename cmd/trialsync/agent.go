@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 
 	"github.com/trialsync/trialsync/sync/agent"
@@ -10,14 +11,23 @@ import (
 // openAgent builds the agent from the global flags. TRIALSYNC_KEYRING_SERVICE lets tests keep their
 // keyring entries apart from a user's.
 func (g *globals) openAgent(ctx context.Context) (*agent.Agent, error) {
-	return agent.Open(ctx, agent.Options{
+	var console io.Writer
+	if g.consoleLogs {
+		console = g.stderr
+	}
+	a, err := agent.Open(ctx, agent.Options{
 		StorePath:      g.storePath,
 		ConfigPath:     g.configPath,
 		LogLevel:       g.logLevel,
 		LogDir:         os.Getenv("TRIALSYNC_LOG_DIR"),
-		Console:        g.stderr,
+		Console:        console,
 		KeyringService: os.Getenv("TRIALSYNC_KEYRING_SERVICE"),
 	})
+	if err != nil {
+		return nil, err
+	}
+	g.redact = a.Redact
+	return a, nil
 }
 
 // withAgent opens the agent, runs fn and closes it, keeping the first error.

@@ -30,6 +30,15 @@ type verifyError struct{ err error }
 func (e verifyError) Error() string { return e.err.Error() }
 func (e verifyError) Unwrap() error { return e.err }
 
+// redactedError shows a message with every known secret replaced, keeping the original for errors.As.
+type redactedError struct {
+	err error
+	msg string
+}
+
+func (e redactedError) Error() string { return e.msg }
+func (e redactedError) Unwrap() error { return e.err }
+
 // silentError carries an exit code for a failure whose message the command already printed.
 type silentError struct{ code int }
 

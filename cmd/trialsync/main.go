@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	_ "github.com/trialsync/trialsync/cmd/trialsync/internal/quietlog" // before Fyne's init: see its doc
 )
 
 // Set by the linker (see Makefile).
@@ -28,8 +30,12 @@ func main() {
 // run executes one command line and returns the process exit code; it is main without os.Exit so that
 // tests can drive the whole CLI in-process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCommand(stdin, stdout, stderr)
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRootCommand(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err != nil && g.redact != nil {
+		err = redactedError{err, g.redact(err.Error())}
+	}
 	return exitCode(err, stderr)
 }

@@ -18,10 +18,16 @@ type globals struct {
 	stdin  io.Reader
 	stdout io.Writer // machine output (jsonl, rows)
 	stderr io.Writer // human output, progress, errors
+
+	// consoleLogs sends log lines to stderr too: on for long-running commands and whenever
+	// --log-level is given; one-shot commands keep stderr for their own output.
+	consoleLogs bool
+	// redact hides every secret the run has seen; set once an agent exists, applied to error text.
+	redact func(string) string
 }
 
-func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+func newRootCommand(g *globals) *cobra.Command {
+	stdin, stderr := g.stdin, g.stderr
 	root := &cobra.Command{
 		Use:           "trialsync",
 		Short:         "Site integration agent: Rave pull, SureAdhere exchange, checklist reconciliation, audit trail",
@@ -30,6 +36,11 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Args:          noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGUI(cmd.Context(), g)
+		},
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			if cmd.Flags().Changed("log-level") {
+				g.consoleLogs = true
+			}
 		},
 	}
 	root.SetIn(stdin)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/config"
+	"github.com/trialsync/trialsync/sync/logging"
 )
 
 // Options say where the agent's files are and how it reports.
@@ -37,6 +38,7 @@ type Agent struct {
 	creds   store.Credentials
 	log     zerolog.Logger
 	closeLg func() error
+	redact  *logging.Redactor
 
 	cfgOnce sync.Once
 	cfg     *config.Config
@@ -55,10 +57,10 @@ func Open(ctx context.Context, opts Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.log, a.closeLg = lg, closeLg
+	a.log, a.closeLg, a.redact = lg, closeLg, redact
 	a.keyring = opts.Keyring
 	if a.keyring == nil {
-		a.keyring = store.NewSystemKeyring(opts.KeyringService, redact)
+		a.keyring = store.NewSystemKeyring(opts.KeyringService, redact.Add)
 	}
 	a.creds = store.Credentials{Keyring: a.keyring}
 	return a, nil
@@ -97,6 +99,10 @@ func (a *Agent) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Redact replaces every secret this run has seen with its fingerprint label; the CLI and the GUI pass
+// error text through it before showing it.
+func (a *Agent) Redact(s string) string { return a.redact.Redact(s) }
 
 // RunID identifies this run in logs and audit entries.
 func (a *Agent) RunID() string { return a.runID }

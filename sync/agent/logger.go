@@ -1,21 +1,20 @@
 package agent
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"time"
-
 	"github.com/rs/zerolog"
+
+	"github.com/trialsync/trialsync/sync/logging"
 )
 
-// newLogger is replaced by sync/logging when it lands.
-func newLogger(opts Options, runID string) (zerolog.Logger, func() error, func(string), error) {
-	lg := zerolog.Nop()
-	return lg, func() error { return nil }, func(string) {}, nil
+// newLogger opens the run's log (JSON file plus optional console), with a redactor that the keyring
+// feeds every secret it reads or writes.
+func newLogger(opts Options, runID string) (zerolog.Logger, func() error, *logging.Redactor, error) {
+	red := logging.NewRedactor()
+	lg, err := logging.New(logging.Options{Dir: opts.LogDir, Console: opts.Console, Level: opts.LogLevel, RunID: runID, Redactor: red})
+	if err != nil {
+		return zerolog.Nop(), nil, nil, err
+	}
+	return lg.Logger, lg.Close, red, nil
 }
 
-func newRunID() string {
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
-}
+func newRunID() string { return logging.NewRunID() }

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trialsync/trialsync/store"
+)
+
+// TestSecretsNeverLeak sets known secrets, runs every command (at debug log level too), then searches
+// the store file, the log files, exported files and all captured output for them, in the forms a leak
+// would take (raw, base64, URL-encoded): zero hits.
+func TestSecretsNeverLeak(t *testing.T) {
+	needKeyring(t)
+	service, logDir := isolate(t)
+	dir := t.TempDir()
+	storePath := filepath.Join(dir, "trialsync.db")
+	cfgPath := filepath.Join(dir, "config.toml")
+	os.WriteFile(cfgPath, []byte("[rave]\nurl = \"https://example.mdsol.com/RaveWebServices\"\nauth = \"basic\"\nuser = \"rws.integration\"\n\n[[rave.study]]\noid = \"ALPHA(Prod)\"\n"), 0o600)
+	secrets := map[string]string{
+		"rave.password":    "Pa55-w0rd/with+odd=chars&more",
+		"sureadhere.token": "tok_9f8e7d6c5b4a39281706",
+	}
+	var captured bytes.Buffer
+	runAll := func(stdin string, args ...string) result {
+		r := cli(t, stdin, append([]string{"--store", storePath, "--config", cfgPath}, args...)...)
+		captured.WriteString(r.stdout)
+		captured.WriteString(r.stderr)
+		return r
+	}
+	for name, s := range secrets {
+		if r := runAll(s+"\n", "--log-level", "debug", "creds", "set", name); r.code != 0 {
+			t.Fatalf("creds set %s: %d %q", name, r.code, r.stderr)
+		}
+	}
+	// Setting the same secret again logs the old and new fingerprints.
+	runAll(secrets["rave.password"]+"\n", "--log-level", "debug", "creds", "set", "rave.password")
+	export := filepath.Join(dir, "audit.jsonl")
+	commands := [][]string{
+		{"version"}, {"status"}, {"creds", "list"}, {"config", "check"},
+		{"audit", "verify"}, {"audit", "list"}, {"audit", "list", "--format", "jsonl"},
+		{"audit", "export", "--out", export},
+		{"export", "clinical"}, {"export", "clinical", "--format", "csv"},
+		{"quarantine", "list"}, {"quarantine", "list", "--format", "jsonl"},
+		{"creds", "set", "Bad Name"}, // an error path
+	}
+	for _, c := range commands {
+		runAll(secrets["rave.password"]+"\n", c...)
+		runAll(secrets["rave.password"]+"\n", append([]string{"--log-level", "debug"}, c...)...)
+	}
+	runAll("", "creds", "delete", "sureadhere.token")
+
+	// Control: the secrets really went through (the keyring holds them, the audit names their fingerprints).
+	kr := store.NewSystemKeyring(service, nil)
+	if v, err := kr.Get("rave.password"); err != nil || v != secrets["rave.password"] {
+		t.Fatalf("keyring lost the secret: %v", err)
+	}
+	if !strings.Contains(captured.String(), store.Fingerprint(secrets["rave.password"])) {
+		t.Fatal("the audit listing does not show the credential's fingerprint: the commands did not run as expected")
+	}
+
+	haystacks := map[string][]byte{"captured output": captured.Bytes()}
+	for _, p := range []string{storePath, export} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		haystacks[p] = b
+	}
+	logs, _ := filepath.Glob(filepath.Join(logDir, "*"))
+	if len(logs) == 0 {
+		t.Fatal("no log files written")
+	}
+	for _, p := range logs {
+		b, _ := os.ReadFile(p)
+		haystacks[p] = b
+	}
+	for name, s := range secrets {
+		forms := []string{s, base64.StdEncoding.EncodeToString([]byte(s)), url.QueryEscape(s)}
+		for where, hay := range haystacks {
+			for _, f := range forms {
+				if bytes.Contains(hay, []byte(f)) {
+					t.Errorf("secret %s found in %s (as %q)", name, where, f)
+				}
+			}
+		}
+	}
+}
