@@ -20,7 +20,24 @@ type dashboard struct {
 func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	d := &dashboard{u: u, store: field(), install: field(), schema: field(), entries: field(), tip: field(),
 		run: field(), cf: field(), errText: errorLabel()}
-	engines := form()
+	// One form for every section, so that the values line up down the whole screen.
+	section := func(title string) []fyne.CanvasObject {
+		return []fyne.CanvasObject{heading(title), widget.NewLabel("")}
+	}
+	var rows []fyne.CanvasObject
+	rows = append(rows, section("Store")...)
+	rows = append(rows,
+		widget.NewLabel("File"), d.store,
+		widget.NewLabel("Install ID"), d.install,
+		widget.NewLabel("Schema"), d.schema,
+		widget.NewLabel("Run ID"), d.run)
+	rows = append(rows, section("Audit trail")...)
+	rows = append(rows,
+		widget.NewLabel("Entries"), d.entries,
+		widget.NewLabel("Tip"), d.tip)
+	rows = append(rows, section("Configuration")...)
+	rows = append(rows, widget.NewLabel("File"), d.cf)
+	rows = append(rows, section("Engines")...)
 	for _, e := range []struct {
 		name string
 		p    plan
@@ -30,30 +47,10 @@ func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 		{"Subjects", subjectsPlan()},
 		{"Checklists", checklistsPlan()},
 	} {
-		engines.Add(widget.NewLabel(e.name))
-		engines.Add(widget.NewLabel(e.p.arrives()))
+		rows = append(rows, widget.NewLabel(e.name), widget.NewLabel(e.p.arrives()))
 	}
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), d.refresh)
-	content := container.NewVBox(
-		heading("Store"),
-		form(
-			widget.NewLabel("File"), d.store,
-			widget.NewLabel("Install ID"), d.install,
-			widget.NewLabel("Schema"), d.schema,
-			widget.NewLabel("Run ID"), d.run,
-		),
-		heading("Audit trail"),
-		form(
-			widget.NewLabel("Entries"), d.entries,
-			widget.NewLabel("Tip"), d.tip,
-		),
-		heading("Configuration"),
-		form(widget.NewLabel("File"), d.cf),
-		heading("Engines"),
-		engines,
-		d.errText,
-		container.NewHBox(refresh),
-	)
+	content := container.NewVBox(form(rows...), d.errText, container.NewHBox(refresh))
 	return container.NewVScroll(content), d.refresh
 }
 

@@ -17,8 +17,8 @@ func newSettings(u *UI) (fyne.CanvasObject, func()) {
 		"standard input). Editing settings on this screen arrives with a later issue.")
 	note.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(
-		heading("Files"),
 		form(
+			heading("Files"), widget.NewLabel(""),
 			widget.NewLabel("Store"), storeFile,
 			widget.NewLabel("Configuration"), configFile,
 		),

@@ -1,0 +1,431 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trialsync/trialsync/store/storetest"
+)
+
+// The real-window test drives the built binary the way a coordinator does: it opens the GUI on a
+// real store under Xvfb, goes to every screen, clicks Verify with the mouse, and reads the verdict's
+// colour from screenshots. Screens are recognised by what they paint: the navigation entry of the
+// screen on show is the one filled with the theme's primary blue, and the Verify button is the other
+// blue button, right of the navigation.
+
+// guiWait bounds every wait for the window; it keeps a broken build from hanging the suite and is not
+// a performance assertion (a loaded two-core machine can take seconds to start a GL window).
+const guiWait = 90 * time.Second
+
+// screenNames are the navigation entries in order (Ctrl+1 .. Ctrl+7), as file names for screenshots.
+var screenNames = []string{"dashboard", "rave-pull", "exposures", "subjects", "checklists", "audit", "settings"}
+
+func TestGUIRealWindow(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" || os.Getenv("TRIALSYNC_XVFB") != "1" {
+		t.Skip("needs an X display: run through make test (.ci/with-session starts Xvfb and sets TRIALSYNC_XVFB=1)")
+	}
+	needKeyring(t)
+	for _, tool := range []string{"xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is missing (make deps-test installs it): %v", tool, err)
+		}
+	}
+	shots := os.Getenv("TRIALSYNC_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := buildBinary(t)
+	service, _ := isolate(t)
+	path := seedStore(t, service, 20)
+	config := filepath.Join(t.TempDir(), "config.toml")
+	if out, err := command(t, bin, "s3cret-for-gui-test\n", "--store", path, "--config", config,
+		"creds", "set", "rave.password"); err != nil {
+		t.Fatalf("creds set: %v\n%s", err, out)
+	}
+	t.Logf("screenshots in %s", shots)
+
+	// First run: every screen by keyboard, then Verify by mouse on the good store: green.
+	g := startGUI(t, bin, path, config, shots)
+	nav := make([]image.Rectangle, len(screenNames))
+	for i, name := range screenNames {
+		if i > 0 {
+			g.xdotool("key", "--clearmodifiers", "ctrl+"+strconv.Itoa(i+1))
+		}
+		img := g.waitFor(name, func(img image.Image) bool {
+			r, ok := selectedNav(img)
+			return ok && (i == 0 || r.Min.Y > nav[i-1].Min.Y+r.Dy()/2)
+		})
+		nav[i], _ = selectedNav(img)
+		g.save(g.settled(img), fmt.Sprintf("%d-%s.png", i+1, name))
+	}
+	// Back to the Audit screen by clicking its navigation entry.
+	g.click(center(nav[5]))
+	audit := g.waitFor("audit (clicked)", func(img image.Image) bool {
+		r, ok := selectedNav(img)
+		return ok && sameRow(r, nav[5])
+	})
+	if n := countNear(audit, bannerGreen) + countNear(audit, bannerRed); n > 0 {
+		t.Errorf("the audit screen shows %d pixels of a verdict before Verify was clicked", n)
+	}
+	g.click(center(verifyButton(t, audit)))
+	img := g.waitFor("green verdict", func(img image.Image) bool { return countNear(img, bannerGreen) > 2000 })
+	g.save(img, "8-audit-verified.png")
+	if n := countNear(img, bannerRed); n > 0 {
+		t.Errorf("a good store's verdict has %d red pixels", n)
+	}
+	g.stop()
+
+	// Second run, after flipping a byte of entry 7 in the closed store: red.
+	if err := storetest.ChangeField(path, 7); err != nil {
+		t.Fatal(err)
+	}
+	g = startGUI(t, bin, path, config, shots)
+	g.click(center(nav[5]))
+	audit = g.waitFor("audit (tampered store)", func(img image.Image) bool {
+		r, ok := selectedNav(img)
+		return ok && sameRow(r, nav[5])
+	})
+	g.click(center(verifyButton(t, audit)))
+	img = g.waitFor("red verdict", func(img image.Image) bool { return countNear(img, bannerRed) > 2000 })
+	g.save(img, "9-audit-tampered.png")
+	if n := countNear(img, bannerGreen); n > 0 {
+		t.Errorf("a tampered store's verdict has %d green pixels", n)
+	}
+	g.stop()
+}
+
+// TestGUINoDisplay checks the contract's "no command without a display": say so, point to --help.
+func TestGUINoDisplay(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	r := cli(t, "", "--store", filepath.Join(t.TempDir(), "trialsync.db"))
+	oneLineError(t, r, 1, "no display to open the GUI on")
+	if !strings.Contains(r.stderr, "trialsync --help") {
+		t.Errorf("stderr %q does not point to --help", r.stderr)
+	}
+}
+
+// buildBinary builds trialsync as `make build` does, into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "trialsync")
+	out, err := exec.CommandContext(t.Context(), goCmd, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// command runs the binary to completion with stdin.
+func command(t *testing.T, bin, stdin string, args ...string) ([]byte, error) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	return cmd.CombinedOutput()
+}
+
+// gui is one running trialsync window.
+type gui struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	out    *lockedBuffer
+	exited chan struct{}
+	err    error // the process's exit, once exited is closed
+	window string
+	shots  string
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startGUI runs `trialsync --store path` (no command: the GUI) and finds its window.
+func startGUI(t *testing.T, bin, path, config, shots string) *gui {
+	t.Helper()
+	g := &gui{t: t, out: &lockedBuffer{}, exited: make(chan struct{}), shots: shots}
+	g.cmd = exec.Command(bin, "--store", path, "--config", config)
+	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
+	if err := g.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		g.err = g.cmd.Wait()
+		close(g.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-g.exited:
+		default:
+			_ = g.cmd.Process.Kill()
+			<-g.exited
+		}
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), guiWait)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "xdotool", "search", "--sync", "--onlyvisible", "--all",
+		"--pid", strconv.Itoa(g.cmd.Process.Pid), "--name", "^trialsync$").Output()
+	if err != nil {
+		t.Fatalf("no trialsync window appeared: %v; trialsync said:\n%s", err, g.out.String())
+	}
+	g.window = strings.Fields(string(out))[0]
+	g.xdotool("windowfocus", "--sync", g.window)
+	return g
+}
+
+// xdotool runs one xdotool command; a failure ends the test.
+func (g *gui) xdotool(args ...string) {
+	g.t.Helper()
+	if out, err := exec.CommandContext(g.t.Context(), "xdotool", args...).CombinedOutput(); err != nil {
+		g.t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// click clicks the left mouse button at p, in window coordinates.
+func (g *gui) click(p image.Point) {
+	g.t.Helper()
+	g.xdotool("mousemove", "--window", g.window, strconv.Itoa(p.X), strconv.Itoa(p.Y))
+	g.xdotool("click", "1")
+}
+
+// capture screenshots the window with ImageMagick's import.
+func (g *gui) capture() image.Image {
+	g.t.Helper()
+	out, err := exec.CommandContext(g.t.Context(), "import", "-window", g.window, "png:-").Output()
+	if err != nil {
+		g.t.Fatalf("import -window %s: %v", g.window, err)
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		g.t.Fatalf("screenshot: %v", err)
+	}
+	return img
+}
+
+// waitFor screenshots the window until ok accepts a screenshot, and returns it.
+func (g *gui) waitFor(what string, ok func(image.Image) bool) image.Image {
+	g.t.Helper()
+	deadline := time.Now().Add(guiWait)
+	for {
+		img := g.capture()
+		if ok(img) {
+			return img
+		}
+		if time.Now().After(deadline) {
+			g.save(img, "failed-"+strings.ReplaceAll(what, " ", "-")+".png")
+			g.t.Fatalf("the window never showed %s (last screenshot saved in %s); trialsync said:\n%s",
+				what, g.shots, g.out.String())
+		}
+		select {
+		case <-g.exited:
+			g.t.Fatalf("trialsync exited (%v) while waiting for %s:\n%s", g.err, what, g.out.String())
+		case <-time.After(150 * time.Millisecond):
+		}
+	}
+}
+
+// settled screenshots the window until two screenshots in a row are the same (the screen's data
+// has loaded and been drawn), starting from img.
+func (g *gui) settled(img image.Image) image.Image {
+	g.t.Helper()
+	var last image.Image
+	return g.waitFor("a settled screen", func(next image.Image) bool {
+		prev := last
+		if prev == nil {
+			prev = img
+		}
+		last = next
+		return samePixels(prev, next)
+	})
+}
+
+func samePixels(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	bd := a.Bounds()
+	for y := bd.Min.Y; y < bd.Max.Y; y++ {
+		for x := bd.Min.X; x < bd.Max.X; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (g *gui) save(img image.Image, name string) {
+	g.t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		g.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(g.shots, name), b.Bytes(), 0o644); err != nil {
+		g.t.Fatal(err)
+	}
+}
+
+// stop sends SIGTERM, as a desktop session does at logout, and expects a clean exit: the signal
+// quits the app and the agent closes the store.
+func (g *gui) stop() {
+	g.t.Helper()
+	if err := g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		g.t.Fatal(err)
+	}
+	select {
+	case <-g.exited:
+		if g.err != nil {
+			g.t.Errorf("trialsync exited with %v after SIGTERM:\n%s", g.err, g.out.String())
+		}
+	case <-time.After(guiWait):
+		_ = g.cmd.Process.Kill()
+		<-g.exited
+		g.t.Fatalf("trialsync did not exit after SIGTERM:\n%s", g.out.String())
+	}
+}
+
+// The colours the test recognises: the default theme's primary blue (#296ff6, light and dark
+// variants alike) and the verdict banners of app/banner.go.
+var (
+	bannerGreen = [3]int{0x2e, 0x7d, 0x32}
+	bannerRed   = [3]int{0xc6, 0x28, 0x28}
+)
+
+func isPrimary(r, g, b int) bool { return b > 200 && r < 110 && g > 80 && g < 170 }
+
+func rgb(img image.Image, x, y int) (int, int, int) {
+	r, g, b, _ := img.At(x, y).RGBA()
+	return int(r >> 8), int(g >> 8), int(b >> 8)
+}
+
+func near(r, g, b int, c [3]int) bool {
+	return abs(r-c[0]) <= 8 && abs(g-c[1]) <= 8 && abs(b-c[2]) <= 8
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// countNear counts the pixels within a small distance of c.
+func countNear(img image.Image, c [3]int) int {
+	n := 0
+	bd := img.Bounds()
+	for y := bd.Min.Y; y < bd.Max.Y; y++ {
+		for x := bd.Min.X; x < bd.Max.X; x++ {
+			if r, g, b := rgb(img, x, y); near(r, g, b, c) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// blueBlobs are the bounding boxes of the connected areas of primary blue larger than a button's
+// icon, left to right.
+func blueBlobs(img image.Image) []image.Rectangle {
+	bd := img.Bounds()
+	w, h := bd.Dx(), bd.Dy()
+	seen := make([]bool, w*h)
+	var out []image.Rectangle
+	var stack []image.Point
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if seen[y*w+x] {
+				continue
+			}
+			seen[y*w+x] = true
+			if r, g, b := rgb(img, bd.Min.X+x, bd.Min.Y+y); !isPrimary(r, g, b) {
+				continue
+			}
+			box, n := image.Rect(x, y, x+1, y+1), 0
+			stack = append(stack[:0], image.Pt(x, y))
+			for len(stack) > 0 {
+				p := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				n++
+				box = box.Union(image.Rect(p.X, p.Y, p.X+1, p.Y+1))
+				for _, d := range []image.Point{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+					q := p.Add(d)
+					if q.X < 0 || q.Y < 0 || q.X >= w || q.Y >= h || seen[q.Y*w+q.X] {
+						continue
+					}
+					if r, g, b := rgb(img, bd.Min.X+q.X, bd.Min.Y+q.Y); isPrimary(r, g, b) {
+						seen[q.Y*w+q.X] = true
+						stack = append(stack, q)
+					}
+				}
+			}
+			if n > 600 {
+				out = append(out, box)
+			}
+		}
+	}
+	// left to right: the navigation column first
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Min.X < out[j-1].Min.X; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// selectedNav is the navigation entry drawn as selected: the leftmost blue button.
+func selectedNav(img image.Image) (image.Rectangle, bool) {
+	b := blueBlobs(img)
+	if len(b) == 0 || b[0].Min.X > img.Bounds().Dx()/4 {
+		return image.Rectangle{}, false
+	}
+	return b[0], true
+}
+
+// verifyButton is the blue button right of the navigation on the Audit screen.
+func verifyButton(t *testing.T, img image.Image) image.Rectangle {
+	t.Helper()
+	b := blueBlobs(img)
+	if len(b) < 2 {
+		t.Fatalf("no Verify button on the audit screen (blue areas %v)", b)
+	}
+	return b[1]
+}
+
+// sameRow reports whether two navigation entries are the same one (a hovered button may differ by an
+// edge pixel).
+func sameRow(a, b image.Rectangle) bool {
+	return abs(a.Min.Y-b.Min.Y) <= 3 && abs(a.Max.Y-b.Max.Y) <= 3
+}
+
+func center(r image.Rectangle) image.Point { return image.Pt((r.Min.X+r.Max.X)/2, (r.Min.Y+r.Max.Y)/2) }
