@@ -3,8 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
-	"strconv"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -38,14 +39,6 @@ func (k *ClinicalKey) AppendKey(dst []byte) []byte {
 	return joinKey(dst, k.Study, k.Site, k.Subject, k.Event, k.EventRepeat, k.Form, k.FormRepeat, k.ItemGroup, k.ItemGroupRepeat, k.Item)
 }
 
-func (v *ClinicalValue) appendValue(dst []byte) []byte {
-	dst = append(dst, clinicalVersion, 0)
-	if v.IsNull {
-		dst[len(dst)-1] = 1
-	}
-	return appendStrings(dst, v.Value, v.AuditID, v.User, v.Time, v.Reason, v.Source, v.RunID)
-}
-
 func decodeClinicalKey(b []byte) (ClinicalKey, error) {
 	parts := bytes.Split(b, []byte{0})
 	if len(parts) != 10 {
@@ -68,66 +61,158 @@ func decodeClinicalValue(b []byte) (ClinicalValue, error) {
 	return v, err
 }
 
-// ClinicalWriter upserts item values inside one transaction; get one per transaction from
-// Tx.Clinical. bbolt keeps references to put keys and values until commit, so they are carved out of
-// an arena that is never overwritten, rather than allocated one by one.
-type ClinicalWriter struct {
-	b     *bolt.Bucket
-	key   []byte
+// ClinicalBatch holds encoded rows ready to be upserted: built on one goroutine (the parser), written
+// on another (the committer). Keys and values live in one arena, so adding a row allocates nothing in
+// the common case and the strings it was built from may be reused at once.
+type ClinicalBatch struct {
 	arena []byte
+	recs  []clinicalRec
 }
+
+type clinicalRec struct{ key, val []byte }
 
 const arenaChunk = 1 << 20
 
-// keep copies b into the arena and returns the copy, valid until the transaction ends.
-func (w *ClinicalWriter) keep(b []byte) []byte {
-	if len(w.arena)+len(b) > cap(w.arena) {
-		w.arena = make([]byte, 0, max(arenaChunk, len(b)))
+// Add encodes one row into the batch.
+func (b *ClinicalBatch) Add(k *ClinicalKey, v *ClinicalValue) {
+	var buf [512]byte
+	key := b.keep(k.AppendKey(buf[:0]))
+	val := b.keep(v.appendValue(buf[:0]))
+	b.recs = append(b.recs, clinicalRec{key, val})
+}
+
+// Len is the number of rows in the batch.
+func (b *ClinicalBatch) Len() int { return len(b.recs) }
+
+// Reset empties the batch for reuse once a transaction that used it has ended.
+func (b *ClinicalBatch) Reset() {
+	b.recs = b.recs[:0]
+	b.arena = nil
+}
+
+// keep copies p into the arena; the copy is never overwritten (bbolt holds references to put keys and
+// values until commit).
+func (b *ClinicalBatch) keep(p []byte) []byte {
+	if len(b.arena)+len(p) > cap(b.arena) {
+		b.arena = make([]byte, 0, max(arenaChunk, len(p)))
 	}
-	start := len(w.arena)
-	w.arena = append(w.arena, b...)
-	return w.arena[start:len(w.arena):len(w.arena)]
+	start := len(b.arena)
+	b.arena = append(b.arena, p...)
+	return b.arena[start:len(b.arena):len(b.arena)]
+}
+
+// ClinicalWriter upserts rows into the clinical bucket within one transaction.
+type ClinicalWriter struct {
+	b *bolt.Bucket
 }
 
 // Clinical returns a writer for the clinical bucket in this transaction.
 func (tx *Tx) Clinical() *ClinicalWriter {
 	b := tx.btx.Bucket(BucketClinical)
+	b.FillPercent = 0.9
 	return &ClinicalWriter{b: b}
 }
 
-// Upsert stores v under k unless the stored value already says the same, or was set by a later audit
-// record (a larger numeric SourceID), so that re-applying any page leaves the bucket byte-for-byte as
-// it was. It reports whether anything was written.
+// Upsert stores one row; see Write for the rules. It reports whether anything was written.
 func (w *ClinicalWriter) Upsert(k *ClinicalKey, v *ClinicalValue) (bool, error) {
-	w.key = k.AppendKey(w.key[:0])
-	if old := w.b.Get(w.key); old != nil {
-		prev, err := decodeClinicalValue(old)
-		if err == nil && (sameValue(&prev, v) || newerAudit(prev.AuditID, v.AuditID)) {
-			return false, nil
-		}
-	}
-	var buf [256]byte
-	if err := w.b.Put(w.keep(w.key), w.keep(v.appendValue(buf[:0]))); err != nil {
-		return false, fmt.Errorf("clinical %s/%s/%s %s: %w", k.Study, k.Subject, k.Form, k.Item, err)
-	}
-	return true, nil
+	var b ClinicalBatch
+	b.Add(k, v)
+	n, err := w.Write(&b)
+	return n == 1, err
 }
 
-// sameValue reports whether incoming b adds nothing to stored a. A value without audit information
-// (from a dataset pull) that matches the stored one keeps the stored audit information.
-func sameValue(a, b *ClinicalValue) bool {
-	if b.AuditID == "" && a.Value == b.Value && a.IsNull == b.IsNull {
-		return true
+// Write upserts every row of the batch, in key order (rows with equal keys keep their batch order, so
+// the later one wins). A row is skipped when the stored value already says the same (ignoring which
+// run or feed stored it), or was set by a later audit record (a larger numeric SourceID), so that
+// re-applying any page leaves the bucket byte-for-byte as it was. It returns the number of rows written.
+// The batch must not change until the transaction ends.
+func (w *ClinicalWriter) Write(b *ClinicalBatch) (int, error) {
+	slices.SortStableFunc(b.recs, func(x, y clinicalRec) int { return bytes.Compare(x.key, y.key) })
+	written := 0
+	for _, r := range b.recs {
+		if old := w.b.Get(r.key); old != nil && !supersedes(old, r.val) {
+			continue
+		}
+		if err := w.b.Put(r.key, r.val); err != nil {
+			return written, fmt.Errorf("clinical %q: %w", r.key, err)
+		}
+		written++
 	}
-	return a.Value == b.Value && a.IsNull == b.IsNull && a.AuditID == b.AuditID && a.User == b.User &&
-		a.Time == b.Time && a.Reason == b.Reason
+	return written, nil
+}
+
+// Value layout: version | null flag | value | audit ID | user | time | reason | source | run ID. The
+// fields before source are what the value says; source and run ID only say where it came from.
+func (v *ClinicalValue) appendValue(dst []byte) []byte {
+	dst = append(dst, clinicalVersion, 0)
+	if v.IsNull {
+		dst[len(dst)-1] = 1
+	}
+	return appendStrings(dst, v.Value, v.AuditID, v.User, v.Time, v.Reason, v.Source, v.RunID)
+}
+
+// supersedes reports whether the encoded incoming value should replace the stored one.
+func supersedes(stored, incoming []byte) bool {
+	sv, ok1 := splitValue(stored)
+	iv, ok2 := splitValue(incoming)
+	if !ok1 || !ok2 {
+		return true // an unreadable stored value is repaired by any readable one
+	}
+	if bytes.Equal(sv.says, iv.says) {
+		return false
+	}
+	if len(iv.auditID) == 0 && sv.null == iv.null && bytes.Equal(sv.value, iv.value) {
+		return false // a dataset row that agrees keeps the audit information already stored
+	}
+	return !newerAudit(sv.auditID, iv.auditID)
+}
+
+type valueParts struct {
+	null           bool
+	value, auditID []byte
+	says           []byte // flag through reason: what the value says
+}
+
+func splitValue(b []byte) (valueParts, bool) {
+	var p valueParts
+	if len(b) < 2 || b[0] != clinicalVersion {
+		return p, false
+	}
+	p.null = b[1] == 1
+	rest := b[2:]
+	var fields [5][]byte
+	for i := range fields {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || uint64(len(rest)-k) < n {
+			return p, false
+		}
+		fields[i] = rest[k : k+int(n)]
+		rest = rest[k+int(n):]
+	}
+	p.value, p.auditID = fields[0], fields[1]
+	p.says = b[1 : len(b)-len(rest)]
+	return p, true
 }
 
 // newerAudit reports whether the stored value came from a later audit record than the incoming one.
-func newerAudit(stored, incoming string) bool {
-	s, err1 := strconv.ParseUint(stored, 10, 64)
-	i, err2 := strconv.ParseUint(incoming, 10, 64)
-	return err1 == nil && err2 == nil && s > i
+func newerAudit(stored, incoming []byte) bool {
+	s, ok1 := parseDigits(stored)
+	i, ok2 := parseDigits(incoming)
+	return ok1 && ok2 && s > i
+}
+
+func parseDigits(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
 }
 
 // WalkClinical calls fn for every stored value in natural-key order.
