@@ -175,10 +175,14 @@ func (s *auditScreen) loadNewer() {
 // the ledger's size for the page label.
 func (s *auditScreen) load(after *uint64) {
 	ps := s.u.opts.PageSize
+	s.page.SetText("Loading…")
 	s.u.bridge.background(func(ctx context.Context) func() {
 		st, err := s.u.backend.Status(ctx)
 		if err != nil {
-			return func() { showError(s.listErr, "Could not read the audit trail", err) }
+			return func() {
+				showError(s.listErr, "Could not read the audit trail", err)
+				s.page.SetText("")
+			}
 		}
 		from := st.AuditCount - min(st.AuditCount, uint64(ps))
 		if after != nil {
@@ -188,6 +192,7 @@ func (s *auditScreen) load(after *uint64) {
 		return func() {
 			showError(s.listErr, "Could not read the audit trail", err)
 			if err != nil {
+				s.page.SetText("")
 				return
 			}
 			s.show(entries, st.AuditCount)

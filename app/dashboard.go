@@ -61,7 +61,10 @@ func (d *dashboard) refresh() {
 		d.install.SetText(st.InstallID)
 		d.schema.SetText(strconv.Itoa(st.Schema))
 		d.run.SetText(st.RunID)
-		d.entries.SetText(strconv.FormatUint(st.AuditCount, 10) + " (covered by the keyed checkpoint)")
+		d.entries.SetText("")
+		if err == nil {
+			d.entries.SetText(strconv.FormatUint(st.AuditCount, 10) + " (covered by the keyed checkpoint)")
+		}
 		d.tip.SetText(st.AuditTip)
 		d.cf.SetText(configState(st))
 	})
