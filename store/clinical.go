@@ -84,6 +84,20 @@ func (b *ClinicalBatch) Add(k *ClinicalKey, v *ClinicalValue) {
 // Len is the number of rows in the batch.
 func (b *ClinicalBatch) Len() int { return len(b.recs) }
 
+// Filter keeps, among the rows from index from on, those for which keep(i) is true, where i counts from
+// from; earlier rows are untouched. It is how a parser drops the rows of a block found bad after they
+// were added.
+func (b *ClinicalBatch) Filter(from int, keep func(i int) bool) {
+	out := b.recs[:from]
+	for i, r := range b.recs[from:] {
+		if keep(i) {
+			out = append(out, r)
+		}
+	}
+	clear(b.recs[len(out):])
+	b.recs = out
+}
+
 // Reset empties the batch for reuse once a transaction that used it has ended.
 func (b *ClinicalBatch) Reset() {
 	b.recs = b.recs[:0]

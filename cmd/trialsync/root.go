@@ -63,6 +63,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newQuarantineCommand(g),
 		newSimCommand(g),
 		newConfigCommand(g),
+		newPullCommand(g),
 	} {
 		root.AddCommand(c)
 	}

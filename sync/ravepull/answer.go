@@ -1,0 +1,71 @@
+package ravepull
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/trialsync/trialsync/sync/rws"
+)
+
+// ErrBody marks an answer whose body could not be read to a well-formed end (a cut connection, a
+// truncated download) after every attempt.
+var ErrBody = errors.New("answer body incomplete")
+
+// readAnswer fetches an answer and streams it through a parser on its own goroutine, handing each batch
+// to commit on this one as it comes. A body that fails part-way is fetched again (up to PageAttempts):
+// batches already committed from it were upserts, so re-reading them changes nothing, and the cursor
+// only moves with the last batch.
+func (e *Engine) readAnswer(ctx context.Context, fetch func() (*rws.Page, error), newParser func() *parser,
+	commit func(b *batch, page *rws.Page) error) error {
+	var lastErr error
+	for attempt := 1; attempt <= e.opts.PageAttempts; attempt++ {
+		page, err := fetch()
+		if err != nil {
+			return err // the client has already retried what retrying can help
+		}
+		err = e.stream(ctx, page, newParser(), commit)
+		page.Body.Close()
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, ErrBody) || ctx.Err() != nil {
+			return err
+		}
+		lastErr = err
+		e.opts.Log.Warn().Err(err).Int("attempt", attempt).Str("url", page.URL).Msg("answer body failed; fetching it again")
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
+	}
+	return lastErr
+}
+
+func (e *Engine) stream(ctx context.Context, page *rws.Page, p *parser, commit func(*batch, *rws.Page) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := make(chan *batch, 1)
+	go p.run(ctx, page.Body, ch)
+	var err error
+	for b := range ch {
+		if err != nil {
+			continue // drain so the parser can finish
+		}
+		if b.err != nil {
+			err = fmt.Errorf("%w: %s: %v", ErrBody, page.URL, b.err)
+			cancel()
+			continue
+		}
+		if cerr := commit(b, page); cerr != nil {
+			err = cerr
+			cancel()
+		}
+	}
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	return err
+}

@@ -1,0 +1,197 @@
+package ravepull
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/odm"
+)
+
+// batch is what the parser hands the committer: encoded rows and quarantined fragments, plus, on the
+// last batch of a body, the body's SHA-256.
+type batch struct {
+	rows        store.ClinicalBatch
+	quarantined []store.Quarantined
+	read        int // item rows read into this batch (kept or not)
+	last        bool
+	pageHash    string
+	err         error // the body could not be read to its end: nothing of it may be committed as complete
+}
+
+// parser turns one RWS answer into batches. It keeps the rows of the subject being read at the tail
+// of the current batch, so that a block reported bad after its rows were handed out can still be
+// dropped, and so that a dataset splits only at subject boundaries.
+type parser struct {
+	study    Study
+	feed     string
+	source   string // for quarantine entries: study, feed and request
+	runID    string
+	subjects *subjectIndex
+	split    int // emit a batch once it holds this many rows at a subject boundary; 0: one batch
+
+	cur       *batch
+	from      int     // index in cur.rows where the current subject's rows start
+	offsets   []int64 // byte offsets of those rows
+	subject   string
+	unknown   map[string]*unknownSubject
+	unknownOK map[string]bool
+}
+
+// unknownSubject collects rows of a subject absent from the listing, for one quarantine entry.
+type unknownSubject struct {
+	site string
+	xml  strings.Builder
+	n    int
+}
+
+// run reads body to its end, sending batches on out; it closes out when done.
+func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
+	defer close(out)
+	h := sha256.New()
+	rd := odm.NewReader(io.TeeReader(body, h), odm.CaptureFragments(odm.BlockSubject))
+	p.cur = &batch{}
+	p.unknown = map[string]*unknownSubject{}
+	p.unknownOK = map[string]bool{}
+	sites := map[string]bool{}
+	for _, s := range p.study.Sites {
+		sites[s] = true
+	}
+	send := func(b *batch) bool {
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var be *odm.BlockError
+		if errors.As(err, &be) {
+			p.dropBlock(be)
+			continue
+		}
+		if err != nil {
+			send(&batch{err: err})
+			return
+		}
+		if row.Kind != odm.KindItem {
+			continue
+		}
+		if len(sites) > 0 && !sites[row.Site] {
+			continue
+		}
+		subject := row.Subject
+		if row.SubjectName != "" {
+			subject = row.SubjectName
+		}
+		if subject != p.subject {
+			p.subject = subject
+			if p.split > 0 && p.from > 0 && p.cur.rows.Len() >= p.split {
+				if !send(p.cur) {
+					return
+				}
+				p.cur = &batch{}
+			}
+			p.from, p.offsets = p.cur.rows.Len(), p.offsets[:0]
+		}
+		p.cur.read++
+		if !p.known(ctx, row, subject) {
+			p.holdUnknown(row, subject)
+			continue
+		}
+		k := store.ClinicalKey{Study: row.Study, Site: row.Site, Subject: subject, Event: row.Event, EventRepeat: row.EventRepeat,
+			Form: row.Form, FormRepeat: row.FormRepeat, ItemGroup: row.ItemGroup, ItemGroupRepeat: row.ItemGroupRepeat, Item: row.Item}
+		v := store.ClinicalValue{Value: row.Value, IsNull: row.IsNull, Source: p.feed, RunID: p.runID}
+		if a := row.Audit; a != nil {
+			v.AuditID, v.User, v.Time, v.Reason = a.SourceID, a.User, a.Time, a.Reason
+		}
+		p.cur.rows.Add(&k, &v)
+		p.offsets = append(p.offsets, row.Offset)
+	}
+	p.flushUnknown()
+	p.cur.last = true
+	p.cur.pageHash = hex.EncodeToString(h.Sum(nil))
+	send(p.cur)
+}
+
+// dropBlock removes the rows of a bad block (still at the tail of the batch) and quarantines its bytes.
+func (p *parser) dropBlock(be *odm.BlockError) {
+	offs := p.offsets
+	p.cur.rows.Filter(p.from, func(i int) bool { return offs[i] < be.Start || offs[i] >= be.End })
+	kept := p.offsets[:0]
+	for _, o := range offs {
+		if o < be.Start || o >= be.End {
+			kept = append(kept, o)
+		}
+	}
+	p.offsets = kept
+	frag := string(be.Fragment) // copies: the fragment is valid only until the next row
+	if be.Fragment == nil {
+		frag = fmt.Sprintf("(block of %d bytes at offset %d, larger than the capture limit)", be.End-be.Start, be.Start)
+	}
+	p.cur.quarantined = append(p.cur.quarantined, store.Quarantined{RunID: p.runID, Source: p.source,
+		Reason: be.Block + ": " + be.Err.Error(), Fragment: frag})
+}
+
+// known checks a row's subject against the study's subject listing, refreshing the listing once per
+// answer when a subject is new to it.
+func (p *parser) known(ctx context.Context, row *odm.Row, subject string) bool {
+	if p.subjects == nil {
+		return true
+	}
+	if ok, seen := p.unknownOK[subject]; seen {
+		return ok
+	}
+	ok := p.subjects.has(ctx, subject, row.Subject)
+	p.unknownOK[subject] = ok
+	return ok
+}
+
+// holdUnknown keeps a row of an unlisted subject for quarantine, as ODM rebuilt from the row: the
+// reader hands out rows, not the bytes of a well-formed block.
+func (p *parser) holdUnknown(row *odm.Row, subject string) {
+	u := p.unknown[subject]
+	if u == nil {
+		u = &unknownSubject{site: row.Site}
+		p.unknown[subject] = u
+	}
+	u.n++
+	fmt.Fprintf(&u.xml, "  <ItemData StudyEventOID=%q StudyEventRepeatKey=%q FormOID=%q FormRepeatKey=%q ItemGroupOID=%q ItemGroupRepeatKey=%q ItemOID=%q Value=%q",
+		xmlEscape(row.Event), xmlEscape(row.EventRepeat), xmlEscape(row.Form), xmlEscape(row.FormRepeat), xmlEscape(row.ItemGroup),
+		xmlEscape(row.ItemGroupRepeat), xmlEscape(row.Item), xmlEscape(row.Value))
+	if a := row.Audit; a != nil {
+		fmt.Fprintf(&u.xml, " AuditSourceID=%q", xmlEscape(a.SourceID))
+	}
+	u.xml.WriteString("/>\n")
+}
+
+func (p *parser) flushUnknown() {
+	names := make([]string, 0, len(p.unknown))
+	for n := range p.unknown {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		u := p.unknown[n]
+		p.cur.quarantined = append(p.cur.quarantined, store.Quarantined{RunID: p.runID, Source: p.source,
+			Reason: fmt.Sprintf("subject %q (site %s) is not in the study's subject listing: %d rows held back (fragment rebuilt from the rows)", n, u.site, u.n),
+			Fragment: fmt.Sprintf("<SubjectData SubjectKey=%q>\n  <SiteRef LocationOID=%q/>\n%s</SubjectData>", xmlEscape(n), xmlEscape(u.site), u.xml.String())})
+	}
+}
+
+var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+// xmlEscape escapes for an attribute value written with %q (which adds Go quoting of its own for
+// control characters; fine for a fragment meant for a person).
+func xmlEscape(s string) string { return xmlEscaper.Replace(s) }

@@ -1,0 +1,64 @@
+package ravepull
+
+import (
+	"context"
+	"sync"
+
+	"github.com/trialsync/trialsync/sync/rws"
+)
+
+// subjectIndex is a study's subject listing, refreshed at most once per answer when a subject is new.
+type subjectIndex struct {
+	feed  Feed
+	study string
+
+	mu        sync.Mutex
+	names     map[string]bool
+	refreshed bool // refreshed during the current answer
+	err       error
+}
+
+func newSubjectIndex(ctx context.Context, feed Feed, study string) (*subjectIndex, error) {
+	x := &subjectIndex{feed: feed, study: study}
+	return x, x.load(ctx)
+}
+
+func (x *subjectIndex) load(ctx context.Context) error {
+	subs, err := x.feed.Subjects(ctx, x.study, rws.SubjectsOptions{Include: "inactiveAndDeleted"})
+	if err != nil {
+		return err
+	}
+	names := make(map[string]bool, len(subs)*2)
+	for _, s := range subs {
+		names[s.Key] = true
+		names[s.Name] = true
+	}
+	x.names = names
+	return nil
+}
+
+// newAnswer allows one more refresh.
+func (x *subjectIndex) newAnswer() {
+	x.mu.Lock()
+	x.refreshed = false
+	x.mu.Unlock()
+}
+
+// has reports whether a subject (by name or key) is listed. A listing that cannot be refreshed counts
+// the subject as unknown: its rows are quarantined, not lost.
+func (x *subjectIndex) has(ctx context.Context, name, key string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.names[name] || x.names[key] {
+		return true
+	}
+	if x.refreshed {
+		return false
+	}
+	x.refreshed = true
+	if err := x.load(ctx); err != nil {
+		x.err = err
+		return false
+	}
+	return x.names[name] || x.names[key]
+}
