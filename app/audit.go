@@ -34,6 +34,7 @@ type auditScreen struct {
 	entries []store.Entry // the page on show, oldest first
 	total   uint64        // entries in the ledger at the last load
 	pending uint64        // entry to select once its page has loaded (0: none)
+	loads   int           // counts load requests, so that only the latest one's result is shown
 
 	table   *widget.Table
 	page    *widget.Label
@@ -176,10 +177,15 @@ func (s *auditScreen) loadNewer() {
 func (s *auditScreen) load(after *uint64) {
 	ps := s.u.opts.PageSize
 	s.page.SetText("Loading…")
+	s.loads++
+	gen := s.loads
 	s.u.bridge.background(func(ctx context.Context) func() {
 		st, err := s.u.backend.Status(ctx)
 		if err != nil {
 			return func() {
+				if gen != s.loads {
+					return // a later request has taken over
+				}
 				showError(s.listErr, "Could not read the audit trail", err)
 				s.page.SetText("")
 			}
@@ -190,6 +196,9 @@ func (s *auditScreen) load(after *uint64) {
 		}
 		entries, err := s.u.backend.AuditEntries(ctx, from, ps)
 		return func() {
+			if gen != s.loads {
+				return // a later request has taken over
+			}
 			showError(s.listErr, "Could not read the audit trail", err)
 			if err != nil {
 				s.page.SetText("")

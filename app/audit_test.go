@@ -192,6 +192,25 @@ func TestAuditListsEntries(t *testing.T) {
 		"crc.jones", "test.action12", "object-12", "reason 12", f.entries[11].Time.Local().Format("2006-01-02 15:04:05"))
 }
 
+// TestAuditLatestLoadWins: a slow answer to an earlier request must not replace the page the
+// coordinator asked for since.
+func TestAuditLatestLoadWins(t *testing.T) {
+	f := newFake(12)
+	u, s := openAudit(t, f, Options{PageSize: 5})
+	hold := make(chan struct{})
+	f.mu.Lock()
+	f.hold = hold
+	f.mu.Unlock()
+	test.Tap(s.older) // held: would show 3–7
+	test.Tap(s.newest) // asked last: 8–12
+	close(hold)
+	u.bridge.wait()
+	mustShow(t, u.win, "Entries 8–12 of 12")
+	if shows(u.win, "Entries 3–7") {
+		t.Error("the held, earlier request's page replaced the later one")
+	}
+}
+
 func TestAuditListErrors(t *testing.T) {
 	cases := []struct {
 		name  string

@@ -31,6 +31,8 @@ type fakeBackend struct {
 	statusErr  error
 	entriesErr error
 	verifies   int
+	// When hold is set, the next AuditEntries call takes it and waits for it to close.
+	hold chan struct{}
 	// When gate is set, VerifyAudit reports half its work, signals reached, and waits for gate.
 	gate, reached chan struct{}
 }
@@ -50,6 +52,12 @@ func newFake(n int) *fakeBackend {
 
 func (f *fakeBackend) AuditEntries(ctx context.Context, after uint64, limit int) ([]store.Entry, error) {
 	f.mu.Lock()
+	if hold := f.hold; hold != nil {
+		f.hold = nil
+		f.mu.Unlock()
+		<-hold
+		f.mu.Lock()
+	}
 	defer f.mu.Unlock()
 	if f.entriesErr != nil {
 		return nil, f.entriesErr
