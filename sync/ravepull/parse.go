@@ -185,7 +185,7 @@ func (p *parser) flushUnknown() {
 	for _, n := range names {
 		u := p.unknown[n]
 		p.cur.quarantined = append(p.cur.quarantined, store.Quarantined{RunID: p.runID, Source: p.source,
-			Reason: fmt.Sprintf("subject %q (site %s) is not in the study's subject listing: %d rows held back (fragment rebuilt from the rows)", n, u.site, u.n),
+			Reason:   fmt.Sprintf("subject %q (site %s) is not in the study's subject listing: %d rows held back (fragment rebuilt from the rows)", n, u.site, u.n),
 			Fragment: fmt.Sprintf("<SubjectData SubjectKey=%q>\n  <SiteRef LocationOID=%q/>\n%s</SubjectData>", xmlEscape(n), xmlEscape(u.site), u.xml.String())})
 	}
 }
