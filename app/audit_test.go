@@ -201,7 +201,7 @@ func TestAuditLatestLoadWins(t *testing.T) {
 	f.mu.Lock()
 	f.hold = hold
 	f.mu.Unlock()
-	test.Tap(s.older) // held: would show 3–7
+	test.Tap(s.older)  // held: would show 3–7
 	test.Tap(s.newest) // asked last: 8–12
 	close(hold)
 	u.bridge.wait()
