@@ -4,14 +4,14 @@ import "unicode/utf8"
 
 // Byte classes for the tokenizer's inner loops.
 const (
-	cNameStart = 1 << iota // may start an XML name (ASCII)
-	cName                  // may continue an XML name (ASCII)
-	cAttrSpecial           // needs work in an attribute value: < & TAB LF CR
-	cTextSpecial           // needs work in character data: & CR ]
-	cSpace                 // XML white space
-	cPlain                 // may continue an XML name, and is not ':' (the fast loop of scanName)
-	cQuote                 // ' or "
-	cLT                    // <
+	cNameStart   = 1 << iota // may start an XML name (ASCII)
+	cName                    // may continue an XML name (ASCII)
+	cAttrSpecial             // needs work in an attribute value: < & TAB LF CR
+	cTextSpecial             // needs work in character data: & CR ]
+	cSpace                   // XML white space
+	cPlain                   // may continue an XML name, and is not ':' (the fast loop of scanName)
+	cQuote                   // ' or "
+	cLT                      // <
 )
 
 var class [256]uint8

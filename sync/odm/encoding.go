@@ -78,9 +78,13 @@ func sniff(r io.Reader) (input, error) {
 	return input{src: transform.NewReader(rest, e.NewDecoder()), transcoded: true, legacy: true}, nil
 }
 
-func hasBOMish(b []byte) bool { return len(b) > 0 && (b[0] == 0xEF || b[0] == 0xFE || b[0] == 0xFF || b[0] == 0) }
+func hasBOMish(b []byte) bool {
+	return len(b) > 0 && (b[0] == 0xEF || b[0] == 0xFE || b[0] == 0xFF || b[0] == 0)
+}
 
-func isUTF8Name(enc string) bool { return strings.EqualFold(enc, "UTF-8") || strings.EqualFold(enc, "UTF8") }
+func isUTF8Name(enc string) bool {
+	return strings.EqualFold(enc, "UTF-8") || strings.EqualFold(enc, "UTF8")
+}
 
 // declaredEncoding returns the encoding pseudo-attribute of an XML declaration at the start of b, or "".
 // The tokenizer checks the declaration's syntax properly later; this only needs to find the name.

@@ -25,8 +25,44 @@ const (
 	eTopLevel // Study, AdminData, ReferenceData, Association: skipped with their subtree
 )
 
-// odmElem maps the local name of an element in the ODM namespace to its code.
+// odmElem maps the local name of an element in the ODM namespace to its code. The names of every row
+// are looked up by length first; the rest go through odmElemRare.
 func odmElem(local []byte) elem {
+	switch len(local) {
+	case 7:
+		if string(local) == "UserRef" {
+			return eUserRef
+		}
+	case 8:
+		switch string(local) {
+		case "ItemData":
+			return eItemData
+		case "SourceID":
+			return eSourceID
+		}
+	case 11:
+		switch string(local) {
+		case "AuditRecord":
+			return eAuditRecord
+		case "LocationRef":
+			return eLocationRef
+		}
+	case 13:
+		switch string(local) {
+		case "DateTimeStamp":
+			return eDateTimeStamp
+		case "ItemGroupData":
+			return eItemGroupData
+		}
+	case 15:
+		if string(local) == "ReasonForChange" {
+			return eReasonForChange
+		}
+	}
+	return odmElemRare(local)
+}
+
+func odmElemRare(local []byte) elem {
 	switch string(local) {
 	case "ItemData":
 		return eItemData

@@ -480,22 +480,15 @@ func (r *Reader) text() error {
 	}
 }
 
-// attrs hands the current tag's attributes in no namespace to f, and mdsol ones to fm.
-func (r *Reader) attrs(f func(name, value []byte) error, fm func(name, value []byte)) error {
+// attr returns the value of the current tag's attribute name (in no namespace).
+func (r *Reader) attr(name string) ([]byte, bool) {
 	for i := range r.s.attrs {
 		a := &r.s.attrs[i]
-		switch a.ns {
-		case nsNone:
-			if err := f(a.local, a.value); err != nil {
-				return err
-			}
-		case nsMdsol:
-			if fm != nil {
-				fm(a.local, a.value)
-			}
+		if a.ns == nsNone && string(r.s.alocal(a)) == name {
+			return r.s.aval(a), true
 		}
 	}
-	return nil
+	return nil, false
 }
 
 func (r *Reader) startClinical() error {
@@ -506,21 +499,16 @@ func (r *Reader) startClinical() error {
 	if r.opts.capture {
 		r.s.w.keep, r.s.w.alt = r.s.at, -1
 	}
-	err := r.attrs(func(n, v []byte) error {
-		switch string(n) {
-		case "StudyOID":
-			c.study = keep(&c.buf, v)
-		case "MetaDataVersionOID":
-			c.mdv = keep(&c.buf, v)
+	for i := range r.s.attrs {
+		a := &r.s.attrs[i]
+		switch {
+		case a.ns == nsNone && string(r.s.alocal(a)) == "StudyOID":
+			c.study = keep(&c.buf, r.s.aval(a))
+		case a.ns == nsNone && string(r.s.alocal(a)) == "MetaDataVersionOID":
+			c.mdv = keep(&c.buf, r.s.aval(a))
+		case a.ns == nsMdsol && string(r.s.alocal(a)) == "AuditSubCategoryName":
+			c.subcat = keep(&c.buf, r.s.aval(a))
 		}
-		return nil
-	}, func(n, v []byte) {
-		if string(n) == "AuditSubCategoryName" {
-			c.subcat = keep(&c.buf, v)
-		}
-	})
-	if err != nil {
-		return err
 	}
 	if c.study == "" {
 		return r.blockFail(r.s.at, "<ClinicalData> without StudyOID")
@@ -535,20 +523,24 @@ func (r *Reader) resetLevel(l *level) {
 
 // containerAttrs reads the OID, repeat key and TransactionType of a container start tag.
 func (r *Reader) containerAttrs(l *level, oidName, repeatName string) error {
-	return r.attrs(func(n, v []byte) error {
-		switch string(n) {
-		case oidName:
-			l.oid = keep(&l.buf, v)
-		case repeatName:
-			l.repeat = keep(&l.buf, v)
-		case "TransactionType":
-			if !validTransactionType(v) {
-				return r.blockFail(r.s.at, fmt.Sprintf("invalid TransactionType %q", v))
-			}
-			l.tt = keep(&l.buf, v)
+	for i := range r.s.attrs {
+		a := &r.s.attrs[i]
+		if a.ns != nsNone {
+			continue
 		}
-		return nil
-	}, nil)
+		switch string(r.s.alocal(a)) {
+		case oidName:
+			l.oid = keep(&l.buf, r.s.aval(a))
+		case repeatName:
+			l.repeat = keep(&l.buf, r.s.aval(a))
+		case "TransactionType":
+			if !validTransactionType(r.s.aval(a)) {
+				return r.blockFail(r.s.at, fmt.Sprintf("invalid TransactionType %q", r.s.aval(a)))
+			}
+			l.tt = keep(&l.buf, r.s.aval(a))
+		}
+	}
+	return nil
 }
 
 func (r *Reader) startSubject() error {
@@ -563,14 +555,18 @@ func (r *Reader) startSubject() error {
 	if err != nil {
 		return err
 	}
-	_ = r.attrs(func(_, _ []byte) error { return nil }, func(n, v []byte) {
-		switch string(n) {
-		case "SubjectName":
-			sj.name = keep(&sj.buf, v)
-		case "Status":
-			sj.status = keep(&sj.buf, v)
+	for i := range r.s.attrs {
+		a := &r.s.attrs[i]
+		if a.ns != nsMdsol {
+			continue
 		}
-	})
+		switch string(r.s.alocal(a)) {
+		case "SubjectName":
+			sj.name = keep(&sj.buf, r.s.aval(a))
+		case "Status":
+			sj.status = keep(&sj.buf, r.s.aval(a))
+		}
+	}
 	if sj.oid == "" {
 		return r.blockFail(r.s.at, "<SubjectData> without SubjectKey")
 	}
@@ -586,12 +582,9 @@ func (r *Reader) siteRef() error {
 		return r.blockFail(r.s.at, "<SiteRef> after <StudyEventData>")
 	}
 	sj.siteSeen = true
-	_ = r.attrs(func(n, v []byte) error {
-		if string(n) == "LocationOID" {
-			sj.site = keep(&sj.buf, v)
-		}
-		return nil
-	}, nil)
+	if v, ok := r.attr("LocationOID"); ok {
+		sj.site = keep(&sj.buf, v)
+	}
 	if sj.site == "" {
 		return r.blockFail(r.s.at, "<SiteRef> without LocationOID")
 	}
@@ -600,12 +593,6 @@ func (r *Reader) siteRef() error {
 
 // leaf accepts an element that must be empty: its content is skipped.
 func (r *Reader) leaf() error { return r.skipElem() }
-
-var containerAttrNames = map[elem][2]string{
-	eStudyEventData: {"StudyEventOID", "StudyEventRepeatKey"},
-	eFormData:       {"FormOID", "FormRepeatKey"},
-	eItemGroupData:  {"ItemGroupOID", "ItemGroupRepeatKey"},
-}
 
 // startContainer starts a StudyEventData, FormData or ItemGroupData l inside parent.
 func (r *Reader) startContainer(l, parent *level, parentKind Kind, e elem) error {
@@ -617,7 +604,15 @@ func (r *Reader) startContainer(l, parent *level, parentKind Kind, e elem) error
 	if e == eItemGroupData && r.opts.capture && r.opts.level == BlockItemGroup {
 		r.s.w.alt = r.s.at
 	}
-	names := containerAttrNames[e]
+	var names [2]string
+	switch e {
+	case eStudyEventData:
+		names = [2]string{"StudyEventOID", "StudyEventRepeatKey"}
+	case eFormData:
+		names = [2]string{"FormOID", "FormRepeatKey"}
+	default:
+		names = [2]string{"ItemGroupOID", "ItemGroupRepeatKey"}
+	}
 	if err := r.containerAttrs(l, names[0], names[1]); err != nil {
 		return err
 	}
@@ -632,8 +627,13 @@ func (r *Reader) startItem(e elem) error {
 	it := &r.item
 	r.resetLevel(&it.level)
 	it.value, it.isNull, it.typed = "", false, e == eItemDataTyped
-	err := r.attrs(func(n, v []byte) error {
-		switch string(n) {
+	for i := range r.s.attrs {
+		a := &r.s.attrs[i]
+		if a.ns != nsNone {
+			continue
+		}
+		v := r.s.aval(a)
+		switch string(r.s.alocal(a)) {
 		case "ItemOID":
 			it.oid = keep(&it.buf, v)
 		case "Value":
@@ -651,10 +651,6 @@ func (r *Reader) startItem(e elem) error {
 			}
 			it.tt = keep(&it.buf, v)
 		}
-		return nil
-	}, nil)
-	if err != nil {
-		return err
 	}
 	switch {
 	case it.oid == "":
@@ -708,12 +704,9 @@ func (r *Reader) auditRef(e elem) error {
 	if e == eLocationRef {
 		want, dst = "LocationOID", &o.audit.Location
 	}
-	_ = r.attrs(func(n, v []byte) error {
-		if string(n) == want {
-			*dst = keep(&o.buf, v)
-		}
-		return nil
-	}, nil)
+	if v, ok := r.attr(want); ok {
+		*dst = keep(&o.buf, v)
+	}
 	if *dst == "" {
 		return r.blockFail(r.s.at, fmt.Sprintf("<%s> without %s", e, want))
 	}

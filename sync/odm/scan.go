@@ -2,9 +2,11 @@ package odm
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -39,14 +41,31 @@ const (
 	uriXMLNS = "http://www.w3.org/2000/xmlns/"
 )
 
-// attr is one attribute of the current start tag. Its slices point into the window or the scratch
-// buffer and are valid until the next token.
+// attr is one attribute of the current start tag, as offsets into the window (name, and value unless
+// it needed normalising) or the scratch buffer (a normalised value): no pointers, so filling the slice
+// costs no write barriers. Valid until the next token; read it through aname, alocal and aval.
 type attr struct {
-	colon int // index of ':' in qname, -1 if none
-	qname []byte
-	local []byte
-	ns    nsID
-	value []byte // normalised as XML 1.0 section 3.3.3 says
+	off, n     int32 // qualified name: w.buf[off:off+n]
+	colon      int32 // index of ':' in the name, -1 if none
+	voff, vn   int32 // value, normalised as XML 1.0 section 3.3.3 says
+	ns         nsID
+	valScratch bool // the value lives in scratch, not in the window
+}
+
+func (s *scanner) aname(a *attr) []byte { return s.w.buf[a.off : a.off+a.n] }
+
+func (s *scanner) alocal(a *attr) []byte {
+	if a.colon < 0 {
+		return s.w.buf[a.off : a.off+a.n]
+	}
+	return s.w.buf[a.off+a.colon+1 : a.off+a.n]
+}
+
+func (s *scanner) aval(a *attr) []byte {
+	if a.valScratch {
+		return s.scratch[a.voff : a.voff+a.vn]
+	}
+	return s.w.buf[a.voff : a.voff+a.vn]
 }
 
 // binding is one namespace declaration in scope; prefix and URI live in scanner.nsArena.
@@ -87,13 +106,13 @@ type scanner struct {
 	nsArena []byte
 	defNS   nsID // the default namespace in scope
 
-	maxDepth  int
-	docStart  int64 // offset after a byte-order mark
-	rootSeen  bool
-	rootDone  bool
-	doctype   bool
-	popAfter  bool // the last token was a self-closing start tag: pop it before the next
-	err       error
+	maxDepth int
+	docStart int64 // offset after a byte-order mark
+	rootSeen bool
+	rootDone bool
+	doctype  bool
+	popAfter bool // the last token was a self-closing start tag: pop it before the next
+	err      error
 }
 
 var errSkip = errors.New("odm: internal: skipped markup")
@@ -164,6 +183,15 @@ func (s *scanner) next() error {
 			b, i := w.buf[:w.lim], w.pos
 			for i < len(b) && class[b[i]]&cSpace != 0 {
 				i++
+				// indentation: runs of spaces, eight at a time
+				for i+8 <= len(b) {
+					x := binary.LittleEndian.Uint64(b[i:]) ^ 0x2020202020202020
+					if x != 0 {
+						i += bits.TrailingZeros64(x) >> 3
+						break
+					}
+					i += 8
+				}
 			}
 			w.pos = i
 			if i == len(b) {
@@ -543,7 +571,7 @@ func (s *scanner) startTag() error {
 		if err != nil {
 			return err
 		}
-		aname := b[i:an]
+		aname, i0 := b[i:an], i
 		if acolon >= 0 {
 			acolon -= i
 		}
@@ -579,18 +607,24 @@ func (s *scanner) startTag() error {
 		if j >= len(b) {
 			return errNeedMore
 		}
-		val := b[i+1 : j]
+		a := attr{off: int32(i0), n: int32(len(aname)), colon: int32(acolon), voff: int32(i + 1), vn: int32(j - i - 1)}
 		if b[j] != q {
 			e := bytes.IndexByte(b[i+1:], q)
 			if e < 0 {
 				return errNeedMore
 			}
 			j = i + 1 + e
-			if val, err = s.attrValue(b[i+1:j], i+1); err != nil {
+			before := len(s.scratch)
+			val, err := s.attrValue(b[i+1:j], i+1)
+			if err != nil {
 				return err
 			}
+			a.vn = int32(len(val))
+			if len(s.scratch) != before { // normalised into scratch (else: another quote char, nothing to do)
+				a.valScratch, a.voff = true, int32(before)
+			}
 		}
-		s.attrs = append(s.attrs, attr{qname: aname, colon: acolon, value: val})
+		s.attrs = append(s.attrs, a)
 		i = j + 1
 	}
 	if s.rootDone {
@@ -659,7 +693,7 @@ func (s *scanner) namespaces(qname []byte, colon int, xmlns bool, p int) error {
 			break
 		}
 		a := &s.attrs[k]
-		q := a.qname
+		q := s.aname(a)
 		if len(q) < 5 || q[0] != 'x' || string(q[:5]) != "xmlns" || (len(q) > 5 && q[5] != ':') {
 			continue
 		}
@@ -671,7 +705,7 @@ func (s *scanner) namespaces(qname []byte, colon int, xmlns bool, p int) error {
 				return s.errAt(p, "invalid namespace declaration %s", q)
 			}
 		}
-		uri := a.value
+		uri := s.aval(a)
 		switch {
 		case string(prefix) == "xmlns":
 			return s.errAt(p, "the xmlns prefix cannot be declared")
@@ -719,11 +753,10 @@ func (s *scanner) namespaces(qname []byte, colon int, xmlns bool, p int) error {
 		if a.ns == nsXMLNS {
 			continue
 		}
-		ap, al, ok := splitQName(a.qname, a.colon)
+		ap, _, ok := splitQName(s.aname(a), int(a.colon))
 		if !ok {
-			return s.errAt(p, "invalid qualified name %s", a.qname)
+			return s.errAt(p, "invalid qualified name %s", s.aname(a))
 		}
-		a.local = al
 		if ap == nil {
 			a.ns = nsNone
 			continue
@@ -731,13 +764,13 @@ func (s *scanner) namespaces(qname []byte, colon int, xmlns bool, p int) error {
 		prefixed++
 		a.ns, _, ok = s.lookup(ap)
 		if !ok {
-			return s.errAt(p, "undeclared namespace prefix %s in attribute %s", ap, a.qname)
+			return s.errAt(p, "undeclared namespace prefix %s in attribute %s", ap, s.aname(a))
 		}
 	}
 	for k := 1; k < len(s.attrs); k++ {
 		for j := 0; j < k; j++ {
-			if len(s.attrs[k].qname) == len(s.attrs[j].qname) && string(s.attrs[k].qname) == string(s.attrs[j].qname) {
-				return s.errAt(p, "duplicate attribute %s in <%s>", s.attrs[k].qname, qname)
+			if s.attrs[k].n == s.attrs[j].n && string(s.aname(&s.attrs[k])) == string(s.aname(&s.attrs[j])) {
+				return s.errAt(p, "duplicate attribute %s in <%s>", s.aname(&s.attrs[k]), qname)
 			}
 		}
 	}
@@ -761,13 +794,13 @@ func (s *scanner) expandedDuplicates(qname []byte, p int) error {
 		}
 		for j := 0; j < k; j++ {
 			aj := &s.attrs[j]
-			if aj.ns == nsXMLNS || aj.colon < 0 || !bytes.Equal(ak.local, aj.local) {
+			if aj.ns == nsXMLNS || aj.colon < 0 || !bytes.Equal(s.alocal(ak), s.alocal(aj)) {
 				continue
 			}
-			_, uk, _ := s.lookup(ak.qname[:ak.colon])
-			_, uj, _ := s.lookup(aj.qname[:aj.colon])
+			_, uk, _ := s.lookup(s.aname(ak)[:ak.colon])
+			_, uj, _ := s.lookup(s.aname(aj)[:aj.colon])
 			if bytes.Equal(uk, uj) {
-				return s.errAt(p, "attributes %s and %s in <%s> are the same name", aj.qname, ak.qname, qname)
+				return s.errAt(p, "attributes %s and %s in <%s> are the same name", s.aname(aj), s.aname(ak), qname)
 			}
 		}
 	}

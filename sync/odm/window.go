@@ -205,16 +205,29 @@ func (w *window) check() bool {
 	const hi = 0x8080808080808080
 	const lo = 0x2020202020202020
 	for {
-		// ASCII, eight bytes at a time; a word with a byte below 0x20 is looked at byte by byte.
+		// ASCII, sixteen then eight bytes at a time; a word with a byte below 0x20 is looked at closer.
+		for i+16 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			y := binary.LittleEndian.Uint64(b[i+8:])
+			if (x|y)&hi != 0 || ((x-lo)&^x|(y-lo)&^y)&hi != 0 {
+				break
+			}
+			i += 16
+		}
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
 			if x&hi != 0 {
 				break
 			}
 			if (x-lo)&^x&hi != 0 {
-				for _, c := range b[i : i+8] {
-					if c < 0x20 && c != '\n' && c != '\t' && c != '\r' {
-						goto slow
+				// Some byte is below 0x20: exactly which, and is any of them not TAB, LF or CR?
+				lt := ^(x + 0x6060606060606060) & hi
+				ok := zeroBytes(x^0x0909090909090909) | zeroBytes(x^0x0a0a0a0a0a0a0a0a) | zeroBytes(x^0x0d0d0d0d0d0d0d0d)
+				if lt&^ok != 0 {
+					for _, c := range b[i : i+8] {
+						if c < 0x20 && c != '\n' && c != '\t' && c != '\r' {
+							goto slow
+						}
 					}
 				}
 			}
@@ -259,3 +272,6 @@ func (w *window) check() bool {
 	w.lim = i
 	return moved
 }
+
+// zeroBytes marks with 0x80 each zero byte of x, whose bytes are all below 0x80.
+func zeroBytes(x uint64) uint64 { return ^(x + 0x7f7f7f7f7f7f7f7f) & 0x8080808080808080 }
