@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/sim"
 )
 
 // TestSecretsNeverLeak sets known secrets, runs every command (at debug log level too), then searches
@@ -20,12 +21,12 @@ func TestSecretsNeverLeak(t *testing.T) {
 	service, logDir := isolate(t)
 	dir := t.TempDir()
 	storePath := filepath.Join(dir, "trialsync.db")
-	cfgPath := filepath.Join(dir, "config.toml")
-	os.WriteFile(cfgPath, []byte("[rave]\nurl = \"https://example.mdsol.com/RaveWebServices\"\nauth = \"basic\"\nuser = \"rws.integration\"\n\n[[rave.study]]\noid = \"ALPHA(Prod)\"\n"), 0o600)
 	secrets := map[string]string{
 		"rave.password":    "Pa55-w0rd/with+odd=chars&more",
 		"sureadhere.token": "tok_9f8e7d6c5b4a39281706",
 	}
+	// A Rave simulator that accepts this password, so that pull sends it (in a Basic header) for real.
+	_, cfgPath := pullSetup(t, sim.RWSOptions{Seed: 3, Password: secrets["rave.password"], SubjectsPerSite: 2, Visits: 1})
 	var captured bytes.Buffer
 	runAll := func(stdin string, args ...string) result {
 		r := cli(t, stdin, append([]string{"--store", storePath, "--config", cfgPath}, args...)...)
@@ -48,6 +49,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{"export", "clinical"}, {"export", "clinical", "--format", "csv"},
 		{"quarantine", "list"}, {"quarantine", "list", "--format", "jsonl"},
 		{"creds", "set", "Bad Name"}, // an error path
+		{"pull", "--once"}, {"export", "clinical"},
 	}
 	for _, c := range commands {
 		runAll(secrets["rave.password"]+"\n", c...)
@@ -62,6 +64,15 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	if !strings.Contains(captured.String(), store.Fingerprint(secrets["rave.password"])) {
 		t.Fatal("the audit listing does not show the credential's fingerprint: the commands did not run as expected")
+	}
+	if !strings.Contains(captured.String(), `"study":"ALPHA(Prod)"`) {
+		t.Fatal("the pull stored nothing: the password was not used")
+	}
+	// A wrong password makes RWS answer with an error that names the login: still no secret.
+	runAll("wrong-"+secrets["rave.password"]+"\n", "creds", "set", "rave.password")
+	secrets["wrong rave.password"] = "wrong-" + secrets["rave.password"]
+	if r := runAll("", "--log-level", "debug", "pull", "--once"); r.code != 1 || !strings.Contains(r.stderr, "RWS00008") {
+		t.Fatalf("pull with a wrong password: %d %q", r.code, r.stderr)
 	}
 
 	haystacks := map[string][]byte{"captured output": captured.Bytes()}
@@ -81,7 +92,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 		haystacks[p] = b
 	}
 	for name, s := range secrets {
-		forms := []string{s, base64.StdEncoding.EncodeToString([]byte(s)), url.QueryEscape(s)}
+		forms := []string{s, base64.StdEncoding.EncodeToString([]byte(s)), url.QueryEscape(s),
+			base64.StdEncoding.EncodeToString([]byte("rws.integration:" + s))}
 		for where, hay := range haystacks {
 			for _, f := range forms {
 				if bytes.Contains(hay, []byte(f)) {
