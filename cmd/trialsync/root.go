@@ -61,6 +61,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newAuditCommand(g),
 		newExportCommand(g),
 		newQuarantineCommand(g),
+		newOdmCommand(g),
 		newSimCommand(g),
 		newConfigCommand(g),
 		newPullCommand(g),
