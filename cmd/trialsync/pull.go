@@ -10,23 +10,29 @@ import (
 )
 
 func newPullCommand(g *globals) *cobra.Command {
-	var study, site string
+	var study, site, feed string
 	var once bool
 	cmd := &cobra.Command{
 		Use:   "pull [--study S] [--site X] [--once]",
 		Short: "Pull clinical data and audit records from Rave into the store",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if feed != "" && feed != ravepull.FeedAudit && feed != ravepull.FeedDataset {
+				return usagef("--feed %q: want audit or dataset (or leave it out for both)", feed)
+			}
 			if !once {
 				g.consoleLogs = true
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				opts := agent.PullOptions{Study: study, Site: site, Progress: pullProgress(g)}
+				opts := agent.PullOptions{Study: study, Site: site, Feed: feed, Progress: pullProgress(g)}
 				for {
+					began := time.Now()
 					results, err := a.Pull(cmd.Context(), opts)
+					secs := time.Since(began).Seconds()
 					for _, r := range results {
 						if r.Err == nil {
-							g.printf("%s: %d pages, %d rows read, %d written, %d quarantined\n", r.Study, r.Pages, r.Rows, r.Written, r.Quarantined)
+							g.printf("%s: %d pages, %d rows read, %d written, %d quarantined in %.1f s (%.0f rows/s)\n",
+								r.Study, r.Pages, r.Rows, r.Written, r.Quarantined, secs, float64(r.Rows)/secs)
 						}
 					}
 					if once {
@@ -47,6 +53,7 @@ func newPullCommand(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&study, "study", "", "only this study OID")
 	cmd.Flags().StringVar(&site, "site", "", "only this site")
+	cmd.Flags().StringVar(&feed, "feed", "", "only this feed: audit or dataset (default both)")
 	cmd.Flags().BoolVar(&once, "once", false, "pull once and exit (default: keep polling)")
 	return cmd
 }

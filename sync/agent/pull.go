@@ -15,7 +15,9 @@ import (
 // PullOptions narrow a pull to one study or one site; empty means everything configured.
 type PullOptions struct {
 	Study, Site string
-	Progress    func(ravepull.Progress)
+	// Feed is ravepull.FeedAudit or ravepull.FeedDataset to pull only that feed; empty pulls both.
+	Feed     string
+	Progress func(ravepull.Progress)
 }
 
 // PullResult is one study's outcome.
@@ -51,7 +53,15 @@ func (a *Agent) Pull(ctx context.Context, o PullOptions) ([]PullResult, error) {
 	var out []PullResult
 	var errs []error
 	for _, st := range studies {
-		res, err := eng.Pull(ctx, st)
+		var res ravepull.Result
+		switch o.Feed {
+		case ravepull.FeedAudit:
+			res, err = eng.PullAudit(ctx, st)
+		case ravepull.FeedDataset:
+			res, err = eng.PullDataset(ctx, st)
+		default:
+			res, err = eng.Pull(ctx, st)
+		}
 		out = append(out, PullResult{Study: st.OID, Result: res, Err: err})
 		if err != nil {
 			a.log.Error().Err(err).Str("study", st.OID).Msg("pull failed")
