@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: run build test test-go vet bench bench-audit deps-run deps-test clean
+.PHONY: run build test test-go vet bench bench-audit bench-odm fuzz-odm deps-run deps-test clean
 
 build: deps-run
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
@@ -25,15 +25,28 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 
-test: deps-test vet
+test: deps-test vet fuzz-odm
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
 	.ci/with-session go test -race -timeout 25m -count=1 ./...
 
-bench: bench-audit
+bench: bench-audit bench-odm
 
 bench-audit: deps-run
 	GOMAXPROCS=1 go test -run '^$$' -bench 'AuditAppend' -benchmem ./store/
 	GOMAXPROCS=1 go test -run '^$$' -bench 'AuditVerify1M' -benchtime 3x -benchmem ./store/
+
+# The ODM tokenizer and reader under the fuzzer, 40 s each; the seed corpus is sync/odm/testdata/fuzz.
+fuzz-odm:
+	go test -run '^$$' -fuzz '^FuzzTokenizer$$' -fuzztime 40s ./sync/odm/
+	go test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 40s ./sync/odm/
+
+# ODM reader: micro-benchmarks (0 allocs per token), then a 512 MiB synthetic export read by the Go
+# reader and by lxml.iterparse + clear() in the same run (ODM_BENCH_SIZE=2GiB for the memory figure).
+ODM_BENCH_SIZE ?= 512MiB
+bench-odm: deps-test
+	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
+	GOMAXPROCS=1 go test -run '^$$' -bench 'Tokenizer|Reader' -benchtime 20x -benchmem ./sync/odm/
+	./$(BIN) odm bench --size $(ODM_BENCH_SIZE)
 
 clean:
 	rm -rf bin
