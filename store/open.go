@@ -91,7 +91,7 @@ func openBolt(path string, timeout time.Duration) (db *bolt.DB, err error) {
 			db, err = nil, fmt.Errorf("store %s: %w: %v", path, ErrDamaged, r)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	db, err = bolt.Open(path, 0o600, boltOptions(timeout))
 	switch {
 	case err == nil:
 		return db, nil
@@ -103,6 +103,14 @@ func openBolt(path string, timeout time.Duration) (db *bolt.DB, err error) {
 	default:
 		return nil, fmt.Errorf("store %s: %w (%v)", path, ErrNotStore, err)
 	}
+}
+
+// initialMmapSize reserves address space up front so that a growing file is not remapped (and every
+// node re-copied) at each doubling; untouched pages cost no memory.
+const initialMmapSize = 1 << 30
+
+func boltOptions(timeout time.Duration) *bolt.Options {
+	return &bolt.Options{Timeout: timeout, InitialMmapSize: initialMmapSize, FreelistType: bolt.FreelistMapType}
 }
 
 func open(path string, opts Options) (*DB, error) {
