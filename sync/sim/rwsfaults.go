@@ -38,7 +38,7 @@ func ParseFaults(spec string, defaultSeed int64) (*faultInjector, error) {
 			}
 		}
 	}
-	return &faultInjector{f: f, rng: rand.New(rand.NewPCG(uint64(f.Seed), 0x7f4a7c15))}, nil
+	return &faultInjector{f: f, rng: rand.New(rand.NewPCG(mix64(uint64(f.Seed)), mix64(uint64(f.Seed)^0x7f4a7c15)))}, nil
 }
 
 func (f *Faults) set(item string) error {

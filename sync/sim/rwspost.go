@@ -93,22 +93,26 @@ func (s *RWS) handlePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	changes, inserts, perr := s.validatePost(doc)
+	var stats postStats
+	var inStudy, inSite int
+	if perr == nil {
+		stats = s.applyPost(changes, inserts)
+		site := ""
+		switch {
+		case len(inserts) > 0:
+			site = inserts[0].site
+		case len(changes) > 0:
+			site = changes[0].site
+		}
+		inStudy, inSite = s.subjectCounts(site)
+	}
+	s.mu.Unlock() // before answering: the answer writer counts under the same lock
 	if perr != nil {
 		perr.fileOID, perr.post = doc.FileOID, true
 		rwsError(w, perr.status, perr.rwsErr)
 		return
 	}
-	stats := s.applyPost(changes, inserts)
-	site := ""
-	switch {
-	case len(inserts) > 0:
-		site = inserts[0].site
-	case len(changes) > 0:
-		site = changes[0].site
-	}
-	inStudy, inSite := s.subjectCounts(site)
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	fmt.Fprintf(w, `<Response ReferenceNumber="%s" InboundODMFileOID="%s" IsTransactionSuccessful="1" SuccessStatistics="Rave objects touched: Subjects=%d; Folders=%d; Forms=%d; Fields=%d; LogLines=%d" NewRecords="" SubjectNumberInStudy="%d" SubjectNumberInStudySite="%d">
 </Response>`, newUUID(), xmlAttr(doc.FileOID), stats.subjects, 0, stats.forms, stats.fields, stats.logLines, inStudy, inSite)
