@@ -48,5 +48,11 @@ bench-odm: deps-test
 	GOMAXPROCS=1 go test -run '^$$' -bench 'Tokenizer|Reader' -benchtime 20x -benchmem ./sync/odm/
 	./$(BIN) odm bench --size $(ODM_BENCH_SIZE)
 
+# End-to-end pull of a ~2 GiB dataset from the simulator (separate process) into bbolt: rows/s, peak RSS.
+bench-pull: build
+	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
+	go test -run '^$$' -bench PullDataset -benchtime 3x ./sync/ravepull/
+	.ci/with-session .ci/bench-pull
+
 clean:
 	rm -rf bin

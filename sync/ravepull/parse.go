@@ -96,8 +96,8 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 			subject = row.SubjectName
 		}
 		if subject != p.subject {
-			p.subject = subject
-			if p.split > 0 && p.from > 0 && p.cur.rows.Len() >= p.split {
+			p.subject = strings.Clone(subject) // row strings point into the reader's buffer
+			if p.split > 0 && p.cur.rows.Len() >= p.split {
 				if !send(p.cur) {
 					return
 				}
@@ -154,7 +154,7 @@ func (p *parser) known(ctx context.Context, row *odm.Row, subject string) bool {
 		return ok
 	}
 	ok := p.subjects.has(ctx, subject, row.Subject)
-	p.unknownOK[subject] = ok
+	p.unknownOK[strings.Clone(subject)] = ok
 	return ok
 }
 
@@ -163,8 +163,8 @@ func (p *parser) known(ctx context.Context, row *odm.Row, subject string) bool {
 func (p *parser) holdUnknown(row *odm.Row, subject string) {
 	u := p.unknown[subject]
 	if u == nil {
-		u = &unknownSubject{site: row.Site}
-		p.unknown[subject] = u
+		u = &unknownSubject{site: strings.Clone(row.Site)}
+		p.unknown[strings.Clone(subject)] = u
 	}
 	u.n++
 	fmt.Fprintf(&u.xml, "  <ItemData StudyEventOID=%q StudyEventRepeatKey=%q FormOID=%q FormRepeatKey=%q ItemGroupOID=%q ItemGroupRepeatKey=%q ItemOID=%q Value=%q",

@@ -239,3 +239,39 @@ func TestIncrementalPullPicksUpNewRecords(t *testing.T) {
 		t.Fatalf("incremental pulls differ from one full pull:\n%s", firstDiff(got, want))
 	}
 }
+
+// TestDatasetCommitsInBatches: a dataset answer commits in several transactions (each with its audit
+// entry), the cursor moving only with the last, and stores the same rows as one big transaction.
+func TestDatasetCommitsInBatches(t *testing.T) {
+	s := startSim(t, sim.RWSOptions{Seed: 9, SubjectsPerSite: 20, Visits: 10})
+	one := openStore(t)
+	if _, err := New(Options{DB: one, Feed: client(t, s, false), BatchRows: 1 << 30}).PullDataset(t.Context(), study); err != nil {
+		t.Fatal(err)
+	}
+	db := openStore(t)
+	var commits int
+	e := New(Options{DB: db, Feed: client(t, s, false), BatchRows: 100, Progress: func(Progress) { commits++ }})
+	res, err := e.PullDataset(t.Context(), study)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if commits < 10 || res.Pages != commits {
+		t.Fatalf("%d commits for %d rows in batches of 100", commits, res.Rows)
+	}
+	if got, want := dump(t, db), dump(t, one); got != want {
+		t.Fatalf("batched dataset differs:\n%s", firstDiff(got, want))
+	}
+	es, _ := db.Entries(t.Context(), 0, 1000)
+	var batches, finals int
+	for _, e := range es {
+		switch e.Action {
+		case "pull.batch":
+			batches++
+		case "pull.dataset":
+			finals++
+		}
+	}
+	if finals != 1 || batches != commits-1 || es[len(es)-1].Action != "pull.dataset" {
+		t.Fatalf("%d batch entries and %d final entries for %d commits", batches, finals, commits)
+	}
+}
