@@ -74,11 +74,14 @@ type binding struct {
 	ns              nsID
 }
 
-// open is an element whose end tag has not been seen yet; its name lives in scanner.names.
+// open is an element whose end tag has not been seen yet. Its name is read from the window at start+1
+// for as long as the start tag is in it; when the window is about to drop it, saveNames copies the
+// name to scanner.names (off >= 0). Most elements end before that, so most names are never copied.
 type open struct {
-	off, n int32
-	binds  int32 // len(scanner.binds) before this element's declarations
-	start  int64
+	off   int32 // offset in scanner.names, -1 while the name is in the window
+	n     int32 // name length
+	binds int32 // len(scanner.binds) before this element's declarations
+	start int64 // input offset of '<'
 }
 
 // scanner is the pull tokenizer: next() moves to the next token, whose fields are valid until the
@@ -100,7 +103,8 @@ type scanner struct {
 	keepText bool // hand out white-space-only text too (the reader is collecting a value)
 
 	scratch []byte
-	elems   []open
+	elems   []open // elems[:nopen] are open, outermost first
+	nopen   int
 	names   []byte
 	binds   []binding
 	nsArena []byte
@@ -123,7 +127,7 @@ func (s *scanner) reset(src io.Reader, size int) {
 	s.w.maxKeep = defaultMaxKeep
 	s.kind = 0
 	s.attrs = s.attrs[:0]
-	s.elems = s.elems[:0]
+	s.nopen = 0
 	s.names = s.names[:0]
 	s.binds = s.binds[:0]
 	s.nsArena = s.nsArena[:0]
@@ -135,10 +139,36 @@ func (s *scanner) reset(src io.Reader, size int) {
 	if s.maxDepth == 0 {
 		s.maxDepth = 1000
 	}
+	if len(s.elems) < s.maxDepth {
+		s.elems = make([]open, s.maxDepth)
+	}
+	s.w.onDrop = s.saveNames
+}
+
+// saveNames copies out the names of open elements whose start tags the window is about to drop.
+func (s *scanner) saveNames(limit int64) {
+	for i := 0; i < s.nopen; i++ {
+		o := &s.elems[i]
+		if o.off >= 0 || o.start >= limit {
+			continue
+		}
+		o.off = int32(len(s.names))
+		at := int(o.start-s.w.base) + 1
+		s.names = append(s.names, s.w.buf[at:at+int(o.n)]...)
+	}
+}
+
+// elemName is the name of an open element.
+func (s *scanner) elemName(o *open) []byte {
+	if o.off >= 0 {
+		return s.names[o.off : o.off+o.n]
+	}
+	at := int(o.start-s.w.base) + 1
+	return s.w.buf[at : at+int(o.n)]
 }
 
 // depth is the number of open elements, the current start tag included.
-func (s *scanner) depth() int { return len(s.elems) }
+func (s *scanner) depth() int { return s.nopen }
 
 // offset is the input offset of the next unscanned byte.
 func (s *scanner) offset() int64 { return s.w.base + int64(s.w.pos) }
@@ -227,10 +257,9 @@ func (s *scanner) next() error {
 // atEOF is the end of the input between tokens.
 func (s *scanner) atEOF() error {
 	switch {
-	case len(s.elems) > 0:
-		top := s.elems[len(s.elems)-1]
+	case s.nopen > 0:
 		return s.fail(s.errAt(s.w.end, "unexpected end of document: <%s> and %d enclosing elements not closed",
-			s.names[top.off:top.off+top.n], len(s.elems)-1))
+			s.elemName(&s.elems[s.nopen-1]), s.nopen-1))
 	case !s.rootSeen:
 		return s.fail(s.errAt(s.w.end, "no root element"))
 	}
@@ -241,7 +270,7 @@ func (s *scanner) atEOF() error {
 // cutOff is the end of the input inside a token.
 func (s *scanner) cutOff() error {
 	w := &s.w
-	if w.buf[w.pos] != '<' && len(s.elems) == 0 {
+	if w.buf[w.pos] != '<' && s.nopen == 0 {
 		// trailing text after the root (or before it): only white space is allowed there
 		b := w.buf[w.pos:w.end]
 		for i, c := range b {
@@ -252,9 +281,8 @@ func (s *scanner) cutOff() error {
 		w.pos = w.end
 		return s.atEOF()
 	}
-	if len(s.elems) > 0 {
-		top := s.elems[len(s.elems)-1]
-		return s.errAt(w.end, "unexpected end of document inside <%s>", s.names[top.off:top.off+top.n])
+	if s.nopen > 0 {
+		return s.errAt(w.end, "unexpected end of document inside <%s>", s.elemName(&s.elems[s.nopen-1]))
 	}
 	return s.errAt(w.end, "unexpected end of document inside markup")
 }
@@ -273,7 +301,7 @@ func (s *scanner) chars() error {
 	if b[i] == '<' {
 		raw := b[:i]
 		w.pos += i
-		if !s.keepText || len(s.elems) == 0 {
+		if !s.keepText || s.nopen == 0 {
 			return errSkip
 		}
 		s.kind, s.textWS = tokText, true
@@ -287,7 +315,7 @@ func (s *scanner) chars() error {
 		}
 		return nil
 	}
-	if len(s.elems) == 0 {
+	if s.nopen == 0 {
 		return s.errAt(w.pos+i, "text outside the root element")
 	}
 	j := i
@@ -528,9 +556,20 @@ func (s *scanner) startTag() error {
 	w := &s.w
 	b := w.buf[:w.lim]
 	p := w.pos
-	n, colon, err := s.scanName(b, p+1, "an element name")
-	if err != nil {
-		return err
+	// Element and attribute names: a plain ASCII name ends at space, '>', '/' or '='; anything else
+	// (':' or non-ASCII included) takes scanName.
+	n, colon := p+1, -1
+	if n < len(b) && class[b[n]]&cNameStart != 0 && b[n] != ':' {
+		n++
+		for n < len(b) && class[b[n]]&cPlain != 0 {
+			n++
+		}
+	}
+	if n == p+1 || n >= len(b) || (class[b[n]]&cSpace == 0 && b[n] != '>' && b[n] != '/') {
+		var err error
+		if n, colon, err = s.scanName(b, p+1, "an element name"); err != nil {
+			return err
+		}
 	}
 	qname := b[p+1 : n]
 	if colon >= 0 {
@@ -567,9 +606,18 @@ func (s *scanner) startTag() error {
 		if i == ws {
 			return s.errAt(i, "invalid character %q in <%s>", c, qname)
 		}
-		an, acolon, err := s.scanName(b, i, "an attribute name")
-		if err != nil {
-			return err
+		an, acolon := i, -1
+		if class[b[an]]&cNameStart != 0 && b[an] != ':' {
+			an++
+			for an < len(b) && class[b[an]]&cPlain != 0 {
+				an++
+			}
+		}
+		if an == i || an >= len(b) || (class[b[an]]&cSpace == 0 && b[an] != '=') {
+			var err error
+			if an, acolon, err = s.scanName(b, i, "an attribute name"); err != nil {
+				return err
+			}
 		}
 		aname, i0 := b[i:an], i
 		if acolon >= 0 {
@@ -630,7 +678,7 @@ func (s *scanner) startTag() error {
 	if s.rootDone {
 		return s.errAt(p, "element <%s> after the end of the root element", qname)
 	}
-	if len(s.elems) >= s.maxDepth {
+	if s.nopen >= s.maxDepth {
 		return s.errAt(p, "elements nested more than %d deep", s.maxDepth)
 	}
 	if err := s.namespaces(qname, colon, xmlns, p); err != nil {
@@ -779,9 +827,8 @@ func (s *scanner) namespaces(qname []byte, colon int, xmlns bool, p int) error {
 			return err
 		}
 	}
-	off := len(s.names)
-	s.names = append(s.names, qname...)
-	s.elems = append(s.elems, open{off: int32(off), n: int32(len(qname)), binds: int32(nb), start: s.w.base + int64(p)})
+	s.elems[s.nopen] = open{off: -1, n: int32(len(qname)), binds: int32(nb), start: s.w.base + int64(p)}
+	s.nopen++
 	return nil
 }
 
@@ -829,15 +876,17 @@ func (s *scanner) lookup(prefix []byte) (nsID, []byte, bool) {
 
 // pop closes the innermost element.
 func (s *scanner) pop() {
-	top := s.elems[len(s.elems)-1]
-	s.elems = s.elems[:len(s.elems)-1]
-	s.names = s.names[:top.off]
+	s.nopen--
+	top := &s.elems[s.nopen]
+	if top.off >= 0 {
+		s.names = s.names[:top.off]
+	}
 	if int(top.binds) < len(s.binds) {
 		s.nsArena = s.nsArena[:s.binds[top.binds].off]
 		s.binds = s.binds[:top.binds]
 		s.defNS, _, _ = s.lookup(nil)
 	}
-	if len(s.elems) == 0 {
+	if s.nopen == 0 {
 		s.rootDone = true
 	}
 }
@@ -848,15 +897,14 @@ func (s *scanner) endTag() error {
 	b := w.buf[:w.lim]
 	p := w.pos
 	i := p + 2
-	if len(s.elems) == 0 {
+	if s.nopen == 0 {
 		n, _, err := s.scanName(b, i, "an element name")
 		if err != nil {
 			return err
 		}
 		return s.errAt(p, "end tag </%s> without a start tag", b[i:n])
 	}
-	top := s.elems[len(s.elems)-1]
-	want := s.names[top.off : top.off+top.n]
+	want := s.elemName(&s.elems[s.nopen-1])
 	if i+len(want) >= len(b) {
 		return errNeedMore
 	}
@@ -909,7 +957,7 @@ func (s *scanner) cdata() error {
 	w := &s.w
 	b := w.buf[:w.lim]
 	p := w.pos
-	if len(s.elems) == 0 {
+	if s.nopen == 0 {
 		return s.errAt(p, "CDATA section outside the root element")
 	}
 	k := bytes.Index(b[p+9:], []byte("]]>"))

@@ -30,6 +30,8 @@ type window struct {
 	maxKeep   int
 	maxToken  int
 
+	onDrop func(limit int64) // called before bytes up to input offset limit are dropped
+
 	rejectFFFD bool // the input was transcoded from a legacy encoding: U+FFFD marks an undecodable byte
 	asciiOnly  bool // the document declares US-ASCII
 
@@ -155,6 +157,9 @@ func (w *window) makeRoom(from int) error {
 
 // drop discards buf[:n], keeping the line count of what it drops.
 func (w *window) drop(n int) {
+	if w.onDrop != nil {
+		w.onDrop(w.base + int64(n))
+	}
 	d := w.buf[:n]
 	if k := bytes.Count(d, nl); k > 0 {
 		w.lines += k
