@@ -73,6 +73,9 @@ type clinicalRec struct{ key, val []byte }
 
 const arenaChunk = 1 << 20
 
+// Grow makes room for n more rows without reallocation.
+func (b *ClinicalBatch) Grow(n int) { b.recs = slices.Grow(b.recs, n) }
+
 // Add encodes one row into the batch.
 func (b *ClinicalBatch) Add(k *ClinicalKey, v *ClinicalValue) {
 	var buf [512]byte
@@ -142,10 +145,16 @@ func (w *ClinicalWriter) Upsert(k *ClinicalKey, v *ClinicalValue) (bool, error) 
 // The batch must not change until the transaction ends.
 func (w *ClinicalWriter) Write(b *ClinicalBatch) (int, error) {
 	slices.SortStableFunc(b.recs, func(x, y clinicalRec) int { return bytes.Compare(x.key, y.key) })
+	// Keys above the bucket's last key are new: no lookup needed (the common case of a first load,
+	// where each batch's subjects sort after the previous batch's).
+	last, _ := w.b.Cursor().Last()
+	last = bytes.Clone(last)
 	written := 0
 	for _, r := range b.recs {
-		if old := w.b.Get(r.key); old != nil && !supersedes(old, r.val) {
-			continue
+		if last == nil || bytes.Compare(r.key, last) <= 0 {
+			if old := w.b.Get(r.key); old != nil && !supersedes(old, r.val) {
+				continue
+			}
 		}
 		if err := w.b.Put(r.key, r.val); err != nil {
 			return written, fmt.Errorf("clinical %q: %w", r.key, err)

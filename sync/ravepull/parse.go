@@ -102,6 +102,7 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 					return
 				}
 				p.cur = &batch{}
+				p.cur.rows.Grow(p.split + p.split/4)
 			}
 			p.from, p.offsets = p.cur.rows.Len(), p.offsets[:0]
 		}
