@@ -50,7 +50,8 @@
 //
 //	429:P           a 429 without Retry-After, with probability P per request
 //	429ra:P[@D]     a 429 with Retry-After D (whole seconds, default 1s)
-//	503burst:N[@P]  a request starts, with probability P (default 0.1), a burst of N consecutive 503s
+//	503burst:N[@P]  a request starts, with probability P (default 0.1), a burst of N consecutive 503s;
+//	                bursts are separated by at least one request that is not in a burst
 //	drop:P          the connection is cut mid-body (the client sees an unexpected EOF)
 //	truncate:P      the body stops early but the HTTP answer ends cleanly (XML cut off)
 //	slow:D[@P]      the first byte is delayed by D (with probability P, default every request)

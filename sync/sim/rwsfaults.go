@@ -112,9 +112,10 @@ func (f *Faults) set(item string) error {
 type faultInjector struct {
 	f Faults
 
-	mu        sync.Mutex
-	rng       *rand.Rand
-	burstLeft int
+	mu         sync.Mutex
+	rng        *rand.Rand
+	burstLeft  int
+	afterBurst bool // the previous request ended a burst: bursts are separated by at least one answer
 }
 
 // Spec returns the parsed faults.
@@ -134,12 +135,16 @@ func (fi *faultInjector) decide() verdict {
 	var v verdict
 	hit := func(p float64) bool { return p > 0 && rng.Float64() < p }
 	v.slow = f.Slow > 0 && hit(f.SlowP)
+	afterBurst := fi.afterBurst
+	fi.afterBurst = false
 	switch {
 	case fi.burstLeft > 0:
 		fi.burstLeft--
+		fi.afterBurst = fi.burstLeft == 0
 		v.status = "503"
-	case f.BurstLen > 0 && hit(f.BurstP):
+	case f.BurstLen > 0 && !afterBurst && hit(f.BurstP):
 		fi.burstLeft = f.BurstLen - 1
+		fi.afterBurst = fi.burstLeft == 0
 		v.status = "503"
 	case hit(f.P429):
 		v.status = "429"

@@ -1,0 +1,158 @@
+package rws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trialsync/trialsync/sync/sim"
+)
+
+// TestServerRateLimitHonoured: X-RateLimit-Remaining: 0 holds the next request until the window
+// resets (the computed hold is observed, not spent).
+func TestServerRateLimitHonoured(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		remaining := 5 - n.Add(1)
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(max(remaining, 0)))
+		w.Header().Set("X-RateLimit-Reset", "9")
+		_, _ = w.Write([]byte("1.0.0"))
+	}))
+	t.Cleanup(srv.Close)
+	w := &waits{}
+	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep, RequestsPerSecond: 1e6, Burst: 100})
+	for range 4 {
+		if _, err := c.Version(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rem, ok := c.RateLimitRemaining(); !ok || rem != 1 || len(w.all()) != 0 {
+		t.Fatalf("remaining %d %v, waits %v", rem, ok, w.all())
+	}
+	if _, err := c.Version(t.Context()); err != nil { // answer says 0 remain
+		t.Fatal(err)
+	}
+	if _, err := c.Version(t.Context()); err != nil { // must wait for the reset first
+		t.Fatal(err)
+	}
+	got := w.all()
+	if len(got) != 1 || got[0] < 8*time.Second || got[0] > 9*time.Second {
+		t.Fatalf("waits %v, want one hold of about 9s", got)
+	}
+}
+
+// TestLocalLimiterFallback: without server headers, the local limiter spaces requests out.
+func TestLocalLimiterFallback(t *testing.T) {
+	s := startSim(t, sim.RWSOptions{})
+	cfg := testConfig(s, &waits{})
+	cfg.RequestsPerSecond, cfg.Burst = 1000, 1
+	c := newClient(t, cfg)
+	if _, ok := c.RateLimitRemaining(); ok {
+		t.Fatal("simulator sent no rate-limit headers, yet the client knows a remaining count")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Millisecond/2)
+	defer cancel()
+	if _, err := c.Version(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// The burst is spent; the next token is 1 ms away, beyond this context's deadline.
+	if _, err := c.Version(ctx); err == nil {
+		t.Fatal("limiter let a second request through within its burst of 1")
+	}
+}
+
+// TestConcurrencyBounded: a request holds its slot until its body is closed.
+func TestConcurrencyBounded(t *testing.T) {
+	s := startSim(t, sim.RWSOptions{})
+	cfg := testConfig(s, &waits{})
+	cfg.MaxConcurrent = 2
+	c := newClient(t, cfg)
+	ctx := t.Context()
+	a, err := c.Dataset(ctx, "ALPHA(Prod)", "DM", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Dataset(ctx, "ALPHA(Prod)", "VS", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.Requests()
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Dataset(short, "ALPHA(Prod)", "AE", time.Time{}); !errors.Is(err, context.DeadlineExceeded) || s.Requests() != before {
+		t.Fatalf("third request with both slots held: %v, requests %d -> %d", err, before, s.Requests())
+	}
+	_ = a.Body.Close()
+	p, err := c.Dataset(ctx, "ALPHA(Prod)", "AE", time.Time{})
+	if err != nil {
+		t.Fatalf("after a slot was freed: %v", err)
+	}
+	_ = p.Body.Close()
+	_ = b.Body.Close()
+}
+
+func TestIsOffline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	w := &waits{}
+	c := newClient(t, Config{BaseURL: "http://" + addr, Auth: BasicAuth("u", "p"), Sleep: w.sleep, Retry: RetryPolicy{MaxAttempts: 3}})
+	_, err = c.Version(t.Context())
+	if !IsOffline(err) || !Retryable(err) || len(w.all()) != 2 {
+		t.Fatalf("refused connection: offline %v retryable %v waits %v: %v", IsOffline(err), Retryable(err), w.all(), err)
+	}
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&net.DNSError{Err: "no such host", Name: "rave.invalid", IsNotFound: true}, true},
+		{fmt.Errorf("dial: %w", &net.OpError{Op: "dial", Err: syscall.EHOSTUNREACH}), true},
+		{fmt.Errorf("dial: %w", syscall.ENETUNREACH), true},
+		{syscall.ECONNRESET, false},
+		{&Error{Status: 503}, false},
+		{context.Canceled, false},
+		{nil, false},
+	} {
+		if got := IsOffline(tc.err); got != tc.want {
+			t.Errorf("IsOffline(%v) = %v", tc.err, got)
+		}
+	}
+}
+
+// TestPostNotResentWhenAnswerLost: a post whose answer is lost after RWS applied it is not sent
+// again by the client (the outbox decides); a post refused with 503 before processing is.
+func TestPostNotResentWhenAnswerLost(t *testing.T) {
+	doc := []byte(postHeader + `<ClinicalData StudyOID="ALPHA(Prod)"><SubjectData SubjectKey="101-001"><StudyEventData StudyEventOID="VISIT" StudyEventRepeatKey="1"><FormData FormOID="VS"><ItemGroupData ItemGroupOID="VS"><ItemData ItemOID="VS.TEMP" Value="39.9"/></ItemGroupData></FormData></StudyEventData></SubjectData></ClinicalData></ODM>`)
+	t.Run("answer lost", func(t *testing.T) {
+		s := startSim(t, sim.RWSOptions{Faults: "drop:1"})
+		c := newClient(t, testConfig(s, &waits{}))
+		_, err := c.PostClinicalData(t.Context(), doc)
+		if err == nil || !Retryable(err) || IsOffline(err) {
+			t.Fatalf("err = %v", err)
+		}
+		if s.Count("post") != 1 {
+			t.Fatalf("post sent %d times", s.Count("post"))
+		}
+		if v, _, _ := s.Value(sim.ItemKey{Subject: "101-001", Event: "VISIT", EventRepeat: "1", Form: "VS", ItemGroup: "VS", Item: "VS.TEMP"}); v != "39.9" {
+			t.Fatalf("value %q: the lost answer's transaction was applied", v)
+		}
+	})
+	t.Run("refused before processing", func(t *testing.T) {
+		s := startSim(t, sim.RWSOptions{Faults: "503burst:2@1"})
+		c := newClient(t, testConfig(s, &waits{}))
+		res, err := c.PostClinicalData(t.Context(), doc)
+		if err != nil || res.Fields() != 1 || s.Count("503") != 2 || s.Count("post") != 1 {
+			t.Fatalf("res %+v err %v, 503s %d, processed %d", res, err, s.Count("503"), s.Count("post"))
+		}
+	})
+}
