@@ -482,8 +482,9 @@ func (r *Reader) text() error {
 
 // attr returns the value of the current tag's attribute name (in no namespace).
 func (r *Reader) attr(name string) ([]byte, bool) {
-	for i := range r.s.attrs {
-		a := &r.s.attrs[i]
+	attrs := r.s.attrList()
+	for i := range attrs {
+		a := &attrs[i]
 		if a.ns == nsNone && string(r.s.alocal(a)) == name {
 			return r.s.aval(a), true
 		}
@@ -499,8 +500,9 @@ func (r *Reader) startClinical() error {
 	if r.opts.capture {
 		r.s.w.keep, r.s.w.alt = r.s.at, -1
 	}
-	for i := range r.s.attrs {
-		a := &r.s.attrs[i]
+	attrs := r.s.attrList()
+	for i := range attrs {
+		a := &attrs[i]
 		switch {
 		case a.ns == nsNone && string(r.s.alocal(a)) == "StudyOID":
 			c.study = keep(&c.buf, r.s.aval(a))
@@ -523,8 +525,9 @@ func (r *Reader) resetLevel(l *level) {
 
 // containerAttrs reads the OID, repeat key and TransactionType of a container start tag.
 func (r *Reader) containerAttrs(l *level, oidName, repeatName string) error {
-	for i := range r.s.attrs {
-		a := &r.s.attrs[i]
+	attrs := r.s.attrList()
+	for i := range attrs {
+		a := &attrs[i]
 		if a.ns != nsNone {
 			continue
 		}
@@ -555,8 +558,9 @@ func (r *Reader) startSubject() error {
 	if err != nil {
 		return err
 	}
-	for i := range r.s.attrs {
-		a := &r.s.attrs[i]
+	attrs := r.s.attrList()
+	for i := range attrs {
+		a := &attrs[i]
 		if a.ns != nsMdsol {
 			continue
 		}
@@ -627,8 +631,9 @@ func (r *Reader) startItem(e elem) error {
 	it := &r.item
 	r.resetLevel(&it.level)
 	it.value, it.isNull, it.typed = "", false, e == eItemDataTyped
-	for i := range r.s.attrs {
-		a := &r.s.attrs[i]
+	attrs := r.s.attrList()
+	for i := range attrs {
+		a := &attrs[i]
 		if a.ns != nsNone {
 			continue
 		}

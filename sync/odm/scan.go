@@ -52,6 +52,9 @@ type attr struct {
 	valScratch bool // the value lives in scratch, not in the window
 }
 
+// attrList is the current start tag's attributes.
+func (s *scanner) attrList() []attr { return s.attrs[:s.nattr] }
+
 func (s *scanner) aname(a *attr) []byte { return s.w.buf[a.off : a.off+a.n] }
 
 func (s *scanner) alocal(a *attr) []byte {
@@ -96,7 +99,8 @@ type scanner struct {
 	qname     []byte
 	local     []byte
 	ns        nsID
-	attrs     []attr
+	attrs     []attr // attrs[:nattr] are the current tag's
+	nattr     int
 	text      []byte
 	textWS    bool // text is white space only (never set for a CDATA section)
 
@@ -126,7 +130,7 @@ func (s *scanner) reset(src io.Reader, size int) {
 	s.w.maxToken = defaultMaxToken
 	s.w.maxKeep = defaultMaxKeep
 	s.kind = 0
-	s.attrs = s.attrs[:0]
+	s.nattr = 0
 	s.nopen = 0
 	s.names = s.names[:0]
 	s.binds = s.binds[:0]
@@ -575,8 +579,8 @@ func (s *scanner) startTag() error {
 	if colon >= 0 {
 		colon -= p + 1
 	}
-	xmlns := false
-	s.attrs = s.attrs[:0]
+	xmlns, prefixedAttrs := false, 0
+	s.nattr = 0
 	s.selfClose = false
 	i := n
 	for {
@@ -625,6 +629,8 @@ func (s *scanner) startTag() error {
 		}
 		if aname[0] == 'x' && len(aname) >= 5 && string(aname[:5]) == "xmlns" {
 			xmlns = true
+		} else if acolon >= 0 {
+			prefixedAttrs++
 		}
 		i = an
 		for i < len(b) && class[b[i]]&cSpace != 0 {
@@ -672,7 +678,11 @@ func (s *scanner) startTag() error {
 				a.valScratch, a.voff = true, int32(before)
 			}
 		}
-		s.attrs = append(s.attrs, a)
+		if s.nattr == len(s.attrs) {
+			s.attrs = append(s.attrs, make([]attr, len(s.attrs)+8)...)
+		}
+		s.attrs[s.nattr] = a
+		s.nattr++
 		i = j + 1
 	}
 	if s.rootDone {
@@ -681,7 +691,7 @@ func (s *scanner) startTag() error {
 	if s.nopen >= s.maxDepth {
 		return s.errAt(p, "elements nested more than %d deep", s.maxDepth)
 	}
-	if err := s.namespaces(qname, colon, xmlns, p); err != nil {
+	if err := s.namespaces(qname, colon, xmlns, prefixedAttrs, p); err != nil {
 		return err
 	}
 	s.rootSeen = true
@@ -734,13 +744,14 @@ func (s *scanner) attrValue(raw []byte, at int) ([]byte, error) {
 
 // namespaces applies the tag's declarations, resolves element and attribute names, checks attribute
 // uniqueness and pushes the element.
-func (s *scanner) namespaces(qname []byte, colon int, xmlns bool, p int) error {
+func (s *scanner) namespaces(qname []byte, colon int, xmlns bool, prefixedAttrs int, p int) error {
 	nb := len(s.binds)
-	for k := range s.attrs {
+	attrs := s.attrs[:s.nattr]
+	for k := range attrs {
 		if !xmlns {
 			break
 		}
-		a := &s.attrs[k]
+		a := &attrs[k]
 		q := s.aname(a)
 		if len(q) < 5 || q[0] != 'x' || string(q[:5]) != "xmlns" || (len(q) > 5 && q[5] != ':') {
 			continue
@@ -796,8 +807,11 @@ func (s *scanner) namespaces(qname []byte, colon int, xmlns bool, p int) error {
 		s.ns, s.local = ns, local
 	}
 	prefixed := 0
-	for k := range s.attrs {
-		a := &s.attrs[k]
+	for k := range attrs {
+		if !xmlns && prefixedAttrs == 0 {
+			break // unprefixed attributes are in no namespace (the zero nsID)
+		}
+		a := &attrs[k]
 		if a.ns == nsXMLNS {
 			continue
 		}
@@ -815,10 +829,10 @@ func (s *scanner) namespaces(qname []byte, colon int, xmlns bool, p int) error {
 			return s.errAt(p, "undeclared namespace prefix %s in attribute %s", ap, s.aname(a))
 		}
 	}
-	for k := 1; k < len(s.attrs); k++ {
+	for k := 1; k < len(attrs); k++ {
 		for j := 0; j < k; j++ {
-			if s.attrs[k].n == s.attrs[j].n && string(s.aname(&s.attrs[k])) == string(s.aname(&s.attrs[j])) {
-				return s.errAt(p, "duplicate attribute %s in <%s>", s.aname(&s.attrs[k]), qname)
+			if attrs[k].n == attrs[j].n && string(s.aname(&attrs[k])) == string(s.aname(&attrs[j])) {
+				return s.errAt(p, "duplicate attribute %s in <%s>", s.aname(&attrs[k]), qname)
 			}
 		}
 	}
@@ -834,7 +848,7 @@ func (s *scanner) namespaces(qname []byte, colon int, xmlns bool, p int) error {
 
 // expandedDuplicates rejects two prefixed attributes with the same namespace URI and local name.
 func (s *scanner) expandedDuplicates(qname []byte, p int) error {
-	for k := 1; k < len(s.attrs); k++ {
+	for k := 1; k < s.nattr; k++ {
 		ak := &s.attrs[k]
 		if ak.ns == nsXMLNS || ak.colon < 0 {
 			continue
