@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type simRWSOptions struct {
 	sites    string
 	subjects int
 	visits   int
+	user     string
+	tokenTTL time.Duration
+	forms    string
 }
 
 func newSimRWSCommand(g *globals) *cobra.Command {
@@ -32,7 +36,13 @@ func newSimRWSCommand(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "rws",
 		Short: "Run the Rave Web Services simulator (seeded study, Basic and OAuth2 auth, fault injection)",
-		Args:  noArgs,
+		Long: `Run the Rave Web Services simulator on a loopback address until interrupted.
+
+It serves a seeded multi-site study under <addr>/RaveWebServices and an OAuth2 token endpoint
+(client credentials) at <addr>/oauth2/token. The Basic password is $TRIALSYNC_SIM_RWS_PASSWORD
+(default "sim-password"); the OAuth2 client is "trialsync" with secret $TRIALSYNC_SIM_RWS_CLIENT_SECRET
+(default "sim-client-secret"). The fault grammar is described in the sim package documentation.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSimRWS(cmd.Context(), g, o)
 		},
@@ -45,6 +55,9 @@ func newSimRWSCommand(g *globals) *cobra.Command {
 	f.StringVar(&o.sites, "sites", "101,102,103", "comma-separated site LocationOIDs")
 	f.IntVar(&o.subjects, "subjects", 4, "subjects per site")
 	f.IntVar(&o.visits, "visits", 3, "repeating visits per subject (scale)")
+	f.StringVar(&o.user, "user", "rws.integration", "Basic user name the simulator accepts")
+	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "lifetime stated for OAuth2 access tokens")
+	f.StringVar(&o.forms, "extra-forms", "EX_INH,EX_RPT", "forms besides DM, RAND, AE, VS that posts may write, with any ItemOID")
 	return c
 }
 
@@ -64,8 +77,19 @@ func runSimRWS(ctx context.Context, g *globals, o *simRWSOptions) error {
 	if _, err := sim.ParseFaults(o.faults, o.seed); err != nil {
 		return usagef("%v", err)
 	}
+	if o.tokenTTL < time.Second {
+		return usagef("--token-ttl must be at least 1s")
+	}
+	forms := []string{}
+	for _, f := range strings.Split(o.forms, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			forms = append(forms, f)
+		}
+	}
 	s, err := sim.StartRWS(o.addr, sim.RWSOptions{
 		Seed: o.seed, Study: o.study, Sites: sites, SubjectsPerSite: o.subjects, Visits: o.visits, Faults: o.faults,
+		User: o.user, Password: os.Getenv("TRIALSYNC_SIM_RWS_PASSWORD"), ClientSecret: os.Getenv("TRIALSYNC_SIM_RWS_CLIENT_SECRET"),
+		TokenTTL: o.tokenTTL, ExtraForms: forms,
 	})
 	if err != nil {
 		return err

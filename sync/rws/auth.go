@@ -82,6 +82,7 @@ func (a *bearerAuth) newSource() oauth2.TokenSource {
 
 type fetcher struct{ a *bearerAuth }
 
+// Token fetches a new token; the reusing source around it decides when.
 func (f fetcher) Token() (*oauth2.Token, error) { return f.a.fetch(f.a.ctx) }
 
 func (a *bearerAuth) authorize(req *http.Request) error {

@@ -37,6 +37,7 @@ func newBody(rc io.ReadCloser, op string, checkODM bool, finish func(error)) *bo
 	return b
 }
 
+// Read reads the body, reporting a cut connection or a truncated document as a retryable *Error.
 func (b *body) Read(p []byte) (int, error) {
 	if b.failed != nil {
 		return 0, b.failed

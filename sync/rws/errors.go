@@ -49,6 +49,7 @@ type Error struct {
 	Err        error // underlying transport error or sentinel, if any
 }
 
+// Error describes the failure on one line: operation, status, reason code, message, origin.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("rws: ")

@@ -69,6 +69,7 @@ type capped struct {
 	max time.Duration
 }
 
+// NextBackOff is the wrapped sequence's next wait, capped.
 func (c capped) NextBackOff() time.Duration {
 	d := c.BackOff.NextBackOff()
 	if d > c.max {
