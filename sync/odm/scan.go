@@ -661,7 +661,11 @@ func (s *scanner) startTag() error {
 		if j >= len(b) {
 			return errNeedMore
 		}
-		a := attr{off: int32(i0), n: int32(len(aname)), colon: int32(acolon), voff: int32(i + 1), vn: int32(j - i - 1)}
+		if s.nattr == len(s.attrs) {
+			s.attrs = append(s.attrs, make([]attr, len(s.attrs)+8)...)
+		}
+		a := &s.attrs[s.nattr]
+		*a = attr{off: int32(i0), n: int32(len(aname)), colon: int32(acolon), voff: int32(i + 1), vn: int32(j - i - 1)}
 		if b[j] != q {
 			e := bytes.IndexByte(b[i+1:], q)
 			if e < 0 {
@@ -678,10 +682,6 @@ func (s *scanner) startTag() error {
 				a.valScratch, a.voff = true, int32(before)
 			}
 		}
-		if s.nattr == len(s.attrs) {
-			s.attrs = append(s.attrs, make([]attr, len(s.attrs)+8)...)
-		}
-		s.attrs[s.nattr] = a
 		s.nattr++
 		i = j + 1
 	}
