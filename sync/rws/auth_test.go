@@ -16,10 +16,10 @@ import (
 	"github.com/trialsync/trialsync/sync/sim"
 )
 
-// TestTokenRotatesBeforeExpiry: with tokens that live 61 s, every token is already inside the 60 s
-// refresh window once a second has passed... so use a 60 s lifetime: each request finds its token
-// due and fetches a new one before using it, the rotation callback fires with a fingerprint each
-// time, and the simulator never sees an expired token.
+// TestTokenRotatesBeforeExpiry: tokens that live exactly the 60 s refresh margin are due as soon as
+// they arrive, so each request replaces its token before using it (proactively, a full minute
+// before the server would refuse it): the rotation callback fires with a new fingerprint each time
+// and the simulator never sees an expired token.
 func TestTokenRotatesBeforeExpiry(t *testing.T) {
 	s := startSim(t, sim.RWSOptions{TokenTTL: 60 * time.Second})
 	o := s.Options()

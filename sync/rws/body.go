@@ -23,6 +23,7 @@ type body struct {
 
 	tail   []byte // last bytes seen, for the end-of-document check
 	starts int    // start tags seen, counted up to 2 (a self-closed root is a whole document)
+	openLT bool   // the last read ended with '<'
 
 	failed error
 	once   sync.Once
@@ -66,15 +67,24 @@ func (b *body) Read(p []byte) (int, error) {
 
 func (b *body) observe(p []byte) {
 	if b.starts < 2 {
-		for i := bytes.IndexByte(p, '<'); i >= 0 && b.starts < 2; {
-			if i+1 < len(p) && p[i+1] != '?' && p[i+1] != '/' && p[i+1] != '!' {
-				b.starts++
-			}
-			j := bytes.IndexByte(p[i+1:], '<')
+		// Count start tags: '<' followed by anything but '?', '/' or '!'. A '<' at the end of one
+		// read is decided by the first byte of the next.
+		i := 0
+		if b.openLT && len(p) > 0 {
+			b.countTag(p[0])
+		}
+		b.openLT = false
+		for b.starts < 2 {
+			j := bytes.IndexByte(p[i:], '<')
 			if j < 0 {
 				break
 			}
-			i += 1 + j
+			i += j + 1
+			if i == len(p) {
+				b.openLT = true
+				break
+			}
+			b.countTag(p[i])
 		}
 	}
 	const keep = 32
@@ -85,6 +95,12 @@ func (b *body) observe(p []byte) {
 	b.tail = append(b.tail, p...)
 	if len(b.tail) > keep {
 		b.tail = b.tail[len(b.tail)-keep:]
+	}
+}
+
+func (b *body) countTag(next byte) {
+	if next != '?' && next != '/' && next != '!' {
+		b.starts++
 	}
 }
 
