@@ -29,6 +29,7 @@ type simRWSOptions struct {
 	user     string
 	tokenTTL time.Duration
 	forms    string
+	noGzip   bool
 }
 
 func newSimRWSCommand(g *globals) *cobra.Command {
@@ -58,6 +59,7 @@ It serves a seeded multi-site study under <addr>/RaveWebServices and an OAuth2 t
 	f.StringVar(&o.user, "user", "rws.integration", "Basic user name the simulator accepts")
 	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "lifetime stated for OAuth2 access tokens")
 	f.StringVar(&o.forms, "extra-forms", "EX_INH,EX_RPT", "forms besides DM, RAND, AE, VS that posts may write, with any ItemOID")
+	f.BoolVar(&o.noGzip, "no-gzip", false, "never compress answers (benchmarks: gzip costs the simulator CPU)")
 	return c
 }
 
@@ -89,7 +91,7 @@ func runSimRWS(ctx context.Context, g *globals, o *simRWSOptions) error {
 	s, err := sim.StartRWS(o.addr, sim.RWSOptions{
 		Seed: o.seed, Study: o.study, Sites: sites, SubjectsPerSite: o.subjects, Visits: o.visits, Faults: o.faults,
 		User: o.user, Password: os.Getenv("TRIALSYNC_SIM_RWS_PASSWORD"), ClientSecret: os.Getenv("TRIALSYNC_SIM_RWS_CLIENT_SECRET"),
-		TokenTTL: o.tokenTTL, ExtraForms: forms,
+		TokenTTL: o.tokenTTL, ExtraForms: forms, NoGzip: o.noGzip,
 	})
 	if err != nil {
 		return err
