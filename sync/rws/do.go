@@ -193,16 +193,19 @@ func stripURL(err error) error {
 	return err
 }
 
-// waitTurn waits for the local limiter and for any hold the server asked for through
-// X-RateLimit-Remaining: 0.
+// waitTurn paces requests. When the server states its budget (X-RateLimit-Remaining), its word
+// governs: requests go out while some remain, and wait for the reset once none do. When it does not,
+// the local limiter is the fallback.
 func (c *Client) waitTurn(ctx context.Context) error {
 	c.serverRL.mu.Lock()
 	hold := time.Until(c.serverRL.holdUntil)
+	known, remaining := c.serverRL.known, c.serverRL.remaining
 	c.serverRL.mu.Unlock()
 	if hold > 0 {
-		if err := c.sleep(ctx, hold); err != nil {
-			return err
-		}
+		return c.sleep(ctx, hold)
+	}
+	if known && remaining > 0 {
+		return nil
 	}
 	return c.limiter.Wait(ctx)
 }

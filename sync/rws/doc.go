@@ -12,7 +12,8 @@
 // # Basics
 //
 // New builds a *Client for one remote (one Rave tenant). Each endpoint method performs one logical
-// request: it waits for the local rate limiter and a concurrency slot, sends the request with Basic or
+// request: it waits for its turn (the server's X-RateLimit-Remaining budget when the server states
+// one, a local golang.org/x/time/rate limiter otherwise) and a concurrency slot, sends it with Basic or
 // OAuth2 bearer authorisation, and retries 429, 5xx and transport failures with exponential backoff
 // (cenkalti/backoff/v5, jitter ±20 %, capped at 32 s), honouring Retry-After. A circuit breaker
 // (sony/gobreaker/v2) per client stops hammering a tenant that keeps failing: while it is open, calls

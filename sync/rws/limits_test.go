@@ -27,7 +27,8 @@ func TestServerRateLimitHonoured(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	w := &waits{}
-	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep, RequestsPerSecond: 1e6, Burst: 100})
+	// A local limiter of one request per hour: only the server's budget can let four through.
+	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep, RequestsPerSecond: 1.0 / 3600, Burst: 1})
 	for range 4 {
 		if _, err := c.Version(t.Context()); err != nil {
 			t.Fatal(err)
