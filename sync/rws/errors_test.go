@@ -32,6 +32,7 @@ func TestErrorShapes(t *testing.T) {
 		{"response_bom_crf_version.xml", 404, "text/xml; charset=utf-8", "response", "RWS00092", "CRF version not found", "", ErrNotFound, false},
 		{"iis_401.html", 401, "text/html", "html", "", "HTTP Error 401.0 - Unauthorized", "", ErrUnauthorized, true},
 		{"iis_500.html", 500, "text/html", "html", "", "500 - Internal server error.", "", ErrUnavailable, true},
+		{"iis_413.html", 413, "text/html", "html", "", "HTTP Error 413.1 - Request Entity Too Large", "", ErrTooLarge, false},
 		{"text_no_auth.txt", 401, "text/plain", "text", "", "Authorization Header not provided", "", ErrUnauthorized, false},
 		{"text_503.txt", 503, "text/plain", "text", "", "HTTP 503 Service Temporarily Unavailable", "", ErrUnavailable, true},
 	}
