@@ -21,7 +21,7 @@ const earlyRefresh = 60 * time.Second
 // the secrets it holds are never logged and never appear in errors.
 type Auth interface {
 	// bind prepares the auth for one client: the HTTP client for token requests and the rotation callback.
-	bind(hc *http.Client, onRotate func(string)) Auth
+	bind(hc *http.Client, onRotate func(string), timeout time.Duration) Auth
 	// authorize sets the Authorization header.
 	authorize(req *http.Request) error
 	// refused tells the auth its credentials were just refused; it reports whether a fresh attempt
@@ -34,7 +34,7 @@ func BasicAuth(user, password string) Auth { return &basicAuth{user: user, passw
 
 type basicAuth struct{ user, password string }
 
-func (a *basicAuth) bind(*http.Client, func(string)) Auth { return a }
+func (a *basicAuth) bind(*http.Client, func(string), time.Duration) Auth { return a }
 func (a *basicAuth) authorize(req *http.Request) error {
 	req.SetBasicAuth(a.user, a.password)
 	return nil
@@ -60,6 +60,7 @@ func OAuth2TokenSource(src oauth2.TokenSource) Auth {
 type bearerAuth struct {
 	fetch    func(ctx context.Context) (*oauth2.Token, error)
 	ctx      context.Context // carries the HTTP client for token requests
+	timeout  time.Duration   // bounds one token request
 	onRotate func(string)
 
 	mu   sync.Mutex
@@ -67,8 +68,8 @@ type bearerAuth struct {
 	last string             // fingerprint of the token last used
 }
 
-func (a *bearerAuth) bind(hc *http.Client, onRotate func(string)) Auth {
-	b := &bearerAuth{fetch: a.fetch, onRotate: onRotate}
+func (a *bearerAuth) bind(hc *http.Client, onRotate func(string), timeout time.Duration) Auth {
+	b := &bearerAuth{fetch: a.fetch, onRotate: onRotate, timeout: timeout}
 	b.ctx = context.WithValue(context.Background(), oauth2.HTTPClient, hc)
 	b.src = b.newSource()
 	return b
@@ -82,8 +83,12 @@ func (a *bearerAuth) newSource() oauth2.TokenSource {
 
 type fetcher struct{ a *bearerAuth }
 
-// Token fetches a new token; the reusing source around it decides when.
-func (f fetcher) Token() (*oauth2.Token, error) { return f.a.fetch(f.a.ctx) }
+// Token fetches a new token, within the attempt timeout; the reusing source around it decides when.
+func (f fetcher) Token() (*oauth2.Token, error) {
+	ctx, cancel := context.WithTimeout(f.a.ctx, f.a.timeout)
+	defer cancel()
+	return f.a.fetch(ctx)
+}
 
 func (a *bearerAuth) authorize(req *http.Request) error {
 	a.mu.Lock()

@@ -146,7 +146,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.slots = make(chan struct{}, n)
 	c.breaker = newBreaker(base.Host, cfg.Breaker, c.log)
-	c.auth = cfg.Auth.bind(c.hc, cfg.OnTokenRotated)
+	c.auth = cfg.Auth.bind(c.hc, cfg.OnTokenRotated, c.timeout)
 	return c, nil
 }
 
