@@ -211,13 +211,16 @@ func (w *window) check() bool {
 	const lo = 0x2020202020202020
 	for {
 		// ASCII, sixteen then eight bytes at a time; a word with a byte below 0x20 is looked at closer.
-		for i+16 <= len(b) {
-			x := binary.LittleEndian.Uint64(b[i:])
-			y := binary.LittleEndian.Uint64(b[i+8:])
-			if (x|y)&hi != 0 || ((x-lo)&^x|(y-lo)&^y)&hi != 0 {
+		for i+32 <= len(b) {
+			c := b[i : i+32 : i+32]
+			x := binary.LittleEndian.Uint64(c)
+			y := binary.LittleEndian.Uint64(c[8:])
+			z := binary.LittleEndian.Uint64(c[16:])
+			v := binary.LittleEndian.Uint64(c[24:])
+			if (x|y|z|v)&hi != 0 || ((x-lo)&^x|(y-lo)&^y|(z-lo)&^z|(v-lo)&^v)&hi != 0 {
 				break
 			}
-			i += 16
+			i += 32
 		}
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])

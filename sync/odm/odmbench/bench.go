@@ -32,16 +32,26 @@ type Options struct {
 
 // Measurement is one reader's figures.
 type Measurement struct {
-	Reader   string
-	Rows     int64
-	Bytes    int64
-	Seconds  float64
-	PeakRSS  int64 // bytes; 0 when the platform does not report it
-	StartRSS int64 // resident bytes before reading began (the binary and runtime), 0 if unknown
+	Reader     string
+	Rows       int64
+	Bytes      int64
+	Seconds    float64 // wall-clock time of the read
+	CPUSeconds float64 // CPU time (user + system) of the read; 0 if unknown
+	PeakRSS    int64   // bytes; 0 when the platform does not report it
+	StartRSS   int64   // resident bytes before reading began (the binary and runtime), 0 if unknown
 }
 
 // MBps is megabytes (10^6) per second.
 func (m Measurement) MBps() float64 { return float64(m.Bytes) / 1e6 / m.Seconds }
+
+// MBpsCPU is megabytes per CPU-second: the same figure as MBps on an idle machine, and the fairer one
+// on a busy one, where the wall clock also counts time spent waiting for a core.
+func (m Measurement) MBpsCPU() float64 {
+	if m.CPUSeconds <= 0 {
+		return 0
+	}
+	return float64(m.Bytes) / 1e6 / m.CPUSeconds
+}
 
 // RowsPerSec is rows per second.
 func (m Measurement) RowsPerSec() float64 { return float64(m.Rows) / m.Seconds }
@@ -127,7 +137,7 @@ func Child(path string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	r := odm.NewReader(f)
 	var rows int64
 	for {
@@ -144,7 +154,7 @@ func Child(path string, out io.Writer) error {
 	}
 	sec := time.Since(start).Seconds()
 	return json.NewEncoder(out).Encode(map[string]any{"rows": rows, "bytes": st.Size(), "seconds": sec,
-		"peak_rss": procStatus("VmHWM"), "start_rss": startRSS})
+		"cpu_seconds": cpuSeconds() - cpu0, "peak_rss": procStatus("VmHWM"), "start_rss": startRSS})
 }
 
 func measure(ctx context.Context, name string, argv []string) (Measurement, error) {
@@ -160,14 +170,15 @@ func measure(ctx context.Context, name string, argv []string) (Measurement, erro
 		Rows     int64   `json:"rows"`
 		Bytes    int64   `json:"bytes"`
 		Seconds  float64 `json:"seconds"`
+		CPU      float64 `json:"cpu_seconds"`
 		PeakRSS  int64   `json:"peak_rss"`  // the child's own high-water mark (Linux /proc)
 		StartRSS int64   `json:"start_rss"` // its resident memory before reading began
 	}
 	if err := json.Unmarshal(out, &res); err != nil || res.Seconds <= 0 {
 		return Measurement{}, fmt.Errorf("%s: unreadable result %q: %v", name, out, err)
 	}
-	m := Measurement{Reader: name, Rows: res.Rows, Bytes: res.Bytes, Seconds: res.Seconds, PeakRSS: res.PeakRSS,
-		StartRSS: res.StartRSS}
+	m := Measurement{Reader: name, Rows: res.Rows, Bytes: res.Bytes, Seconds: res.Seconds, CPUSeconds: res.CPU,
+		PeakRSS: res.PeakRSS, StartRSS: res.StartRSS}
 	if m.PeakRSS == 0 {
 		// No /proc: the rusage figure, which on some systems also counts the parent's memory at fork.
 		m.PeakRSS = peakRSS(cmd.ProcessState)
@@ -190,12 +201,13 @@ func Print(w io.Writer, r Report) {
 	fmt.Fprintf(w, "synthetic Rave-style export: %s, %d rows (%.0f bytes/row), one core each\n",
 		human(r.Size), r.Rows, float64(r.Size)/float64(max(r.Rows, 1)))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "reader\tMB/s\trows/s\tpeak RSS\tRSS before reading\t")
+	fmt.Fprintln(tw, "reader\tMB/s\tMB/CPU-s\trows/s\tpeak RSS\tRSS before reading\t")
 	for _, m := range []*Measurement{&r.Go, r.Lxml} {
 		if m == nil {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%.0f\t%s\t%s\t\n", m.Reader, m.MBps(), m.RowsPerSec(), rss(m.PeakRSS), rss(m.StartRSS))
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.0f\t%s\t%s\t\n", m.Reader, m.MBps(), m.MBpsCPU(), m.RowsPerSec(),
+			rss(m.PeakRSS), rss(m.StartRSS))
 	}
 	tw.Flush()
 	if r.Lxml != nil {

@@ -19,3 +19,12 @@ func peakRSS(ps *os.ProcessState) int64 {
 	}
 	return ru.Maxrss << 10 // KiB on Linux and the BSDs
 }
+
+// cpuSeconds is the process's user + system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
