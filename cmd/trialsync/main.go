@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	_ "github.com/trialsync/trialsync/cmd/trialsync/internal/quietlog" // before Fyne's init: see its doc
@@ -20,7 +21,15 @@ var (
 	commit  = "none"
 )
 
+// memoryLimit is the soft heap limit when GOMEMLIMIT is not set: an edge box runs trialsync beside
+// other work, and streaming pulls of multi-gigabyte exports should stay within a fixed budget (the
+// garbage collector works harder instead of letting the heap double).
+const memoryLimit = 96 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
