@@ -664,6 +664,11 @@ func (r *Reader) startItem(e elem) error {
 		return r.blockFail(r.s.at, fmt.Sprintf("<%s> ItemOID=%q has IsNull=\"Yes\" and a Value", r.s.qname, it.oid))
 	}
 	if e == eItemDataTyped {
+		if t, ok := r.s.simpleText(); ok {
+			it.value = keep(&it.buf, t)
+			r.enqueue(KindItem)
+			return nil
+		}
 		r.beginCapture(&it.buf, &it.value)
 		r.s.keepText = true
 	}
@@ -733,6 +738,10 @@ func (r *Reader) auditText(e elem) error {
 	}
 	if r.s.selfClose {
 		*dst = ""
+		return nil
+	}
+	if t, ok := r.s.simpleText(); ok {
+		*dst = keep(&o.buf, t)
 		return nil
 	}
 	r.beginCapture(&o.buf, dst)

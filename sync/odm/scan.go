@@ -946,6 +946,31 @@ func (s *scanner) endTag() error {
 	return nil
 }
 
+// simpleText is a shortcut for the reader right after a start tag whose text it wants: when the
+// element's content is plain character data (nothing to resolve) followed at once by its end tag, all
+// within the window, it consumes both, closes the element and returns the text (valid until the next
+// token). Otherwise it returns false and changes nothing: the caller goes on token by token.
+func (s *scanner) simpleText() ([]byte, bool) {
+	if s.selfClose || s.nopen == 0 {
+		return nil, false
+	}
+	w := &s.w
+	b := w.buf[:w.lim]
+	i := w.pos
+	for i < len(b) && class[b[i]]&(cTextSpecial|cLT) == 0 {
+		i++
+	}
+	name := s.elemName(&s.elems[s.nopen-1])
+	e := i + 2 + len(name)
+	if e >= len(b) || b[i] != '<' || b[i+1] != '/' || b[e] != '>' || string(b[i+2:e]) != string(name) {
+		return nil, false
+	}
+	text := b[w.pos:i]
+	w.pos = e + 1
+	s.pop()
+	return text, true
+}
+
 // comment skips a comment, which must not contain "--".
 func (s *scanner) comment() error {
 	w := &s.w
