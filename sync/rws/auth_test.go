@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -125,5 +127,24 @@ func TestSecretsStayOut(t *testing.T) {
 				t.Errorf("secret leaked (%s form) into: %s", name, all)
 			}
 		}
+	}
+}
+
+// TestStalledTokenEndpoint: a token endpoint that never answers costs one attempt timeout, not a
+// hung pull.
+func TestStalledTokenEndpoint(t *testing.T) {
+	release := make(chan struct{})
+	stalled := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(stalled.Close)
+	t.Cleanup(func() { close(release) }) // runs first: the handlers return, then the server closes
+	s := startSim(t, sim.RWSOptions{})
+	cfg := testConfig(s, &waits{})
+	cfg.Auth = OAuth2ClientCredentials(stalled.URL, "id", "secret")
+	cfg.Timeout = 100 * time.Millisecond
+	cfg.Retry.MaxAttempts = 2
+	c := newClient(t, cfg)
+	_, err := c.Studies(t.Context())
+	if err == nil || !Retryable(err) || s.Requests() != 0 {
+		t.Fatalf("err %v (retryable %v), %d requests reached RWS", err, Retryable(err), s.Requests())
 	}
 }
