@@ -236,7 +236,19 @@ func (s *scanner) next() error {
 		s.at = w.base + int64(w.pos)
 		var err error
 		if w.buf[w.pos] == '<' {
-			err = s.markup()
+			// the two common cases first, without going through markup
+			if w.pos+1 < w.lim {
+				switch c := w.buf[w.pos+1]; {
+				case c == '/':
+					err = s.endTag()
+				case class[c]&cNameStart != 0:
+					err = s.startTag()
+				default:
+					err = s.markup()
+				}
+			} else {
+				err = errNeedMore
+			}
 		} else {
 			err = s.chars()
 		}
