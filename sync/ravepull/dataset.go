@@ -46,6 +46,9 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 			move = func(c *store.Cursor) { c.Start, c.LastPageHash = next, b.pageHash }
 		}
 		n, err := e.commit(ctx, st.OID, FeedDataset, b, action, page.URL, move)
+		if err == nil {
+			err = e.opts.DB.TrimResident() // keep RSS flat while the file grows by gigabytes
+		}
 		res.Pages++
 		res.Rows += b.read
 		res.Written += n

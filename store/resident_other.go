@@ -1,0 +1,6 @@
+//go:build !linux
+
+package store
+
+// TrimResident is a no-op where the kernel's page reclaim handles mapped files on its own terms.
+func (db *DB) TrimResident() error { return nil }
