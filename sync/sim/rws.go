@@ -108,10 +108,11 @@ type RWS struct {
 // are not loopback: the simulator is for tests and demos on this machine only.
 func StartRWS(addr string, opts RWSOptions) (*RWS, error) {
 	opts = opts.withDefaults()
-	faults, err := ParseFaults(opts.Faults, opts.Seed)
+	spec, err := ParseFaults(opts.Faults, opts.Seed)
 	if err != nil {
 		return nil, err
 	}
+	faults := newFaultInjector(spec)
 	if err := checkLoopback(addr); err != nil {
 		return nil, err
 	}

@@ -26,19 +26,23 @@ type Faults struct {
 	Seed       int64         // fault randomness seed
 }
 
-// ParseFaults parses a spec such as "429:0.1,503burst:3,drop:0.05,truncate:0.05,slow:2s,expire:30s,iis401:0.05".
-// defaultSeed seeds the fault sequence unless the spec has "seed:N".
-func ParseFaults(spec string, defaultSeed int64) (*faultInjector, error) {
+// ParseFaults parses a spec such as "429:0.1,503burst:3,drop:0.05,truncate:0.05,slow:2s,expire:30s,iis401:0.05"
+// ("" or "none" for no faults). defaultSeed seeds the fault sequence unless the spec has "seed:N".
+func ParseFaults(spec string, defaultSeed int64) (Faults, error) {
 	f := Faults{Seed: defaultSeed, RetryAfter: time.Second, SlowP: 1, BurstP: 0.1}
 	spec = strings.TrimSpace(spec)
 	if spec != "" && spec != "none" {
 		for _, item := range strings.Split(spec, ",") {
 			if err := f.set(strings.TrimSpace(item)); err != nil {
-				return nil, fmt.Errorf("sim: faults %q: %w", spec, err)
+				return Faults{}, fmt.Errorf("sim: faults %q: %w", spec, err)
 			}
 		}
 	}
-	return &faultInjector{f: f, rng: rand.New(rand.NewPCG(mix64(uint64(f.Seed)), mix64(uint64(f.Seed)^0x7f4a7c15)))}, nil
+	return f, nil
+}
+
+func newFaultInjector(f Faults) *faultInjector {
+	return &faultInjector{f: f, rng: rand.New(rand.NewPCG(mix64(uint64(f.Seed)), mix64(uint64(f.Seed)^0x7f4a7c15)))}
 }
 
 func (f *Faults) set(item string) error {
@@ -117,9 +121,6 @@ type faultInjector struct {
 	burstLeft  int
 	afterBurst bool // the previous request ended a burst: bursts are separated by at least one answer
 }
-
-// Spec returns the parsed faults.
-func (fi *faultInjector) Spec() Faults { return fi.f }
 
 type verdict struct {
 	slow           bool

@@ -29,7 +29,7 @@ func TestParseFaults(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.spec, func(t *testing.T) {
-			fi, err := ParseFaults(tc.spec, 9)
+			f, err := ParseFaults(tc.spec, 9)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want %q", err, tc.err)
@@ -39,8 +39,8 @@ func TestParseFaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if fi.Spec() != tc.want {
-				t.Fatalf("got %+v\nwant %+v", fi.Spec(), tc.want)
+			if f != tc.want {
+				t.Fatalf("got %+v\nwant %+v", f, tc.want)
 			}
 		})
 	}
@@ -48,9 +48,14 @@ func TestParseFaults(t *testing.T) {
 
 // TestFaultSequenceReproducible: the same seed gives the same decisions.
 func TestFaultSequenceReproducible(t *testing.T) {
-	a, _ := ParseFaults("429:0.2,503burst:2@0.1,drop:0.1,truncate:0.1,iis401:0.1", 5)
-	b, _ := ParseFaults("429:0.2,503burst:2@0.1,drop:0.1,truncate:0.1,iis401:0.1", 5)
-	c, _ := ParseFaults("429:0.2,503burst:2@0.1,drop:0.1,truncate:0.1,iis401:0.1", 6)
+	injector := func(seed int64) *faultInjector {
+		f, err := ParseFaults("429:0.2,503burst:2@0.1,drop:0.1,truncate:0.1,iis401:0.1", seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newFaultInjector(f)
+	}
+	a, b, c := injector(5), injector(5), injector(6)
 	same, differ := true, false
 	kinds := map[string]int{}
 	for range 500 {
