@@ -146,7 +146,9 @@ func (s *scanner) reset(src io.Reader, size int) {
 	if len(s.elems) < s.maxDepth {
 		s.elems = make([]open, s.maxDepth)
 	}
-	s.w.onDrop = s.saveNames
+	if s.w.onDrop == nil {
+		s.w.onDrop = s.saveNames // once: a method value allocates
+	}
 }
 
 // saveNames copies out the names of open elements whose start tags the window is about to drop.
@@ -1126,9 +1128,9 @@ func (s *scanner) xmlDecl(b []byte, at int) error {
 		for e < len(b) && b[e] >= 'a' && b[e] <= 'z' {
 			e++
 		}
-		name := string(b[i:e])
+		name := b[i:e]
 		k := next
-		for k < len(names) && names[k] != name {
+		for k < len(names) && names[k] != string(name) {
 			k++
 		}
 		if k == len(names) || (next == 0 && k != 0) {
@@ -1153,10 +1155,10 @@ func (s *scanner) xmlDecl(b []byte, at int) error {
 		if q < 0 {
 			return s.errAt(at+i, "malformed XML declaration")
 		}
-		v := string(b[i+1 : i+1+q])
-		switch name {
+		v := b[i+1 : i+1+q]
+		switch string(name) {
 		case "version":
-			if len(v) < 3 || v[:2] != "1." || !isDigits([]byte(v[2:])) {
+			if len(v) < 3 || string(v[:2]) != "1." || !isDigits(v[2:]) {
 				return s.errAt(at+i, "unsupported XML version %q", v)
 			}
 		case "encoding":
@@ -1164,7 +1166,7 @@ func (s *scanner) xmlDecl(b []byte, at int) error {
 				return s.errAt(at+i, "invalid encoding name %q", v)
 			}
 		case "standalone":
-			if v != "yes" && v != "no" {
+			if string(v) != "yes" && string(v) != "no" {
 				return s.errAt(at+i, "standalone must be yes or no")
 			}
 		}
@@ -1176,8 +1178,8 @@ func (s *scanner) xmlDecl(b []byte, at int) error {
 	return nil
 }
 
-func validEncName(v string) bool {
-	if v == "" || !(v[0] >= 'a' && v[0] <= 'z' || v[0] >= 'A' && v[0] <= 'Z') {
+func validEncName(v []byte) bool {
+	if len(v) == 0 || !(v[0] >= 'a' && v[0] <= 'z' || v[0] >= 'A' && v[0] <= 'Z') {
 		return false
 	}
 	for i := 1; i < len(v); i++ {

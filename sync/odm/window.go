@@ -165,9 +165,9 @@ func (w *window) drop(n int) {
 		w.lines += k
 		i := bytes.LastIndexByte(d, '\n')
 		w.lastNL = w.base + int64(i)
-		w.colRune = utf8.RuneCount(d[i+1:])
+		w.colRune = runeCount(d[i+1:])
 	} else {
-		w.colRune += utf8.RuneCount(d)
+		w.colRune += runeCount(d)
 	}
 	copy(w.buf, w.buf[n:w.end])
 	w.pos -= n
@@ -189,9 +189,9 @@ func (w *window) position(i int) (line, col int) {
 	d := w.buf[:i]
 	line = w.lines + bytes.Count(d, nl) + 1
 	if j := bytes.LastIndexByte(d, '\n'); j >= 0 {
-		return line, utf8.RuneCount(d[j+1:]) + 1
+		return line, runeCount(d[j+1:]) + 1
 	}
-	return line, w.colRune + utf8.RuneCount(d) + 1
+	return line, w.colRune + runeCount(d) + 1
 }
 
 // errAt builds a *SyntaxError at buffer index i.
@@ -283,3 +283,15 @@ func (w *window) check() bool {
 
 // zeroBytes marks with 0x80 each zero byte of x, whose bytes are all below 0x80.
 func zeroBytes(x uint64) uint64 { return ^(x + 0x7f7f7f7f7f7f7f7f) & 0x8080808080808080 }
+
+// runeCount counts the characters of checked (valid UTF-8) bytes: every byte that does not continue a
+// sequence starts one. (utf8.RuneCount may allocate.)
+func runeCount(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c&0xC0 != 0x80 {
+			n++
+		}
+	}
+	return n
+}

@@ -211,7 +211,11 @@ func Print(w io.Writer, r Report) {
 	}
 	tw.Flush()
 	if r.Lxml != nil {
-		fmt.Fprintf(w, "ratio (Go / lxml): %.1fx\n", r.Ratio())
+		fmt.Fprintf(w, "ratio (Go / lxml): %.1fx", r.Ratio())
+		if r.Go.CPUSeconds > 0 && r.Lxml.CPUSeconds > 0 {
+			fmt.Fprintf(w, " wall-clock, %.1fx per CPU-second", r.Go.MBpsCPU()/r.Lxml.MBpsCPU())
+		}
+		fmt.Fprintln(w)
 	}
 }
 
