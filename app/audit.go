@@ -111,6 +111,15 @@ func (s *auditScreen) newTable() *widget.Table {
 
 // cell is the text of column col for e.
 func cell(e store.Entry, col int) string {
+	if e.Damage != "" && col > 0 {
+		if col == 3 {
+			return "(damaged)"
+		}
+		if col == 5 {
+			return e.Damage
+		}
+		return ""
+	}
 	switch col {
 	case 0:
 		return strconv.FormatUint(e.Seq, 10)
@@ -132,6 +141,9 @@ const noDetail = "Select an entry to see all of it."
 
 // details is one entry in full, for the panel under the list.
 func details(e store.Entry) string {
+	if e.Damage != "" {
+		return fmt.Sprintf("Entry %d cannot be read: %s", e.Seq, e.Damage)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Entry %d at %s by %s: %s %s\n", e.Seq, e.Time.UTC().Format(time.RFC3339), e.Actor, e.Action, e.Object)
 	if e.Old != "" || e.New != "" {

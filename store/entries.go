@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -13,7 +13,8 @@ import (
 var errStop = errors.New("stop")
 
 // WalkEntries calls fn for each entry with Seq > after, in order, until fn returns an error (which
-// WalkEntries returns) or the ledger ends. Entries are decoded copies, safe to keep.
+// WalkEntries returns) or the ledger ends. Entries are decoded copies, safe to keep; one whose bytes
+// cannot be decoded comes with Damage set, so that a listing shows it in place and goes on.
 func (db *DB) WalkEntries(ctx context.Context, after uint64, fn func(Entry) error) error {
 	err := db.view(func(btx *bolt.Tx) error {
 		c := btx.Bucket(BucketAudit).Cursor()
@@ -26,7 +27,10 @@ func (db *DB) WalkEntries(ctx context.Context, after uint64, fn func(Entry) erro
 			}
 			e, err := decodeEntry(v)
 			if err != nil {
-				return fmt.Errorf("audit entry at key %x: %w; run trialsync audit verify", k, err)
+				e = Entry{Damage: err.Error() + "; run trialsync audit verify"}
+				if len(k) == 8 {
+					e.Seq = binary.BigEndian.Uint64(k)
+				}
 			}
 			if err := fn(e); err != nil {
 				return err

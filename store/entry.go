@@ -22,6 +22,10 @@ type Entry struct {
 	PayloadHash   string    // hex SHA-256 of the request or page, when there is one
 	Prev          [32]byte  // Hash of the entry before (zero for the first)
 	Hash          [32]byte  // SHA-256 over the canonical encoding of everything above
+
+	// Damage is set, instead of the fields above (Seq apart), when the stored bytes cannot be decoded:
+	// listings show the damaged entry in its place rather than stopping there. Not stored.
+	Damage string
 }
 
 // HashHex is the entry hash in hex, as shown to people and in exports.

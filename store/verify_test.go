@@ -197,3 +197,27 @@ func BenchmarkAuditVerify1M(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 }
+
+// TestListingShowsDamagedEntryInPlace: a listing goes on past an entry that cannot be decoded and shows
+// it, marked, in its place.
+func TestListingShowsDamagedEntryInPlace(t *testing.T) {
+	db, kr := mustOpen(t)
+	appendN(t, db, 9)
+	path := db.Path()
+	db.Close()
+	if err := storetest.ChangeField(path, 4); err != nil { // flips a length byte: undecodable
+		t.Fatal(err)
+	}
+	db, err := Open(t.Context(), path, Options{Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	es, err := db.Entries(t.Context(), 0, 100)
+	if err != nil || len(es) != 10 {
+		t.Fatalf("%d entries, %v", len(es), err)
+	}
+	if es[3].Seq != 4 || es[3].Damage == "" || es[4].Damage != "" || es[4].Action != "test.append" {
+		t.Fatalf("entries 4 and 5: %+v / %+v", es[3], es[4])
+	}
+}

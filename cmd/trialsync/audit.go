@@ -76,6 +76,10 @@ func newAuditCommand(g *globals) *cobra.Command {
 				tw := tabwriter.NewWriter(g.stderr, 2, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tACTOR\tACTION\tOBJECT\tREASON")
 				err := a.WalkAudit(cmd.Context(), t, func(e store.Entry) error {
+					if e.Damage != "" {
+						_, err := fmt.Fprintf(tw, "%d\t\t\t(damaged)\t\t%s\n", e.Seq, e.Damage)
+						return err
+					}
 					_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Format("2006-01-02 15:04:05"), e.Actor, e.Action, e.Object, e.Reason)
 					return err
 				})

@@ -53,6 +53,7 @@ type AuditRecord struct {
 	PayloadHash   string    `json:"payload_hash"`
 	Prev          string    `json:"prev"`
 	Hash          string    `json:"hash"`
+	Damage        string    `json:"damage,omitempty"` // set when the stored entry cannot be decoded
 }
 
 // NewAuditRecord converts a stored entry to its exported form.
@@ -60,7 +61,7 @@ func NewAuditRecord(e store.Entry) AuditRecord {
 	return AuditRecord{
 		Seq: e.Seq, Time: e.Time, RunID: e.RunID, CorrelationID: e.CorrelationID, Actor: e.Actor,
 		Action: e.Action, Object: e.Object, Old: e.Old, New: e.New, Reason: e.Reason,
-		PayloadHash: e.PayloadHash, Prev: hex.EncodeToString(e.Prev[:]), Hash: e.HashHex(),
+		PayloadHash: e.PayloadHash, Prev: hex.EncodeToString(e.Prev[:]), Hash: e.HashHex(), Damage: e.Damage,
 	}
 }
 
