@@ -705,8 +705,15 @@ func (s *scanner) startTag() error {
 	if s.nopen >= s.maxDepth {
 		return s.errAt(p, "elements nested more than %d deep", s.maxDepth)
 	}
-	if err := s.namespaces(qname, colon, xmlns, prefixedAttrs, p); err != nil {
-		return err
+	if xmlns || prefixedAttrs > 0 || colon >= 0 || s.nattr > 1 {
+		if err := s.namespaces(qname, colon, xmlns, prefixedAttrs, p); err != nil {
+			return err
+		}
+	} else {
+		// the common case: no declarations, no prefixes, at most one attribute
+		s.ns, s.local = s.defNS, qname
+		s.elems[s.nopen] = open{off: -1, n: int32(len(qname)), binds: int32(len(s.binds)), start: s.w.base + int64(p)}
+		s.nopen++
 	}
 	s.rootSeen = true
 	s.kind, s.qname = tokStart, qname
