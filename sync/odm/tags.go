@@ -1,0 +1,320 @@
+package odm
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// scanName returns the end of the XML name starting at b[i] and the index of its first ':' (-1 if
+// none), or errNeedMore when the window ends first.
+func (s *scanner) scanName(b []byte, i int, what string) (int, int, error) {
+	if i >= len(b) {
+		return 0, 0, errNeedMore
+	}
+	start, colon := i, -1
+	c := b[i]
+	if c < utf8.RuneSelf {
+		if class[c]&cNameStart == 0 {
+			return 0, 0, s.errAt(i, "invalid character %q at the start of %s", rune(c), what)
+		}
+		if c == ':' {
+			colon = i
+		}
+		i++
+	}
+	for {
+		for i < len(b) && class[b[i]]&cPlain != 0 {
+			i++
+		}
+		if i >= len(b) {
+			return 0, 0, errNeedMore
+		}
+		c = b[i]
+		if c == ':' {
+			if colon < 0 {
+				colon = i
+			}
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			return i, colon, nil
+		}
+		if !utf8.FullRune(b[i:]) {
+			return 0, 0, errNeedMore
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if (i == start && !isNameStartRune(r)) || !isNameRune(r) {
+			if i == start {
+				return 0, 0, s.errAt(i, "invalid character %q at the start of %s", r, what)
+			}
+			return i, colon, nil
+		}
+		i += n
+	}
+}
+
+// splitQName splits a name into prefix and local part as Namespaces in XML 1.0 requires; i is the
+// index of its first ':', -1 if none.
+func splitQName(q []byte, i int) (prefix, local []byte, ok bool) {
+	if i < 0 {
+		return nil, q, true
+	}
+	prefix, local = q[:i], q[i+1:]
+	if len(prefix) == 0 || len(local) == 0 || bytes.IndexByte(local, ':') >= 0 {
+		return nil, nil, false
+	}
+	return prefix, local, true
+}
+
+// startTag scans a start tag or empty-element tag and does its namespace processing.
+func (s *scanner) startTag() error {
+	w := &s.w
+	b := w.buf[:w.lim]
+	p := w.pos
+	// Element and attribute names: a plain ASCII name ends at space, '>', '/' or '='; anything else
+	// (':' or non-ASCII included) takes scanName.
+	n, colon := p+1, -1
+	if n < len(b) && class[b[n]]&cNameStart != 0 && b[n] != ':' {
+		n++
+		for n < len(b) && class[b[n]]&cPlain != 0 {
+			n++
+		}
+	}
+	if n == p+1 || n >= len(b) || (class[b[n]]&cSpace == 0 && b[n] != '>' && b[n] != '/') {
+		var err error
+		if n, colon, err = s.scanName(b, p+1, "an element name"); err != nil {
+			return err
+		}
+	}
+	qname := b[p+1 : n]
+	if colon >= 0 {
+		colon -= p + 1
+	}
+	xmlns, prefixedAttrs := false, 0
+	s.nattr = 0
+	s.selfClose = false
+	i := n
+	for {
+		ws := i
+		for i < len(b) && class[b[i]]&cSpace != 0 {
+			i++
+		}
+		if i >= len(b) {
+			return errNeedMore
+		}
+		c := b[i]
+		if c == '>' {
+			i++
+			break
+		}
+		if c == '/' {
+			if i+1 >= len(b) {
+				return errNeedMore
+			}
+			if b[i+1] != '>' {
+				return s.errAt(i, "expected '>' after '/' in <%s>", qname)
+			}
+			s.selfClose = true
+			i += 2
+			break
+		}
+		if i == ws {
+			return s.errAt(i, "invalid character %q in <%s>", c, qname)
+		}
+		an, acolon := i, -1
+		if class[b[an]]&cNameStart != 0 && b[an] != ':' {
+			an++
+			for an < len(b) && class[b[an]]&cPlain != 0 {
+				an++
+			}
+		}
+		if an == i || an >= len(b) || (class[b[an]]&cSpace == 0 && b[an] != '=') {
+			var err error
+			if an, acolon, err = s.scanName(b, i, "an attribute name"); err != nil {
+				return err
+			}
+		}
+		aname, i0 := b[i:an], i
+		if acolon >= 0 {
+			acolon -= i
+		}
+		if aname[0] == 'x' && len(aname) >= 5 && string(aname[:5]) == "xmlns" {
+			xmlns = true
+		} else if acolon >= 0 {
+			prefixedAttrs++
+		}
+		i = an
+		for i < len(b) && class[b[i]]&cSpace != 0 {
+			i++
+		}
+		if i >= len(b) {
+			return errNeedMore
+		}
+		if b[i] != '=' {
+			return s.errAt(i, "attribute %s in <%s> has no value", aname, qname)
+		}
+		i++
+		for i < len(b) && class[b[i]]&cSpace != 0 {
+			i++
+		}
+		if i >= len(b) {
+			return errNeedMore
+		}
+		q := b[i]
+		if q != '"' && q != '\'' {
+			return s.errAt(i, "value of attribute %s in <%s> is not quoted", aname, qname)
+		}
+		// One pass to the closing quote; a value with anything to normalise takes the slow path.
+		j := i + 1
+		for j < len(b) && class[b[j]]&(cAttrSpecial|cQuote) == 0 {
+			j++
+		}
+		if j >= len(b) {
+			return errNeedMore
+		}
+		if s.nattr == len(s.attrs) {
+			s.attrs = append(s.attrs, make([]attr, len(s.attrs)+8)...)
+		}
+		a := &s.attrs[s.nattr]
+		*a = attr{off: int32(i0), n: int32(len(aname)), colon: int32(acolon), voff: int32(i + 1), vn: int32(j - i - 1)}
+		if b[j] != q {
+			e := bytes.IndexByte(b[i+1:], q)
+			if e < 0 {
+				return errNeedMore
+			}
+			j = i + 1 + e
+			before := len(s.scratch)
+			val, err := s.attrValue(b[i+1:j], i+1)
+			if err != nil {
+				return err
+			}
+			a.vn = int32(len(val))
+			if len(s.scratch) != before { // normalised into scratch (else: another quote char, nothing to do)
+				a.valScratch, a.voff = true, int32(before)
+			}
+		}
+		s.nattr++
+		i = j + 1
+	}
+	if s.rootDone {
+		return s.errAt(p, "element <%s> after the end of the root element", qname)
+	}
+	if s.nopen >= s.maxDepth {
+		return s.errAt(p, "elements nested more than %d deep", s.maxDepth)
+	}
+	if xmlns || prefixedAttrs > 0 || colon >= 0 || s.nattr > 1 {
+		if err := s.namespaces(qname, colon, xmlns, prefixedAttrs, p); err != nil {
+			return err
+		}
+	} else {
+		// the common case: no declarations, no prefixes, at most one attribute
+		s.ns, s.local = s.defNS, qname
+		s.elems[s.nopen] = open{off: -1, n: int32(len(qname)), binds: int32(len(s.binds)), start: s.w.base + int64(p)}
+		s.nopen++
+	}
+	s.rootSeen = true
+	s.kind, s.qname = tokStart, qname
+	w.pos = i
+	if s.selfClose {
+		s.popAfter = true
+	}
+	return nil
+}
+
+// attrValue checks and normalises a raw attribute value that starts at buffer index at.
+func (s *scanner) attrValue(raw []byte, at int) ([]byte, error) {
+	k := 0
+	for k < len(raw) && class[raw[k]]&cAttrSpecial == 0 {
+		k++
+	}
+	if k == len(raw) {
+		return raw, nil
+	}
+	start := len(s.scratch)
+	out := append(s.scratch, raw[:k]...)
+	for k < len(raw) {
+		c := raw[k]
+		switch c {
+		case '<':
+			return nil, s.errAt(at+k, "'<' not allowed in an attribute value")
+		case '&':
+			var err error
+			out, k, err = s.ref(out, raw, k, at)
+			if err != nil {
+				return nil, err
+			}
+			continue
+		case '\r':
+			out = append(out, ' ')
+			if k+1 < len(raw) && raw[k+1] == '\n' {
+				k++
+			}
+		case '\t', '\n':
+			out = append(out, ' ')
+		default:
+			out = append(out, c)
+		}
+		k++
+	}
+	s.scratch = out
+	return out[start:], nil
+}
+
+// pop closes the innermost element.
+func (s *scanner) pop() {
+	s.nopen--
+	top := &s.elems[s.nopen]
+	if top.off >= 0 {
+		s.names = s.names[:top.off]
+	}
+	if int(top.binds) < len(s.binds) {
+		s.nsArena = s.nsArena[:s.binds[top.binds].off]
+		s.binds = s.binds[:top.binds]
+		s.defNS, _, _ = s.lookup(nil)
+	}
+	if s.nopen == 0 {
+		s.rootDone = true
+	}
+}
+
+// endTag scans an end tag and matches it against the innermost open element.
+func (s *scanner) endTag() error {
+	w := &s.w
+	b := w.buf[:w.lim]
+	p := w.pos
+	i := p + 2
+	if s.nopen == 0 {
+		n, _, err := s.scanName(b, i, "an element name")
+		if err != nil {
+			return err
+		}
+		return s.errAt(p, "end tag </%s> without a start tag", b[i:n])
+	}
+	want := s.elemName(&s.elems[s.nopen-1])
+	if i+len(want) >= len(b) {
+		return errNeedMore
+	}
+	j := i + len(want)
+	if string(b[i:j]) != string(want) || (class[b[j]]&cSpace == 0 && b[j] != '>') {
+		n, _, err := s.scanName(b, i, "an element name")
+		if err != nil {
+			return err
+		}
+		return s.errAt(p, "end tag </%s> does not match <%s>", b[i:n], want)
+	}
+	for j < len(b) && class[b[j]]&cSpace != 0 {
+		j++
+	}
+	if j >= len(b) {
+		return errNeedMore
+	}
+	if b[j] != '>' {
+		return s.errAt(j, "expected '>' in end tag </%s>", want)
+	}
+	w.pos = j + 1
+	s.kind = tokEnd
+	s.qname = want
+	s.pop()
+	return nil
+}
