@@ -522,3 +522,46 @@ func TestBlockClinicalData(t *testing.T) {
 		}
 	}
 }
+
+// TestDeclaredEncodings: what the declaration (or the byte-order mark) says is what is decoded, or the
+// document is refused naming the encoding; never misread.
+func TestDeclaredEncodings(t *testing.T) {
+	body := func(value string) string {
+		return `<ODM xmlns="` + uriODM + `"><ClinicalData StudyOID="S" MetaDataVersionOID="1"><SubjectData SubjectKey="1"><StudyEventData StudyEventOID="E"><FormData FormOID="F"><ItemGroupData ItemGroupOID="G"><ItemData ItemOID="I" Value="` + value + `"/></ItemGroupData></FormData></StudyEventData></SubjectData></ClinicalData></ODM>`
+	}
+	utf16be := func(s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r>>8), byte(r))
+		}
+		return b
+	}
+	tests := []struct {
+		name  string
+		doc   []byte
+		value string // "" with err set: refused
+		err   string
+	}{
+		{"US-ASCII", []byte(`<?xml version="1.0" encoding="US-ASCII"?>` + body("plain &#233;")), "plain é", ""},
+		{"US-ASCII with a high byte", []byte(`<?xml version="1.0" encoding="us-ascii"?>` + body("caf\xe9")), "", "US-ASCII"},
+		{"windows-1252", []byte(`<?xml version="1.0" encoding="windows-1252"?>` + body("\x80 5")), "€ 5", ""},
+		{"UTF-16BE without a mark", utf16be(`<?xml version="1.0" encoding="UTF-16"?>` + body("日本")), "日本", ""},
+		{"UTF-32", append([]byte{0, 0, 0xFE, 0xFF}, body("x")...), "", "UTF-32 is not supported"},
+		{"EBCDIC", []byte{0x4C, 0x6F, 0xA7, 0x94, 0x93}, "", "EBCDIC"},
+		{"BOM says UTF-8, declaration not", append([]byte{0xEF, 0xBB, 0xBF}, `<?xml version="1.0" encoding="ISO-8859-1"?>`+body("x")...), "", "says ISO-8859-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := readAll(t, tt.doc)
+			if tt.err != "" {
+				if res.err == nil || !strings.Contains(res.err.Error(), tt.err) {
+					t.Fatalf("got %v, want an error saying %q", res.err, tt.err)
+				}
+				return
+			}
+			if res.err != nil || len(res.rows) != 1 || res.rows[0].Value != tt.value {
+				t.Fatalf("err %v rows %v", res.err, res.rows)
+			}
+		})
+	}
+}
