@@ -8,11 +8,8 @@ import (
 	"strconv"
 )
 
-// SyntheticRowBytes is about how many bytes of a synthetic export one ItemData row takes.
-const SyntheticRowBytes = 430
-
-// WriteSynthetic writes a synthetic Rave-style clinical export of about size bytes to w and returns the
-// number of ItemData rows in it. It has what real exports have and parsers trip on: a default ODM
+// WriteSynthetic writes a synthetic Rave-style clinical export of about size bytes (about 440 bytes per
+// row) to w and returns the number of ItemData rows in it. It has what real exports have and parsers trip on: a default ODM
 // namespace with mdsol attributes, an AuditRecord on every value, entity and character references,
 // non-ASCII text, log lines with repeat keys. The same size and seed give the same bytes.
 func WriteSynthetic(w io.Writer, size int64, seed uint64) (int64, error) {
