@@ -111,7 +111,8 @@ func (b *ClinicalBatch) Reset() {
 // values until commit).
 func (b *ClinicalBatch) keep(p []byte) []byte {
 	if len(b.arena)+len(p) > cap(b.arena) {
-		b.arena = make([]byte, 0, max(arenaChunk, len(p)))
+		// Chunks grow from 4 KiB to 1 MiB, so a batch of one row (Upsert) holds little memory.
+		b.arena = make([]byte, 0, max(min(2*cap(b.arena), arenaChunk), 4<<10, len(p)))
 	}
 	start := len(b.arena)
 	b.arena = append(b.arena, p...)
@@ -158,6 +159,9 @@ func (w *ClinicalWriter) Write(b *ClinicalBatch) (int, error) {
 		}
 		if err := w.b.Put(r.key, r.val); err != nil {
 			return written, fmt.Errorf("clinical %q: %w", r.key, err)
+		}
+		if last != nil && bytes.Compare(r.key, last) > 0 {
+			last = r.key // a repeat of this key later in the batch must go through supersedes
 		}
 		written++
 	}

@@ -74,7 +74,7 @@ func (k *SystemKeyring) Delete(name string) error {
 // observe shows a secret to the hook. The names list and audit checkpoints are public values kept in
 // the keyring only for safety, and are not shown (the redactor would otherwise hide ordinary words).
 func (k *SystemKeyring) observe(name, s string) {
-	if k.Observe == nil || s == "" || name == namesEntry || strings.HasSuffix(name, checkpointSuffix) {
+	if k.Observe == nil || s == "" || name == namesEntry || (strings.HasPrefix(name, "audit.") && strings.HasSuffix(name, checkpointSuffix)) {
 		return
 	}
 	k.Observe(s)
@@ -165,10 +165,21 @@ func (c Credentials) Set(name, secret string) error {
 func (c Credentials) Get(name string) (string, error) {
 	v, err := c.Keyring.Get(name)
 	if errors.Is(err, ErrSecretNotFound) {
-		return "", fmt.Errorf("credential %s not set (trialsync creds set %s): %w", name, name, ErrSecretNotFound)
+		return "", MissingCredentialError{Name: name}
 	}
 	return v, err
 }
+
+// MissingCredentialError is the contract's message for a credential a command needs and the keyring
+// lacks; it matches ErrSecretNotFound with errors.Is.
+type MissingCredentialError struct{ Name string }
+
+func (e MissingCredentialError) Error() string {
+	return "credential " + e.Name + " not set (trialsync creds set " + e.Name + ")"
+}
+
+// Is makes errors.Is(err, ErrSecretNotFound) true.
+func (e MissingCredentialError) Is(target error) bool { return target == ErrSecretNotFound }
 
 // List returns the names of the stored credentials, sorted.
 func (c Credentials) List() ([]string, error) {

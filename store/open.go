@@ -44,10 +44,14 @@ type DB struct {
 	key       []byte // audit key; nil when missing from the keyring
 	now       func() time.Time
 	unclean   bool // the previous process did not close the store
+	// behind is set when the store is shorter than, or diverges from, the keyring's checkpoint copy:
+	// rolled back or replaced. Writes are refused (they would overwrite the evidence in the keyring).
+	behind error
 
 	mu       sync.Mutex
 	synced   time.Time   // last keyring checkpoint refresh
 	pending  *checkpoint // committed but not yet copied to the keyring
+	highest  uint64      // count of the newest checkpoint seen; older ones are never copied
 	closed   bool
 	closeErr error
 }
@@ -157,6 +161,9 @@ func (db *DB) load() error {
 	if err := db.loadKey(); err != nil {
 		return err
 	}
+	if err := db.checkAgainstKeyring(); err != nil {
+		return err
+	}
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		if err := migrate(tx, migrations, SchemaVersion); err != nil {
 			return fmt.Errorf("store %s: %w", db.path, err)
@@ -191,6 +198,39 @@ func (db *DB) check() error {
 		return fmt.Errorf("store %s: %w; restore it from a backup or move it aside", db.path, err)
 	}
 	return nil
+}
+
+// checkAgainstKeyring compares the store with the keyring's checkpoint copy before anything is
+// written: a store that is shorter or whose entry at that count differs was rolled back or replaced,
+// and stays readable (verify reports it) but refuses writes, which would otherwise move the keyring's
+// copy onto the rolled-back chain and erase the evidence.
+func (db *DB) checkAgainstKeyring() error {
+	kc, ok, err := db.keyringCheckpoint()
+	if err != nil || !ok {
+		return err
+	}
+	db.highest = kc.Count
+	return db.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(BucketAudit).Get(seqKey(kc.Count))
+		_, sum, _, perr := storedParts(v)
+		switch {
+		case v == nil:
+			db.behind = fmt.Errorf("store %s: rolled back or truncated: the keyring's checkpoint records %d audit entries and entry %d is missing; refusing to write (run trialsync audit verify)", db.path, kc.Count, kc.Count)
+		case perr != nil || string(sum) != string(kc.Tip[:]):
+			db.behind = fmt.Errorf("store %s: replaced: audit entry %d differs from the one the keyring's checkpoint recorded; refusing to write (run trialsync audit verify)", db.path, kc.Count)
+		}
+		return nil
+	})
+}
+
+// Writable reports why the store must not be written to (audit key missing, rolled back), or nil.
+// Callers that change something outside the store first (the keyring) check it beforehand, so that
+// no change happens without its audit entry.
+func (db *DB) Writable() error {
+	if db.key == nil {
+		return fmt.Errorf("store %s: %w; entries cannot be written", db.path, ErrAuditKeyMissing)
+	}
+	return db.behind
 }
 
 func (db *DB) keyName() string        { return "audit." + db.installID + ".key" }

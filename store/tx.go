@@ -61,8 +61,8 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 // Append adds e to the ledger in this transaction and returns it as stored (Seq, Time, Prev, Hash
 // filled in). Time defaults to now; it is stored in UTC.
 func (tx *Tx) Append(e Entry) (Entry, error) {
-	if tx.db.key == nil {
-		return Entry{}, fmt.Errorf("store %s: %w; entries cannot be written", tx.db.path, ErrAuditKeyMissing)
+	if err := tx.db.Writable(); err != nil {
+		return Entry{}, err
 	}
 	if !tx.loaded {
 		if err := tx.loadTip(); err != nil {
@@ -123,7 +123,10 @@ func (tx *Tx) finish() (*checkpoint, error) {
 func (db *DB) committed(cp *checkpoint) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	db.pending = cp
+	if cp.Count <= db.highest {
+		return // an older commit finishing late: never move the keyring's copy backwards
+	}
+	db.highest, db.pending = cp.Count, cp
 	if time.Since(db.synced) < keyringSyncInterval {
 		return
 	}

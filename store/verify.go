@@ -144,10 +144,10 @@ func (w *walker) step(k, v []byte) *Problem {
 
 // checkEnd compares the walked chain with the keyed checkpoint in meta.
 func (w *walker) checkEnd(key []byte, cp *checkpoint) *Problem {
+	if w.count == 0 {
+		return &Problem{Seq: 1, Kind: EntryMissing, Detail: "the ledger is empty, yet every store begins with store.created"}
+	}
 	if cp == nil {
-		if w.count == 0 {
-			return nil
-		}
 		return &Problem{Seq: w.count, Kind: CheckpointInvalid, Detail: "the store's checkpoint is missing"}
 	}
 	if !cp.valid(key) {

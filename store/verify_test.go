@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/trialsync/trialsync/store/storetest"
@@ -96,6 +97,33 @@ func TestVerifyDetectsRollback(t *testing.T) {
 		t.Fatalf("verify of rolled-back store: %+v %v", rep.Problem, err)
 	}
 	db.Close()
+}
+
+// TestRolledBackStoreRefusesWrites: after a rollback, a write would move the keyring's copy of the
+// checkpoint onto the old chain and erase the evidence; the store refuses it, and verify still reports.
+func TestRolledBackStoreRefusesWrites(t *testing.T) {
+	db, kr := mustOpen(t)
+	appendN(t, db, 5)
+	path := db.Path()
+	db.Close()
+	old, _ := os.ReadFile(path)
+	db, _ = Open(t.Context(), path, Options{Keyring: kr})
+	appendN(t, db, 5)
+	db.Close()
+	os.WriteFile(path, old, 0o600)
+	db, err := Open(t.Context(), path, Options{Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(t.Context(), func(tx *Tx) error { _, err := tx.Append(Entry{Action: "after.rollback"}); return err })
+	if err == nil || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("append to a rolled-back store: %v", err)
+	}
+	rep, err := db.Verify(t.Context(), nil)
+	if err != nil || rep.OK() || rep.Problem.Seq != 7 {
+		t.Fatalf("verify: %+v %v", rep.Problem, err)
+	}
 }
 
 func TestAppendWithoutKeyIsRefused(t *testing.T) {
@@ -205,7 +233,7 @@ func TestListingShowsDamagedEntryInPlace(t *testing.T) {
 	appendN(t, db, 9)
 	path := db.Path()
 	db.Close()
-	if err := storetest.ChangeField(path, 4); err != nil { // flips a length byte: undecodable
+	if err := storetest.CorruptLength(path, 4); err != nil {
 		t.Fatal(err)
 	}
 	db, err := Open(t.Context(), path, Options{Keyring: kr})

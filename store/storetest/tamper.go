@@ -45,15 +45,37 @@ func update(path string, fn func(audit, meta *bolt.Bucket) error) error {
 	return err
 }
 
-// ChangeField flips one byte of the entry's action text (its content, not its links).
+// ChangeField changes one letter of the entry's action text: its content, not its links, and the
+// entry still decodes.
 func ChangeField(path string, seq uint64) error {
 	return update(path, func(a, _ *bolt.Bucket) error {
 		v := clone(a.Get(key(seq)))
 		if v == nil {
 			return fmt.Errorf("no entry %d", seq)
 		}
-		// version(1) seq(8) time(8) then length-prefixed strings: flip the last byte before prev+trailer.
-		v[len(v)-trailer-32-1] ^= 0x20
+		// version(1) seq(8) time(8), then uvarint-length strings: run ID, correlation ID, actor, action.
+		off := 17
+		for range 3 {
+			n, k := binary.Uvarint(v[off:])
+			off += k + int(n)
+		}
+		n, k := binary.Uvarint(v[off:])
+		if n == 0 {
+			return fmt.Errorf("entry %d has an empty action", seq)
+		}
+		v[off+k] ^= 0x20 // upper/lower case of the first letter
+		return a.Put(key(seq), v)
+	})
+}
+
+// CorruptLength flips the length byte of the entry's last text field, so the entry no longer decodes.
+func CorruptLength(path string, seq uint64) error {
+	return update(path, func(a, _ *bolt.Bucket) error {
+		v := clone(a.Get(key(seq)))
+		if v == nil {
+			return fmt.Errorf("no entry %d", seq)
+		}
+		v[len(v)-trailer-32-1] ^= 0x40
 		return a.Put(key(seq), v)
 	})
 }
