@@ -47,6 +47,8 @@ func (e *Engine) readAnswer(ctx context.Context, fetch func() (*rws.Page, error)
 func (e *Engine) stream(ctx context.Context, page *rws.Page, p *parser, commit func(*batch, *rws.Page) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	stop := context.AfterFunc(ctx, func() { page.Body.Close() }) // unblocks a parser stuck in Read
+	defer stop()
 	ch := make(chan *batch, 1)
 	go p.run(ctx, page.Body, ch)
 	var err error

@@ -20,7 +20,7 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 		return res, fmt.Errorf("pull %s: subject listing: %w", st.OID, err)
 	}
 	for {
-		cur, err := e.cursor(ctx, st.OID, FeedAudit)
+		cur, err := e.cursor(ctx, st, FeedAudit)
 		if err != nil {
 			return res, err
 		}
@@ -47,7 +47,7 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 			for i := range b.quarantined {
 				b.quarantined[i].Source = st.OID + " audit " + page.URL
 			}
-			n, err := e.commit(ctx, st.OID, FeedAudit, b, "pull.page", page.URL, func(c *store.Cursor) {
+			n, err := e.commit(ctx, st, FeedAudit, b, "pull.page", page.URL, func(c *store.Cursor) {
 				c.Next, c.LastPageHash = next, b.pageHash
 			})
 			res.Pages++
@@ -67,11 +67,11 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 	}
 }
 
-func (e *Engine) cursor(ctx context.Context, study, feed string) (store.Cursor, error) {
+func (e *Engine) cursor(ctx context.Context, st Study, feed string) (store.Cursor, error) {
 	var c store.Cursor
 	err := e.opts.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		c, _, err = tx.Cursor(study, "", feed)
+		c, _, err = tx.Cursor(st.OID, st.cursorSite(), feed)
 		return err
 	})
 	return c, err
@@ -79,7 +79,7 @@ func (e *Engine) cursor(ctx context.Context, study, feed string) (store.Cursor, 
 
 // commit writes one batch, its quarantined fragments, the cursor change (when move is not nil) and one
 // audit entry in a single transaction, and returns how many rows changed the store.
-func (e *Engine) commit(ctx context.Context, study, feed string, b *batch, action, url string, move func(*store.Cursor)) (int, error) {
+func (e *Engine) commit(ctx context.Context, st Study, feed string, b *batch, action, url string, move func(*store.Cursor)) (int, error) {
 	written := 0
 	err := e.opts.DB.Update(ctx, func(tx *store.Tx) error {
 		var err error
@@ -91,7 +91,7 @@ func (e *Engine) commit(ctx context.Context, study, feed string, b *batch, actio
 				return err
 			}
 		}
-		c, _, err := tx.Cursor(study, "", feed)
+		c, _, err := tx.Cursor(st.OID, st.cursorSite(), feed)
 		if err != nil {
 			return err
 		}
@@ -102,10 +102,10 @@ func (e *Engine) commit(ctx context.Context, study, feed string, b *batch, actio
 		c.Pages++
 		c.Rows += uint64(b.read)
 		c.Updated = time.Now().UTC()
-		if err := tx.PutCursor(study, "", feed, c); err != nil {
+		if err := tx.PutCursor(st.OID, st.cursorSite(), feed, c); err != nil {
 			return err
 		}
-		_, err = tx.Append(store.Entry{RunID: e.opts.RunID, Actor: e.opts.Actor, Action: action, Object: study + "/" + feed,
+		_, err = tx.Append(store.Entry{RunID: e.opts.RunID, Actor: e.opts.Actor, Action: action, Object: st.OID + "/" + feed + st.siteSuffix(),
 			Old: old, New: fmt.Sprintf("rows=%d written=%d quarantined=%d cursor=%s", b.read, written, len(b.quarantined), c.Next+c.Start),
 			Reason: "GET " + url + " 200", PayloadHash: b.pageHash})
 		return err

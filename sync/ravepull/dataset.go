@@ -9,12 +9,16 @@ import (
 	"github.com/trialsync/trialsync/sync/rws"
 )
 
+// clockSkewMargin is how far before the local request time a dataset pull restarts when Rave gives no
+// X-MWS-CV-Last-Updated.
+const clockSkewMargin = time.Hour
+
 // PullDataset pulls a study's regular dataset changed since the stored start time. The answer commits
 // in batches of about BatchRows rows, split only between subjects; the cursor moves to the time Rave
 // reported (X-MWS-CV-Last-Updated, else the request's start) with the last batch only.
 func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 	var res Result
-	cur, err := e.cursor(ctx, st.OID, FeedDataset)
+	cur, err := e.cursor(ctx, st, FeedDataset)
 	if err != nil {
 		return res, err
 	}
@@ -39,13 +43,19 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 		action := "pull.batch"
 		if b.last {
 			action = "pull.dataset"
-			next := asked.Format(rws.StartTimeLayout)
-			if t, err := rws.ParseLastUpdated(page.LastUpdated); err == nil && page.LastUpdated != "" {
-				next = t.Format(rws.StartTimeLayout)
+			// Rave's own clock says where the next pull starts. Without it, the request time less a
+			// margin for clock skew: re-reading a window of changes is harmless, missing one is not.
+			next := asked.Add(-clockSkewMargin).Format(rws.StartTimeLayout)
+			if page.LastUpdated != "" {
+				if t, err := rws.ParseLastUpdated(page.LastUpdated); err == nil {
+					next = t.Format(rws.StartTimeLayout)
+				} else {
+					e.opts.Log.Warn().Str("header", page.LastUpdated).Msg("X-MWS-CV-Last-Updated unreadable; starting the next pull from the request time less the skew margin")
+				}
 			}
 			move = func(c *store.Cursor) { c.Start, c.LastPageHash = next, b.pageHash }
 		}
-		n, err := e.commit(ctx, st.OID, FeedDataset, b, action, page.URL, move)
+		n, err := e.commit(ctx, st, FeedDataset, b, action, page.URL, move)
 		if err == nil {
 			err = e.opts.DB.TrimResident() // keep RSS flat while the file grows by gigabytes
 		}

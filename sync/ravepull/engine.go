@@ -2,6 +2,8 @@ package ravepull
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -22,6 +24,21 @@ type Feed interface {
 type Study struct {
 	OID   string
 	Sites []string
+}
+
+// cursorSite keys a study's cursors by the sites it keeps: a pull of site 101 alone must not move the
+// cursor of a pull of every site past records of the other sites it skipped. "" means every site.
+func (st Study) cursorSite() string {
+	sites := slices.Clone(st.Sites)
+	slices.Sort(sites)
+	return strings.Join(slices.Compact(sites), ",")
+}
+
+func (st Study) siteSuffix() string {
+	if s := st.cursorSite(); s != "" {
+		return " sites " + s
+	}
+	return ""
 }
 
 // Options configure an Engine.

@@ -25,9 +25,9 @@ type batch struct {
 	err         error // the body could not be read to its end: nothing of it may be committed as complete
 }
 
-// parser turns one RWS answer into batches. It keeps the rows of the subject being read at the tail
-// of the current batch, so that a block reported bad after its rows were handed out can still be
-// dropped, and so that a dataset splits only at subject boundaries.
+// parser turns one RWS answer into batches. A batch is handed over only when the next subject starts
+// (or the answer ends), so a block reported bad after its rows were added can still be dropped, and a
+// dataset splits only at subject boundaries.
 type parser struct {
 	study    Study
 	feed     string
@@ -37,8 +37,7 @@ type parser struct {
 	split    int // emit a batch once it holds this many rows at a subject boundary; 0: one batch
 
 	cur       *batch
-	from      int     // index in cur.rows where the current subject's rows start
-	offsets   []int64 // byte offsets of those rows
+	offsets   []int64 // byte offset of every row in cur.rows, in order
 	subject   string
 	unknown   map[string]*unknownSubject
 	unknownOK map[string]bool
@@ -64,6 +63,9 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 		sites[s] = true
 	}
 	send := func(b *batch) bool {
+		if ctx.Err() != nil {
+			return false
+		}
 		select {
 		case out <- b:
 			return true
@@ -103,11 +105,16 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 				}
 				p.cur = &batch{}
 				p.cur.rows.Grow(p.split + p.split/4)
+				p.offsets = p.offsets[:0]
 			}
-			p.from, p.offsets = p.cur.rows.Len(), p.offsets[:0]
 		}
 		p.cur.read++
-		if !p.known(ctx, row, subject) {
+		known, err := p.known(ctx, row, subject)
+		if err != nil {
+			send(&batch{err: fmt.Errorf("refreshing the subject listing: %w", err)})
+			return
+		}
+		if !known {
 			p.holdUnknown(row, subject)
 			continue
 		}
@@ -126,10 +133,13 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 	send(p.cur)
 }
 
-// dropBlock removes the rows of a bad block (still at the tail of the batch) and quarantines its bytes.
+// dropBlock removes the rows of a bad block from the batch and quarantines its bytes. A SubjectData or
+// ItemGroupData lies within the current subject's rows; a ClinicalData-level problem can reach back to
+// earlier subjects of the batch, so the whole batch is filtered by offset. (A dataset batch is cut only
+// between subjects, and Rave datasets hold one subject per ClinicalData.)
 func (p *parser) dropBlock(be *odm.BlockError) {
 	offs := p.offsets
-	p.cur.rows.Filter(p.from, func(i int) bool { return offs[i] < be.Start || offs[i] >= be.End })
+	p.cur.rows.Filter(0, func(i int) bool { return offs[i] < be.Start || offs[i] >= be.End })
 	kept := p.offsets[:0]
 	for _, o := range offs {
 		if o < be.Start || o >= be.End {
@@ -147,16 +157,19 @@ func (p *parser) dropBlock(be *odm.BlockError) {
 
 // known checks a row's subject against the study's subject listing, refreshing the listing once per
 // answer when a subject is new to it.
-func (p *parser) known(ctx context.Context, row *odm.Row, subject string) bool {
+func (p *parser) known(ctx context.Context, row *odm.Row, subject string) (bool, error) {
 	if p.subjects == nil {
-		return true
+		return true, nil
 	}
 	if ok, seen := p.unknownOK[subject]; seen {
-		return ok
+		return ok, nil
 	}
-	ok := p.subjects.has(ctx, subject, row.Subject)
+	ok, err := p.subjects.has(ctx, subject, row.Subject)
+	if err != nil {
+		return false, err
+	}
 	p.unknownOK[strings.Clone(subject)] = ok
-	return ok
+	return ok, nil
 }
 
 // holdUnknown keeps a row of an unlisted subject for quarantine, as ODM rebuilt from the row: the

@@ -250,7 +250,13 @@ func TestDatasetCommitsInBatches(t *testing.T) {
 	}
 	db := openStore(t)
 	var commits int
-	e := New(Options{DB: db, Feed: client(t, s, false), BatchRows: 100, Progress: func(Progress) { commits++ }})
+	e := New(Options{DB: db, Feed: client(t, s, false), BatchRows: 100, Progress: func(p Progress) {
+		commits++
+		c, _ := New(Options{DB: db}).cursor(t.Context(), study, FeedDataset)
+		if (c.Start != "") != p.Done {
+			t.Errorf("after commit %d (done=%v) the cursor start is %q: it must move with the last batch only", commits, p.Done, c.Start)
+		}
+	}})
 	res, err := e.PullDataset(t.Context(), study)
 	if err != nil {
 		t.Fatal(err)
@@ -273,5 +279,30 @@ func TestDatasetCommitsInBatches(t *testing.T) {
 	}
 	if finals != 1 || batches != commits-1 || es[len(es)-1].Action != "pull.dataset" {
 		t.Fatalf("%d batch entries and %d final entries for %d commits", batches, finals, commits)
+	}
+}
+
+// TestSiteFilteredPullKeepsOtherSites: pulling one site, then every site, stores what a pull of every
+// site from scratch stores; the one-site pull must not move the all-sites cursor past the other sites.
+func TestSiteFilteredPullKeepsOtherSites(t *testing.T) {
+	s := startSim(t, sim.RWSOptions{Seed: 4})
+	full := openStore(t)
+	if _, err := engine(full, client(t, s, false)).Pull(t.Context(), study); err != nil {
+		t.Fatal(err)
+	}
+	db := openStore(t)
+	e := engine(db, client(t, s, false))
+	one, err := e.Pull(t.Context(), Study{OID: study.OID, Sites: []string{"101"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dump(t, db); strings.Contains(got, `"102"`) || one.Written == 0 {
+		t.Fatalf("site 101 pull stored other sites or nothing (%+v)", one)
+	}
+	if _, err := e.Pull(t.Context(), study); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dump(t, db), dump(t, full); got != want {
+		t.Fatalf("site pull then full pull differs from a full pull:\n%s", firstDiff(got, want))
 	}
 }

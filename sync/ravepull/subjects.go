@@ -15,7 +15,6 @@ type subjectIndex struct {
 	mu        sync.Mutex
 	names     map[string]bool
 	refreshed bool // refreshed during the current answer
-	err       error
 }
 
 func newSubjectIndex(ctx context.Context, feed Feed, study string) (*subjectIndex, error) {
@@ -44,21 +43,20 @@ func (x *subjectIndex) newAnswer() {
 	x.mu.Unlock()
 }
 
-// has reports whether a subject (by name or key) is listed. A listing that cannot be refreshed counts
-// the subject as unknown: its rows are quarantined, not lost.
-func (x *subjectIndex) has(ctx context.Context, name, key string) bool {
+// has reports whether a subject (by name or key) is listed, refreshing the listing once per answer. A
+// refresh that fails is an error: the answer is read again later rather than its rows quarantined.
+func (x *subjectIndex) has(ctx context.Context, name, key string) (bool, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.names[name] || x.names[key] {
-		return true
+		return true, nil
 	}
 	if x.refreshed {
-		return false
+		return false, nil
 	}
 	x.refreshed = true
 	if err := x.load(ctx); err != nil {
-		x.err = err
-		return false
+		return false, err
 	}
-	return x.names[name] || x.names[key]
+	return x.names[name] || x.names[key], nil
 }
