@@ -95,8 +95,8 @@ func newOdmCommand(g *globals) *cobra.Command {
 	return group("odm", "Read, check and benchmark CDISC ODM 1.3 files", rows, check, bench, child)
 }
 
-// openInput opens FILE, or stdin for "-".
-func (g *globals) openInput(name string) (io.Reader, func(), error) {
+// odmInput opens FILE, or stdin for "-".
+func (g *globals) odmInput(name string) (io.Reader, func(), error) {
 	if name == "-" {
 		return g.stdin, func() {}, nil
 	}
@@ -110,7 +110,7 @@ func (g *globals) openInput(name string) (io.Reader, func(), error) {
 // odmRows writes one JSON object per ItemData value; a document that is not well-formed (or whose
 // clinical data is badly structured) stops it with exit 1 and "line:col: reason".
 func odmRows(g *globals, name string) error {
-	in, done, err := g.openInput(name)
+	in, done, err := g.odmInput(name)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func odmRows(g *globals, name string) error {
 // the error message, several are listed on stderr one a line before it. A well-formedness error stops
 // it at once. Any problem is exit 1.
 func odmCheck(g *globals, name string) error {
-	in, done, err := g.openInput(name)
+	in, done, err := g.odmInput(name)
 	if err != nil {
 		return err
 	}
