@@ -104,7 +104,7 @@ func exportAudit(g *globals, a *agent.Agent, cmd *cobra.Command, out string) err
 		return fmt.Errorf("audit export: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	n, err := a.ExportAudit(cmd.Context(), tmp)
+	cp, n, err := a.ExportAudit(cmd.Context(), tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -116,6 +116,9 @@ func exportAudit(g *globals, a *agent.Agent, cmd *cobra.Command, out string) err
 	}
 	if err != nil {
 		return fmt.Errorf("audit export to %s: %w", out, err)
+	}
+	if err := a.RecordExport(cmd.Context(), cp, out); err != nil {
+		return err
 	}
 	g.printf("exported %d entries and the checkpoint to %s\n", n, out)
 	return nil

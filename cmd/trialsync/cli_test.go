@@ -82,3 +82,7 @@ func oneLineError(t *testing.T, r result, wantCode int, contains string) {
 		t.Fatalf("stderr %q, want a line starting with trialsync: and containing %q", r.stderr, contains)
 	}
 }
+
+func TestBadLogLevelIsUsageError(t *testing.T) {
+	oneLineError(t, cli(t, "", "--log-level", "loud", "version"), 2, `log level "loud"`)
+}

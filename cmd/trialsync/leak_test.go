@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -92,8 +93,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 		haystacks[p] = b
 	}
 	for name, s := range secrets {
+		js, _ := json.Marshal(s) // encoding/json writes & < > as \u0026 …
 		forms := []string{s, base64.StdEncoding.EncodeToString([]byte(s)), url.QueryEscape(s),
-			base64.StdEncoding.EncodeToString([]byte("rws.integration:" + s))}
+			base64.StdEncoding.EncodeToString([]byte("rws.integration:" + s)), strings.Trim(string(js), `"`)}
 		for where, hay := range haystacks {
 			for _, f := range forms {
 				if bytes.Contains(hay, []byte(f)) {

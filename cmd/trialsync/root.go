@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/trialsync/trialsync/sync/logging"
 )
 
 // globals holds the global flags and the process's streams; every subcommand receives it.
@@ -37,10 +39,14 @@ func newRootCommand(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGUI(cmd.Context(), g)
 		},
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := logging.ParseLevel(g.logLevel); err != nil {
+				return usageError{err}
+			}
 			if cmd.Flags().Changed("log-level") {
 				g.consoleLogs = true
 			}
+			return nil
 		},
 	}
 	root.SetIn(stdin)

@@ -46,13 +46,17 @@ type Agent struct {
 
 	mu sync.Mutex
 	db *store.DB
+
+	stateMu sync.Mutex
+	pulls   []*pullService
+	changed chan struct{}
 }
 
 // Open prepares an agent: logging first (so that every secret the keyring hands out is known to the
 // redactor before anything can print it), then the keyring. The store is opened on first use, so
 // commands that do not need it (creds list, odm) work while another instance holds it.
 func Open(ctx context.Context, opts Options) (*Agent, error) {
-	a := &Agent{opts: opts, runID: newRunID(), actor: osUser()}
+	a := &Agent{opts: opts, runID: newRunID(), actor: osUser(), changed: make(chan struct{}, 1)}
 	lg, closeLg, redact, err := newLogger(opts, a.runID)
 	if err != nil {
 		return nil, err

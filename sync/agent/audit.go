@@ -79,24 +79,24 @@ func (a *Agent) WalkAudit(ctx context.Context, since time.Time, fn func(store.En
 		return err
 	}
 	return db.WalkEntries(ctx, 0, func(e store.Entry) error {
-		if e.Time.Before(since) {
-			return nil
+		if e.Damage == "" && e.Time.Before(since) {
+			return nil // a damaged entry has no trustworthy time: always shown
 		}
 		return fn(e)
 	})
 }
 
-// ExportAudit writes every entry as JSON Lines followed by the checkpoint, and returns the number of
-// entries written. The checkpoint is read first, so that entries appended during the export are
-// written but not covered by it (a verifier stops at its count).
-func (a *Agent) ExportAudit(ctx context.Context, w io.Writer) (int, error) {
+// ExportAudit writes every entry as JSON Lines followed by the checkpoint, and returns the checkpoint.
+// The checkpoint is read first, so that entries appended during the export are written but not
+// covered by it (a verifier stops at its count). Call RecordExport once the file is safely in place.
+func (a *Agent) ExportAudit(ctx context.Context, w io.Writer) (store.Checkpoint, int, error) {
 	db, err := a.Store(ctx)
 	if err != nil {
-		return 0, err
+		return store.Checkpoint{}, 0, err
 	}
 	cp, err := db.Checkpoint(ctx)
 	if err != nil {
-		return 0, err
+		return cp, 0, err
 	}
 	enc := json.NewEncoder(w)
 	n := 0
@@ -105,12 +105,14 @@ func (a *Agent) ExportAudit(ctx context.Context, w io.Writer) (int, error) {
 		return enc.Encode(NewAuditRecord(e))
 	})
 	if err != nil {
-		return n, fmt.Errorf("audit export: %w", err)
+		return cp, n, fmt.Errorf("audit export: %w", err)
 	}
-	err = enc.Encode(ExportTrailer{Checkpoint: cp, InstallID: db.InstallID(), Exported: time.Now().UTC()})
-	if err == nil {
-		_, err = a.Record(ctx, store.Entry{Action: "audit.exported", Object: db.InstallID(),
-			New: fmt.Sprintf("%d entries, tip %s", cp.Count, cp.Tip), Reason: "audit export"})
-	}
-	return n, err
+	return cp, n, enc.Encode(ExportTrailer{Checkpoint: cp, InstallID: db.InstallID(), Exported: time.Now().UTC()})
+}
+
+// RecordExport records a completed export in the audit trail.
+func (a *Agent) RecordExport(ctx context.Context, cp store.Checkpoint, file string) error {
+	_, err := a.Record(ctx, store.Entry{Action: "audit.exported", Object: file,
+		New: fmt.Sprintf("%d entries, tip %s", cp.Count, cp.Tip), Reason: "audit export"})
+	return err
 }

@@ -17,6 +17,9 @@ func (a *Agent) SetCredential(ctx context.Context, name, secret string) error {
 	if err != nil {
 		return err
 	}
+	if err := db.Writable(); err != nil {
+		return err // no keyring change without its audit entry
+	}
 	old := ""
 	if prev, err := a.keyring.Get(name); err == nil {
 		old = "sha256:" + store.Fingerprint(prev)
@@ -36,7 +39,11 @@ func (a *Agent) SetCredential(ctx context.Context, name, secret string) error {
 
 // DeleteCredential removes a secret from the OS keyring and records it.
 func (a *Agent) DeleteCredential(ctx context.Context, name string) error {
-	if _, err := a.Store(ctx); err != nil {
+	db, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	if err := db.Writable(); err != nil {
 		return err
 	}
 	if err := a.creds.Delete(name); err != nil {
@@ -45,7 +52,7 @@ func (a *Agent) DeleteCredential(ctx context.Context, name string) error {
 		}
 		return err
 	}
-	_, err := a.Record(ctx, store.Entry{Action: "creds.delete", Object: name, Reason: "credential deleted by " + a.actor})
+	_, err = a.Record(ctx, store.Entry{Action: "creds.delete", Object: name, Reason: "credential deleted by " + a.actor})
 	return err
 }
 

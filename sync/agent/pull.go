@@ -30,26 +30,10 @@ type PullResult struct {
 // Pull runs the Rave pull once for the configured studies (or the one asked for). A study that fails
 // does not stop the others; the joined error names each failure.
 func (a *Agent) Pull(ctx context.Context, o PullOptions) ([]PullResult, error) {
-	cfg, err := a.Config()
+	eng, studies, err := a.pullEngine(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Rave == nil {
-		return nil, fmt.Errorf("%s: no [rave] section: nothing to pull", cfg.Path)
-	}
-	studies, err := selectStudies(cfg.Rave, o.Study, o.Site)
-	if err != nil {
-		return nil, err
-	}
-	client, err := a.raveClient(ctx, cfg.Rave)
-	if err != nil {
-		return nil, err
-	}
-	db, err := a.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	eng := ravepull.New(ravepull.Options{DB: db, Feed: client, Log: a.log, RunID: a.runID, PageSize: cfg.Rave.PageSize, Progress: o.Progress})
 	var out []PullResult
 	var errs []error
 	for _, st := range studies {
@@ -72,6 +56,31 @@ func (a *Agent) Pull(ctx context.Context, o PullOptions) ([]PullResult, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// pullEngine builds the pull engine (RWS client, store) and the studies the options select.
+func (a *Agent) pullEngine(ctx context.Context, o PullOptions) (*ravepull.Engine, []ravepull.Study, error) {
+	cfg, err := a.Config()
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Rave == nil {
+		return nil, nil, fmt.Errorf("%s: no [rave] section: nothing to pull", cfg.Path)
+	}
+	studies, err := selectStudies(cfg.Rave, o.Study, o.Site)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := a.raveClient(ctx, cfg.Rave)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := a.Store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng := ravepull.New(ravepull.Options{DB: db, Feed: client, Log: a.log, RunID: a.runID, PageSize: cfg.Rave.PageSize, Progress: o.Progress})
+	return eng, studies, nil
 }
 
 func selectStudies(r *config.Rave, study, site string) ([]ravepull.Study, error) {
