@@ -74,7 +74,8 @@ func (k *SystemKeyring) Delete(name string) error {
 // observe shows a secret to the hook. The names list and audit checkpoints are public values kept in
 // the keyring only for safety, and are not shown (the redactor would otherwise hide ordinary words).
 func (k *SystemKeyring) observe(name, s string) {
-	if k.Observe == nil || s == "" || name == namesEntry || (strings.HasPrefix(name, "audit.") && strings.HasSuffix(name, checkpointSuffix)) {
+	if k.Observe == nil || s == "" || name == namesEntry || (strings.HasPrefix(name, "audit.") &&
+		(strings.HasSuffix(name, checkpointSuffix) || strings.HasPrefix(name, "audit.path."))) {
 		return
 	}
 	k.Observe(s)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -269,6 +270,18 @@ func create(ctx context.Context, path string, opts Options) error {
 	}
 	defer os.Remove(tmp)
 	db := &DB{bolt: b, path: tmp, keyring: opts.Keyring, now: opts.Now, installID: randomHex(8)}
+	// The keyring remembers which store lives at this path, so a store deleted and made anew is
+	// recorded in the new one's first entry rather than passing unnoticed.
+	pathName := pathEntryName(path)
+	replaced, err := opts.Keyring.Get(pathName)
+	if err != nil && !errors.Is(err, ErrSecretNotFound) {
+		b.Close()
+		return fmt.Errorf("store %s: %w", path, err)
+	}
+	reason := "new store"
+	if replaced != "" {
+		reason = "new store at the path of store " + replaced + ", which is missing: deleted or moved"
+	}
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		b.Close()
@@ -302,7 +315,7 @@ func create(ctx context.Context, path string, opts Options) error {
 		}
 		tx := &Tx{btx: btx, db: db}
 		if _, err := tx.Append(Entry{Actor: actor, Action: "store.created", Object: db.installID, RunID: opts.RunID,
-			Reason: "new store"}); err != nil {
+			Old: replaced, Reason: reason}); err != nil {
 			return err
 		}
 		cp, err := tx.finish()
@@ -329,7 +342,19 @@ func create(ctx context.Context, path string, opts Options) error {
 	if db.pending != nil {
 		_ = opts.Keyring.Set(db.checkpointName(), db.pending.text())
 	}
+	if err := opts.Keyring.Set(pathName, db.installID); err != nil {
+		return fmt.Errorf("store %s: %w", path, err)
+	}
 	return syncDir(dir)
+}
+
+// pathEntryName is the keyring entry naming the store at path (by install ID): public, not a secret.
+func pathEntryName(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	sum := sha256.Sum256([]byte(path))
+	return "audit.path." + hex.EncodeToString(sum[:8])
 }
 
 func randomHex(n int) string {

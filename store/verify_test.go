@@ -249,3 +249,21 @@ func TestListingShowsDamagedEntryInPlace(t *testing.T) {
 		t.Fatalf("entries 4 and 5: %+v / %+v", es[3], es[4])
 	}
 }
+
+// TestDeletedStoreIsRecordedInItsReplacement: a store deleted and created anew at the same path names
+// the missing one in its first entry.
+func TestDeletedStoreIsRecordedInItsReplacement(t *testing.T) {
+	db, kr := mustOpen(t)
+	path, id := db.Path(), db.InstallID()
+	db.Close()
+	os.Remove(path)
+	db, err := Open(t.Context(), path, Options{Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	es, _ := db.Entries(t.Context(), 0, 1)
+	if es[0].Action != "store.created" || es[0].Old != id || !strings.Contains(es[0].Reason, "missing") {
+		t.Fatalf("first entry of the replacement: %+v", es[0])
+	}
+}
