@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: run build test test-go vet bench bench-audit bench-odm fuzz-odm deps-run deps-test clean
+.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull fuzz-odm deps-run deps-test clean
 
 build: deps-run
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
@@ -29,7 +29,7 @@ test: deps-test vet fuzz-odm
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
 	.ci/with-session go test -race -timeout 25m -count=1 ./...
 
-bench: bench-audit bench-odm
+bench: bench-audit bench-odm bench-pull
 
 bench-audit: deps-run
 	GOMAXPROCS=1 go test -run '^$$' -bench 'AuditAppend' -benchmem ./store/
