@@ -18,6 +18,12 @@ func newStatusCommand(g *globals) *cobra.Command {
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
 				st, err := a.Status(cmd.Context())
 				if err != nil {
+					// Say what can be said without the store (a fresh machine may have no keyring yet).
+					cfg := "ok"
+					if _, cerr := a.Config(); cerr != nil {
+						cfg = cerr.Error()
+					}
+					g.printf("trialsync %s\nstore:       %s (not opened)\nconfig:      %s: %s\n", version, g.storePath, g.configPath, cfg)
 					return err
 				}
 				cfg := "ok"
