@@ -94,22 +94,24 @@ func TestRunPollsAndPullNowKicks(t *testing.T) {
 	}
 }
 
-// TestRunRecordsFailureAndRetriesSooner: a dead remote makes a failed run, recorded with its reason,
-// retried well before the poll interval.
+// TestRunRecordsFailureAndRetriesSooner: a refused login makes a failed run, recorded with its reason
+// (no secret in it), retried after the 5 s backoff rather than the one-hour interval.
 func TestRunRecordsFailureAndRetriesSooner(t *testing.T) {
 	s, err := sim.StartRWS("127.0.0.1:0", sim.RWSOptions{Seed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := s.URL()
-	s.Close() // nothing listens there any more
-	a := newAgent(t, url, false)
+	defer s.Close()
+	a := newAgent(t, s.URL(), true)
+	if err := a.SetCredential(t.Context(), "rave.password", "not-the-password"); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	go a.Run(ctx)
 	st := waitRuns(t, a, 1)
-	if st.Err == "" || !strings.Contains(st.Err, "ALPHA(Prod)") {
-		t.Fatalf("failed run not recorded: %+v", st)
+	if !strings.Contains(st.Err, "RWS00008") || strings.Contains(st.Err, "not-the-password") {
+		t.Fatalf("failed run not recorded as it should be: %+v", st)
 	}
 	if wait := time.Until(st.NextRun); wait > 10*time.Second {
 		t.Fatalf("retry in %s after a failure, want the 5 s backoff, not the hour", wait)
