@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/logging"
 	"github.com/trialsync/trialsync/sync/rws"
 )
 
@@ -24,7 +25,9 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 		if err != nil {
 			return res, err
 		}
+		var corr string
 		fetch := func() (*rws.Page, error) {
+			corr = logging.NewCorrelationID() // ties this answer's audit entry to its log lines
 			if cur.Next != "" {
 				return e.opts.Feed.FollowNext(ctx, cur.Next)
 			}
@@ -47,7 +50,7 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 			for i := range b.quarantined {
 				b.quarantined[i].Source = st.OID + " audit " + page.URL
 			}
-			n, err := e.commit(ctx, st, FeedAudit, b, "pull.page", page.URL, func(c *store.Cursor) {
+			n, err := e.commit(ctx, st, FeedAudit, b, corr, "pull.page", page.URL, func(c *store.Cursor) {
 				c.Next, c.LastPageHash = next, b.pageHash
 			})
 			res.Pages++
@@ -79,8 +82,10 @@ func (e *Engine) cursor(ctx context.Context, st Study, feed string) (store.Curso
 
 // commit writes one batch, its quarantined fragments, the cursor change (when move is not nil) and one
 // audit entry in a single transaction, and returns how many rows changed the store.
-func (e *Engine) commit(ctx context.Context, st Study, feed string, b *batch, action, url string, move func(*store.Cursor)) (int, error) {
+func (e *Engine) commit(ctx context.Context, st Study, feed string, b *batch, corr, action, url string, move func(*store.Cursor)) (int, error) {
 	written := 0
+	e.opts.Log.Debug().Str("correlation_id", corr).Str("study", st.OID).Str("feed", feed).Int("rows", b.read).
+		Int("quarantined", len(b.quarantined)).Str("url", url).Msg(action)
 	err := e.opts.DB.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if written, err = tx.Clinical().Write(&b.rows); err != nil {
@@ -105,7 +110,7 @@ func (e *Engine) commit(ctx context.Context, st Study, feed string, b *batch, ac
 		if err := tx.PutCursor(st.OID, st.cursorSite(), feed, c); err != nil {
 			return err
 		}
-		_, err = tx.Append(store.Entry{RunID: e.opts.RunID, Actor: e.opts.Actor, Action: action, Object: st.OID + "/" + feed + st.siteSuffix(),
+		_, err = tx.Append(store.Entry{RunID: e.opts.RunID, CorrelationID: corr, Actor: e.opts.Actor, Action: action, Object: st.OID + "/" + feed + st.siteSuffix(),
 			Old: old, New: fmt.Sprintf("rows=%d written=%d quarantined=%d cursor=%s", b.read, written, len(b.quarantined), c.Next+c.Start),
 			Reason: "GET " + url + " 200", PayloadHash: b.pageHash})
 		return err

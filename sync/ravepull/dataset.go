@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/logging"
 	"github.com/trialsync/trialsync/sync/rws"
 )
 
@@ -29,8 +30,10 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 		}
 	}
 	var asked time.Time
+	var corr string
 	fetch := func() (*rws.Page, error) {
 		asked = time.Now().UTC()
+		corr = logging.NewCorrelationID() // one answer's batches share it
 		return e.opts.Feed.Dataset(ctx, st.OID, "", since)
 	}
 	err = e.readAnswer(ctx, fetch, func() *parser {
@@ -55,7 +58,7 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 			}
 			move = func(c *store.Cursor) { c.Start, c.LastPageHash = next, b.pageHash }
 		}
-		n, err := e.commit(ctx, st, FeedDataset, b, action, page.URL, move)
+		n, err := e.commit(ctx, st, FeedDataset, b, corr, action, page.URL, move)
 		if err == nil {
 			err = e.opts.DB.TrimResident() // keep RSS flat while the file grows by gigabytes
 		}

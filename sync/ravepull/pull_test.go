@@ -269,13 +269,20 @@ func TestDatasetCommitsInBatches(t *testing.T) {
 	}
 	es, _ := db.Entries(t.Context(), 0, 1000)
 	var batches, finals int
+	corr := map[string]bool{}
 	for _, e := range es {
 		switch e.Action {
 		case "pull.batch":
 			batches++
 		case "pull.dataset":
 			finals++
+		default:
+			continue
 		}
+		corr[e.CorrelationID] = true
+	}
+	if len(corr) != 1 || corr[""] {
+		t.Fatalf("one answer's batch entries carry correlation IDs %v, want one shared ID", corr)
 	}
 	if finals != 1 || batches != commits-1 || es[len(es)-1].Action != "pull.dataset" {
 		t.Fatalf("%d batch entries and %d final entries for %d commits", batches, finals, commits)
