@@ -208,16 +208,16 @@ func (w *window) check() bool {
 	b := w.buf[:w.end]
 	i := w.lim
 	const hi = 0x8080808080808080
-	const lo = 0x2020202020202020
 	for {
-		// ASCII, sixteen then eight bytes at a time; a word with a byte below 0x20 is looked at closer.
+		// ASCII without control characters other than LF, 32 bytes at a time and without a branch per
+		// word: a block with a non-ASCII byte, TAB, CR or anything below 0x20 is looked at closer.
 		for i+32 <= len(b) {
 			c := b[i : i+32 : i+32]
 			x := binary.LittleEndian.Uint64(c)
 			y := binary.LittleEndian.Uint64(c[8:])
 			z := binary.LittleEndian.Uint64(c[16:])
 			v := binary.LittleEndian.Uint64(c[24:])
-			if (x|y|z|v)&hi != 0 || ((x-lo)&^x|(y-lo)&^y|(z-lo)&^z|(v-lo)&^v)&hi != 0 {
+			if (x|y|z|v)&hi|ctlNotLF(x)|ctlNotLF(y)|ctlNotLF(z)|ctlNotLF(v) != 0 {
 				break
 			}
 			i += 32
@@ -227,16 +227,10 @@ func (w *window) check() bool {
 			if x&hi != 0 {
 				break
 			}
-			if (x-lo)&^x&hi != 0 {
-				// Some byte is below 0x20: exactly which, and is any of them not TAB, LF or CR?
-				lt := ^(x + 0x6060606060606060) & hi
-				ok := zeroBytes(x^0x0909090909090909) | zeroBytes(x^0x0a0a0a0a0a0a0a0a) | zeroBytes(x^0x0d0d0d0d0d0d0d0d)
-				if lt&^ok != 0 {
-					for _, c := range b[i : i+8] {
-						if c < 0x20 && c != '\n' && c != '\t' && c != '\r' {
-							goto slow
-						}
-					}
+			if ctlNotLF(x) != 0 {
+				// Some byte is below 0x20 and not LF: is any of them not TAB or CR either?
+				if ctlNotLF(x)&^(zeroBytes(x^0x0909090909090909)|zeroBytes(x^0x0d0d0d0d0d0d0d0d)) != 0 {
+					goto slow
 				}
 			}
 			i += 8
@@ -257,6 +251,16 @@ func (w *window) check() bool {
 		if w.asciiOnly {
 			w.bad = w.errAt(i, "byte not valid in the declared encoding US-ASCII")
 			break
+		}
+		// The common sequences first: two bytes (U+0080–U+07FF) and three bytes from U+1000 to U+CFFF
+		// are always XML characters.
+		if c >= 0xC2 && c <= 0xDF && i+1 < len(b) && b[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
+		if c >= 0xE1 && c <= 0xEC && i+2 < len(b) && b[i+1]&0xC0 == 0x80 && b[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
 		}
 		if !utf8.FullRune(b[i:]) {
 			break // wait for the rest of the rune
@@ -280,6 +284,16 @@ func (w *window) check() bool {
 	w.lim = i
 	return moved
 }
+
+// ctlNotLF marks with 0x80 each byte of x below 0x20 other than LF; x's bytes must all be below 0x80
+// (else the result is meaningless, but the callers have already looked at the high bits). With LF
+// turned into 0 and the other bytes below 0x20 into 1–0x1F, it marks the bytes from 1 to 0x1F.
+func ctlNotLF(x uint64) uint64 {
+	t := x ^ 0x0a0a0a0a0a0a0a0a
+	return (t + 0x7f7f7f7f7f7f7f7f) &^ (t + 0x6060606060606060) & hi64
+}
+
+const hi64 = 0x8080808080808080
 
 // zeroBytes marks with 0x80 each zero byte of x, whose bytes are all below 0x80.
 func zeroBytes(x uint64) uint64 { return ^(x + 0x7f7f7f7f7f7f7f7f) & 0x8080808080808080 }

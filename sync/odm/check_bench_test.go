@@ -1,0 +1,40 @@
+package odm
+
+import "testing"
+
+// BenchmarkCheck measures the UTF-8 and character check of the window alone.
+func BenchmarkCheck(b *testing.B) {
+	doc := benchDoc()
+	b.SetBytes(int64(len(doc)))
+	var w window
+	w.buf = doc
+	defer reportCPU(b, int64(len(doc)), cpuNanos())
+	for b.Loop() {
+		w.lim, w.end, w.bad = 0, len(doc), nil
+		w.check()
+		if w.lim != len(doc) {
+			b.Fatal(w.bad)
+		}
+	}
+}
+
+// TestCtlNotLF checks the word-at-a-time test against the byte-at-a-time one, for every byte value
+// below 0x80 in every position of a word.
+func TestCtlNotLF(t *testing.T) {
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 0x80; c++ {
+			for _, fill := range []uint64{0x4141414141414141, 0x0a0a0a0a0a0a0a0a, 0x2020202020202020, 0x7f7f7f7f7f7f7f7f} {
+				x := fill&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+				var want uint64
+				for k := 0; k < 8; k++ {
+					if b := byte(x >> (8 * k)); b < 0x20 && b != '\n' {
+						want |= 0x80 << (8 * k)
+					}
+				}
+				if got := ctlNotLF(x); got != want {
+					t.Fatalf("ctlNotLF(%#016x) = %#016x, want %#016x", x, got, want)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package odm
+
+func cpuNanos() int64 { return 0 }
