@@ -1,6 +1,10 @@
 package odm
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+)
 
 // Byte classes for the tokenizer's inner loops.
 const (
@@ -108,4 +112,50 @@ func isName(b []byte) bool {
 		i += n
 	}
 	return true
+}
+
+// Word-at-a-time searches. Each mask function marks with 0x80 the bytes of the little-endian word x
+// that stop a run; bytes above the lowest marked one may be marked wrongly (a borrow), so only the
+// lowest mark counts: the run ends at byte bits.TrailingZeros64(m)/8. Bytes of 0x80 and above are
+// never marked.
+
+const (
+	ones64 = 0x0101010101010101
+)
+
+// scanAttrValue returns the index of the first byte from b[j] on that is in cAttrSpecial or cQuote
+// (< & " ' and the bytes below 0x20, of which the check lets only TAB, LF and CR through), or len(b).
+func scanAttrValue(b []byte, j int) int {
+	for j+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[j:])
+		lt, amp, quot, apos := x^(ones64*'<'), x^(ones64*'&'), x^(ones64*'"'), x^(ones64*'\'')
+		m := ((x-0x2020202020202020)&^x | (lt-ones64)&^lt | (amp-ones64)&^amp | (quot-ones64)&^quot |
+			(apos-ones64)&^apos) & hi64
+		if m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+		j += 8
+	}
+	for j < len(b) && class[b[j]]&(cAttrSpecial|cQuote) == 0 {
+		j++
+	}
+	return j
+}
+
+// scanText returns the index of the first byte from b[j] on that is in cTextSpecial or cLT (& CR ] <),
+// or len(b).
+func scanText(b []byte, j int) int {
+	for j+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[j:])
+		amp, cr, rsb, lt := x^(ones64*'&'), x^(ones64*'\r'), x^(ones64*']'), x^(ones64*'<')
+		m := ((amp-ones64)&^amp | (cr-ones64)&^cr | (rsb-ones64)&^rsb | (lt-ones64)&^lt) & hi64
+		if m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+		j += 8
+	}
+	for j < len(b) && class[b[j]]&(cTextSpecial|cLT) == 0 {
+		j++
+	}
+	return j
 }

@@ -1,6 +1,9 @@
 package odm
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 // BenchmarkCheck measures the UTF-8 and character check of the window alone.
 func BenchmarkCheck(b *testing.B) {
@@ -33,6 +36,42 @@ func TestCtlNotLF(t *testing.T) {
 				}
 				if got := ctlNotLF(x); got != want {
 					t.Fatalf("ctlNotLF(%#016x) = %#016x, want %#016x", x, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestScanWords checks the word-at-a-time scans of attribute values and text against the byte-at-a-time
+// loops, with every byte value the window's check lets through at every position, after runs of ordinary and non-ASCII bytes.
+func TestScanWords(t *testing.T) {
+	for _, fill := range []byte{'a', 0x80, 0xff, ' ', '0'} {
+		for n := 0; n < 20; n++ {
+			for pos := 0; pos <= n; pos++ {
+				for c := 0; c < 256; c++ {
+					if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+						continue // the window's check never lets these through
+					}
+					b := bytes.Repeat([]byte{fill}, n)
+					if pos < n {
+						b[pos] = byte(c)
+					}
+					for from := 0; from <= 2 && from <= n; from++ {
+						want := from
+						for want < len(b) && class[b[want]]&(cAttrSpecial|cQuote) == 0 {
+							want++
+						}
+						if got := scanAttrValue(b, from); got != want {
+							t.Fatalf("scanAttrValue(%q, %d) = %d, want %d", b, from, got, want)
+						}
+						want = from
+						for want < len(b) && class[b[want]]&(cTextSpecial|cLT) == 0 {
+							want++
+						}
+						if got := scanText(b, from); got != want {
+							t.Fatalf("scanText(%q, %d) = %d, want %d", b, from, got, want)
+						}
+					}
 				}
 			}
 		}

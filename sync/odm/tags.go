@@ -166,10 +166,7 @@ func (s *scanner) startTag() error {
 			return s.errAt(i, "value of attribute %s in <%s> is not quoted", aname, qname)
 		}
 		// One pass to the closing quote; a value with anything to normalise takes the slow path.
-		j := i + 1
-		for j < len(b) && class[b[j]]&(cAttrSpecial|cQuote) == 0 {
-			j++
-		}
+		j := scanAttrValue(b, i+1)
 		if j >= len(b) {
 			return errNeedMore
 		}

@@ -37,10 +37,7 @@ func (s *scanner) chars() error {
 	if s.nopen == 0 {
 		return s.errAt(w.pos+i, "text outside the root element")
 	}
-	j := i
-	for j < len(b) && class[b[j]]&(cTextSpecial|cLT) == 0 {
-		j++
-	}
+	j := scanText(b, i)
 	if j >= len(b) {
 		return errNeedMore
 	}
@@ -175,10 +172,7 @@ func (s *scanner) simpleText() ([]byte, bool) {
 	}
 	w := &s.w
 	b := w.buf[:w.lim]
-	i := w.pos
-	for i < len(b) && class[b[i]]&(cTextSpecial|cLT) == 0 {
-		i++
-	}
+	i := scanText(b, w.pos)
 	name := s.elemName(&s.elems[s.nopen-1])
 	e := i + 2 + len(name)
 	if e >= len(b) || b[i] != '<' || b[i+1] != '/' || b[e] != '>' || string(b[i+2:e]) != string(name) {
