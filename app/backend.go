@@ -16,6 +16,23 @@ type Backend interface {
 	VerifyAudit(ctx context.Context, progress func(done, total uint64)) (store.Report, error)
 	// Status reports on the store, configuration and credentials for the dashboard and settings.
 	Status(ctx context.Context) (Status, error)
+	RavePull
+}
+
+// RavePull is what the Rave pull screen and the dashboard ask of the agent's pull services.
+type RavePull interface {
+	// PullStatus is the pull's state now. It only reads memory, so it is cheap to call often.
+	PullStatus() PullStatus
+	// PullChanged delivers a signal after the pull's state changes, with at most one pending, so a
+	// slow reader sees the latest state rather than a backlog. The GUI is its only reader.
+	PullChanged() <-chan struct{}
+	// PullNow asks every study's pull to run at once; it never blocks.
+	PullNow()
+	// Quarantine lists quarantined fragments, resolved ones too when includeResolved.
+	Quarantine(ctx context.Context, includeResolved bool) ([]store.Quarantined, error)
+	// ResolveQuarantine marks fragment id reviewed, with the person's reason (required), in the
+	// same transaction as its audit entry.
+	ResolveQuarantine(ctx context.Context, id uint64, reason string) error
 }
 
 // Status is the agent's state at a glance. Its fields match sync/agent's Status one for one, so the

@@ -14,6 +14,10 @@ import (
 type bridge struct {
 	ctx  context.Context
 	jobs sync.WaitGroup // background work and its pending update
+	// updating keeps updates one at a time. The real driver runs them all on its one goroutine
+	// anyway; fyne's test driver runs each on the goroutine that asked, so without the lock two
+	// updates could lay out the same window at once there.
+	updating sync.Mutex
 }
 
 func newBridge(ctx context.Context) *bridge { return &bridge{ctx: ctx} }
@@ -22,17 +26,41 @@ func newBridge(ctx context.Context) *bridge { return &bridge{ctx: ctx} }
 // returns (if any) on the Fyne goroutine. work must not touch widgets; the update may.
 func (b *bridge) background(work func(ctx context.Context) (update func())) {
 	b.jobs.Add(1)
+	go b.run(work)
+}
+
+// watch runs work (and then its update, on the Fyne goroutine) once now and again after every
+// signal, one at a time and in order, until the bridge's context ends: the way a screen follows a
+// backend that announces its changes. work must not touch widgets; the update may.
+func (b *bridge) watch(signal <-chan struct{}, work func(ctx context.Context) (update func())) {
+	b.jobs.Add(1) // the first load, counted before New returns so that wait covers it
 	go func() {
-		update := work(b.ctx)
-		if update == nil {
-			b.jobs.Done()
-			return
+		b.run(work)
+		for {
+			select {
+			case <-b.ctx.Done():
+				return
+			case <-signal:
+				b.jobs.Add(1)
+				b.run(work)
+			}
 		}
-		fyne.Do(func() {
-			defer b.jobs.Done()
-			update()
-		})
 	}()
+}
+
+// run does one counted job: work here, its update on the Fyne goroutine.
+func (b *bridge) run(work func(ctx context.Context) (update func())) {
+	update := work(b.ctx)
+	if update == nil {
+		b.jobs.Done()
+		return
+	}
+	fyne.Do(func() {
+		defer b.jobs.Done()
+		b.updating.Lock()
+		defer b.updating.Unlock()
+		update()
+	})
 }
 
 // progress returns a callback for a backend's progress reports, safe to call from any goroutine as

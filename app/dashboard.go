@@ -2,6 +2,7 @@ package app
 
 import (
 	"strconv"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -15,11 +16,12 @@ type dashboard struct {
 	u                                             *UI
 	store, install, schema, entries, tip, run, cf *widget.Label
 	errText                                       *widget.Label
+	pull                                          *fyne.Container // a line per study
 }
 
 func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	d := &dashboard{u: u, store: field(), install: field(), schema: field(), entries: field(), tip: field(),
-		run: field(), cf: field(), errText: errorLabel()}
+		run: field(), cf: field(), errText: errorLabel(), pull: container.NewVBox()}
 	// One form for every section, so that the values line up down the whole screen.
 	section := func(title string) []fyne.CanvasObject {
 		return []fyne.CanvasObject{heading(title), widget.NewLabel("")}
@@ -38,11 +40,11 @@ func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	rows = append(rows, section("Configuration")...)
 	rows = append(rows, widget.NewLabel("File"), d.cf)
 	rows = append(rows, section("Engines")...)
+	rows = append(rows, widget.NewLabel("Rave pull"), d.pull)
 	for _, e := range []struct {
 		name string
 		p    plan
 	}{
-		{"Rave pull", ravePullPlan()},
 		{"Exposures", exposuresPlan()},
 		{"Subjects", subjectsPlan()},
 		{"Checklists", checklistsPlan()},
@@ -51,10 +53,27 @@ func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	}
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), d.refresh)
 	content := container.NewVBox(form(rows...), d.errText, container.NewHBox(refresh))
+	u.pulls.subscribe(d.showPull)
 	return container.NewVScroll(content), d.refresh
 }
 
+// showPull puts the Rave pull's state on the engine's line, failures in red.
+func (d *dashboard) showPull(st PullStatus) {
+	d.pull.RemoveAll()
+	for _, l := range st.dashboardLines(time.Now()) {
+		label := field()
+		label.Wrapping = fyne.TextWrapWord
+		label.Truncation = fyne.TextTruncateOff
+		if l.failed {
+			label.Importance = widget.DangerImportance
+		}
+		label.SetText(l.text)
+		d.pull.Add(label)
+	}
+}
+
 func (d *dashboard) refresh() {
+	d.u.pulls.reload()
 	d.u.loadStatus(func(st Status, err error) {
 		showError(d.errText, "Could not read the store", err)
 		d.store.SetText(st.StorePath)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"image/color"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,11 +37,22 @@ type fakeBackend struct {
 	hold chan struct{}
 	// When gate is set, VerifyAudit reports half its work, signals reached, and waits for gate.
 	gate, reached chan struct{}
+
+	pull        PullStatus
+	changed     chan struct{} // PullChanged
+	pullLoads   chan struct{} // a token per PullStatus call, for tests that wait for a load
+	pullNows    int
+	quarantine  []store.Quarantined
+	quarErr     error
+	resolveErr  error
+	resolutions []string // "ID: reason", in call order
 }
 
 func newFake(n int) *fakeBackend {
 	f := &fakeBackend{status: Status{StorePath: "/data/trialsync.db", InstallID: "0123456789abcdef",
-		Schema: 1, RunID: "20260101T000000Z-abcdef", ConfigPath: "/data/config.toml"}}
+		Schema: 1, RunID: "20260101T000000Z-abcdef", ConfigPath: "/data/config.toml"},
+		pull:    PullStatus{ConfigPath: "/data/config.toml"},
+		changed: make(chan struct{}, 1), pullLoads: make(chan struct{}, 1000)}
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i := 1; i <= n; i++ {
 		f.entries = append(f.entries, store.Entry{Seq: uint64(i), Time: base.Add(time.Duration(i) * time.Minute),
@@ -98,6 +111,77 @@ func (f *fakeBackend) Status(ctx context.Context) (Status, error) {
 	return st, f.statusErr
 }
 
+func (f *fakeBackend) PullStatus() PullStatus {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.pull
+	st.Studies = slices.Clone(st.Studies)
+	select {
+	case f.pullLoads <- struct{}{}:
+	default: // nobody is counting this many
+	}
+	return st
+}
+
+func (f *fakeBackend) PullChanged() <-chan struct{} { return f.changed }
+
+func (f *fakeBackend) PullNow() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pullNows++
+}
+
+func (f *fakeBackend) Quarantine(ctx context.Context, includeResolved bool) ([]store.Quarantined, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.Quarantined
+	for _, q := range f.quarantine {
+		if includeResolved || !q.Resolved {
+			out = append(out, q)
+		}
+	}
+	return out, f.quarErr
+}
+
+func (f *fakeBackend) ResolveQuarantine(ctx context.Context, id uint64, reason string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.resolutions = append(f.resolutions, strconv.FormatUint(id, 10)+": "+reason)
+	if f.resolveErr != nil {
+		return f.resolveErr
+	}
+	for i := range f.quarantine {
+		if f.quarantine[i].ID == id {
+			f.quarantine[i].Resolved, f.quarantine[i].Resolution = true, reason
+			return nil
+		}
+	}
+	return fmt.Errorf("quarantine %d: %w", id, store.ErrNoSuchQuarantine)
+}
+
+// setPull changes the pull's state as the agent would, announces it, and waits until the window
+// has loaded and shown it. Call it with the bridge idle (after u.bridge.wait()).
+func (f *fakeBackend) setPull(t *testing.T, u *UI, change func(*PullStatus)) {
+	t.Helper()
+	u.bridge.wait()
+	for len(f.pullLoads) > 0 {
+		<-f.pullLoads
+	}
+	f.mu.Lock()
+	change(&f.pull)
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+	select {
+	case <-f.pullLoads: // the watcher has counted its job before loading: wait now covers the update
+	case <-time.After(guiWait):
+		t.Fatal("the window never loaded the changed pull state")
+	}
+	u.bridge.wait()
+}
+
+// guiWait bounds waits on the window's goroutines; it only keeps a broken build from hanging.
+const guiWait = 30 * time.Second
+
 var errFake = errors.New("store is locked by another trialsync (pid 4242)\nclose it first")
 
 // newTestUI opens the GUI on the fake in fyne's software test driver and waits for its first load.
@@ -106,8 +190,8 @@ func newTestUI(t *testing.T, b Backend, opts Options) (*UI, fyne.Window) {
 	a := test.NewTempApp(t)
 	u := New(t.Context(), a, b, opts)
 	t.Cleanup(u.win.Close)
+	u.bridge.wait() // before touching the window: the test driver runs updates on their own goroutines
 	u.win.Resize(fyne.NewSize(1120, 720))
-	u.bridge.wait()
 	return u, u.win
 }
 

@@ -1,29 +1,21 @@
 package app
 
 import (
-	"strconv"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 )
 
-// plan describes a screen whose engine has not been built yet: what it will do, which issue brings
-// it, and the credentials it will need. The screen says exactly that and shows what is already real
+// plan describes a screen whose engine has not been built yet: what it will do and the credentials
+// it will need. The screen says exactly that and shows what is already real
 // (whether those credentials are set), never made-up data.
 type plan struct {
-	issue   int // the issue that builds it; 0 when not yet scheduled
 	purpose string
 	creds   []string
 }
 
 // arrives is the one-line state of the planned screen.
-func (p plan) arrives() string {
-	if p.issue == 0 {
-		return "Not built yet: arrives with a later issue."
-	}
-	return "Not built yet: arrives with issue " + strconv.Itoa(p.issue) + "."
-}
+func (p plan) arrives() string { return "Not built yet: arrives with a later issue." }
 
 // newPlanned builds the placeholder screen for p.
 func newPlanned(u *UI, p plan) (fyne.CanvasObject, func()) {

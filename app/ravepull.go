@@ -1,16 +1,205 @@
 package app
 
-import "fyne.io/fyne/v2"
+import (
+	"context"
+	"time"
 
-func ravePullPlan() plan {
-	return plan{
-		issue: 4,
-		purpose: "Streams clinical data and audit records out of Medidata Rave through Rave Web Services, " +
-			"site by site and incrementally, into the local store; bad fragments are quarantined for review " +
-			"instead of halting the pull. This screen will show each study and site, its cursor, the last " +
-			"page, quarantined fragments and a Pull now button.",
-		creds: []string{"rave.password", "rave.client_secret"},
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// ravePullPurpose opens the screen: what the pull does.
+const ravePullPurpose = "Streams clinical data and audit records out of Medidata Rave through Rave Web " +
+	"Services, study by study and incrementally, into the local store. Fragments that cannot be stored " +
+	"are quarantined below for review instead of halting the pull."
+
+// raveExample is the smallest [rave] section that pulls one study, shown when there is none. A test
+// loads it with the real configuration loader, so it stays valid.
+const raveExample = `[rave]
+url = "https://example.mdsol.com/RaveWebServices"
+auth = "basic"                 # the password is the keyring entry rave.password
+user = "rws.integration"
+poll = "5m"                    # how often each study is pulled
+
+[[rave.study]]
+oid = "ALPHA(Prod)"
+sites = ["101", "102"]         # leave out for every site`
+
+// studyColumns head the grid of studies, one row per study under them.
+var studyColumns = [...]string{"Study", "State", "Last run", "Pages", "Rows", "Written", "Quarantined", "Next run"}
+
+// ravePullScreen shows each study's pull as it happens, a Pull now button, and the quarantined
+// fragments. Its fields belong to the Fyne goroutine.
+type ravePullScreen struct {
+	u      *UI
+	status PullStatus // the state on show
+	runs   int        // completed runs when the quarantine was last loaded
+
+	pullNow  *widget.Button
+	setup    *fyne.Container // how to configure the pull; shown when there is no [rave] section
+	setupFor *widget.Label
+	problem  *widget.Label
+	grid     *fyne.Container
+	rows     []*studyRow
+	failures *fyne.Container // one red line per study whose last run failed
+
+	quarantine *quarantineView
+}
+
+func newRavePull(u *UI) (fyne.CanvasObject, func()) {
+	s := &ravePullScreen{u: u, problem: errorLabel(), failures: container.NewVBox()}
+	u.rave = s
+	s.pullNow = widget.NewButtonWithIcon("Pull now", theme.DownloadIcon(), s.startPullNow)
+	s.pullNow.Importance = widget.HighImportance
+	s.pullNow.Disable()
+	purpose := widget.NewLabel(ravePullPurpose)
+	purpose.Wrapping = fyne.TextWrapWord
+
+	s.setupFor = widget.NewLabel("")
+	s.setupFor.Wrapping = fyne.TextWrapWord
+	example := widget.NewLabelWithStyle(raveExample, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	example.Selectable = true
+	then := widget.NewLabel("Then store the password in the OS keyring with `trialsync creds set rave.password` " +
+		"(it reads the secret from standard input) and reopen trialsync.")
+	then.Wrapping = fyne.TextWrapWord
+	s.setup = container.NewVBox(heading("The Rave pull is not configured"), s.setupFor, example, then)
+	s.setup.Hide()
+
+	s.grid = container.NewGridWithColumns(len(studyColumns))
+	for _, c := range studyColumns {
+		s.grid.Add(heading(c))
+	}
+	s.grid.Hide()
+
+	s.quarantine = newQuarantineView(u)
+	top := container.NewVBox(container.NewHBox(s.pullNow), purpose, s.setup, s.problem, s.grid, s.failures,
+		widget.NewSeparator(), s.quarantine.header)
+	u.pulls.subscribe(s.show)
+	shown := func() {
+		u.pulls.reload()
+		s.quarantine.load()
+	}
+	return container.NewBorder(top, nil, nil, nil, s.quarantine.body), shown
+}
+
+// startPullNow kicks every study's pull; the states that follow show it running.
+func (s *ravePullScreen) startPullNow() {
+	s.u.bridge.background(func(context.Context) func() {
+		s.u.backend.PullNow()
+		return nil
+	})
+}
+
+// show puts a new state on screen, and reloads the quarantine when a run has ended since the last
+// load (it may have quarantined fragments).
+func (s *ravePullScreen) show(st PullStatus) {
+	s.status = st
+	now := time.Now()
+	setEnabled(s.pullNow, st.canPullNow())
+
+	if !st.Configured && st.Problem == "" {
+		s.setupFor.SetText("Add a [rave] section like this one to " + st.ConfigPath + ":")
+		s.setup.Show()
+	} else {
+		s.setup.Hide()
+	}
+	if st.Problem != "" {
+		s.problem.SetText("The pull is not running: " + oneLine(st.Problem) + " Fix this, then reopen trialsync.")
+		s.problem.Show()
+	} else {
+		s.problem.Hide()
+	}
+
+	if len(s.rows) != len(st.Studies) {
+		s.grid.Objects = s.grid.Objects[:len(studyColumns)]
+		s.rows = s.rows[:0]
+		for range st.Studies {
+			r := newStudyRow()
+			s.rows = append(s.rows, r)
+			s.grid.Objects = append(s.grid.Objects, r.cells...)
+		}
+	}
+	s.failures.RemoveAll()
+	for i, ps := range st.Studies {
+		s.rows[i].show(ps, now)
+		if ps.Err != "" {
+			l := errorLabel()
+			l.SetText(ps.Study + ": the last run failed: " + oneLine(ps.Err) + " Next try at " + clock(ps.NextRun, now) + ".")
+			l.Show()
+			s.failures.Add(l)
+		}
+	}
+	if len(st.Studies) > 0 {
+		s.grid.Show()
+	} else {
+		s.grid.Hide()
+	}
+	s.grid.Refresh()
+
+	if n := st.runs(); n != s.runs {
+		s.runs = n
+		s.quarantine.load()
 	}
 }
 
-func newRavePull(u *UI) (fyne.CanvasObject, func()) { return newPlanned(u, ravePullPlan()) }
+// studyRow is one study's cells in the grid.
+type studyRow struct {
+	cells    []fyne.CanvasObject
+	activity *widget.Activity
+	labels   []*widget.Label // every column; the state's label sits beside the activity
+}
+
+func newStudyRow() *studyRow {
+	r := &studyRow{activity: widget.NewActivity()}
+	r.activity.Hide()
+	for i := range studyColumns {
+		l := widget.NewLabel("")
+		l.Truncation = fyne.TextTruncateEllipsis
+		r.labels = append(r.labels, l)
+		if i == 1 {
+			r.cells = append(r.cells, container.NewBorder(nil, nil, r.activity, nil, l))
+			continue
+		}
+		r.cells = append(r.cells, l)
+	}
+	return r
+}
+
+func (r *studyRow) show(st PullState, now time.Time) {
+	state, imp := "idle", widget.MediumImportance
+	switch {
+	case st.Running:
+		state = "pulling…"
+	case st.Runs == 0:
+		state = "waiting"
+	case st.Err != "":
+		state, imp = "failed", widget.DangerImportance
+	}
+	if st.Running {
+		r.activity.Show()
+		r.activity.Start()
+	} else {
+		r.activity.Stop()
+		r.activity.Hide()
+	}
+	last := st.LastEnd
+	if st.Runs == 0 {
+		last = time.Time{}
+	}
+	texts := []string{st.Study, state, clock(last, now), "", "", "", "", clock(st.NextRun, now)}
+	if st.Runs > 0 {
+		texts[3], texts[4], texts[5], texts[6] = count(st.Pages), count(st.Rows), count(st.Written), count(st.Quarantined)
+	}
+	if st.Running {
+		texts[7] = "—"
+	}
+	for i, l := range r.labels {
+		l.Importance = widget.MediumImportance
+		if i == 1 {
+			l.Importance = imp
+		}
+		l.SetText(texts[i])
+	}
+}

@@ -22,7 +22,7 @@ func TestDashboard(t *testing.T) {
 			},
 			want: []string{"/data/trialsync.db", "0123456789abcdef", "20260101T000000Z-abcdef",
 				"4 (covered by the keyed checkpoint)", "e436764885ff213c2dc1d059934486834f7521788ca42d9e9a1386520579daf1",
-				"/data/config.toml", "Not built yet: arrives with issue 4."},
+				"/data/config.toml", "Not configured: add a [rave] section", "Not built yet: arrives with a later issue."},
 			not: []string{"Could not"},
 		},
 		{
@@ -60,8 +60,8 @@ func TestCredentialScreens(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{1, []string{"Not built yet: arrives with issue 4.", "rave.password: set",
-			"rave.client_secret: not set (trialsync creds set rave.client_secret)"}, []string{"sureadhere.token", "custom.extra"}},
+		{2, []string{"Not built yet: arrives with a later issue.", "rave.password: set",
+			"intake.token: not set (trialsync creds set intake.token)"}, []string{"sureadhere.token", "custom.extra"}},
 		{3, []string{"Not built yet: arrives with a later issue.", "sureadhere.token: not set (trialsync creds set sureadhere.token)"},
 			[]string{"rave.password", "custom.extra"}},
 		{6, []string{"rave.password: set", "edc.token: not set (trialsync creds set edc.token)", "custom.extra: set",
@@ -82,7 +82,7 @@ func TestCredentialScreens(t *testing.T) {
 			}
 			// A credential set while the GUI is open shows up the next time the screen is shown.
 			f.mu.Lock()
-			f.status.Credentials = append(f.status.Credentials, "rave.client_secret", "sureadhere.token", "edc.token")
+			f.status.Credentials = append(f.status.Credentials, "intake.token", "sureadhere.token", "edc.token")
 			f.mu.Unlock()
 			test.Tap(u.nav[0])
 			u.bridge.wait()

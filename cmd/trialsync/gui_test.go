@@ -18,13 +18,15 @@ import (
 	"time"
 
 	"github.com/trialsync/trialsync/store/storetest"
+	"github.com/trialsync/trialsync/sync/sim"
 )
 
 // The real-window test drives the built binary the way a coordinator does: it opens the GUI on a
-// real store under Xvfb, goes to every screen, clicks Verify with the mouse, and reads the verdict's
-// colour from screenshots. Screens are recognised by what they paint: the navigation entry of the
-// screen on show is the one filled with the theme's primary blue, and the Verify button is the other
-// blue button, right of the navigation.
+// real store under Xvfb with the Rave pull configured against the RWS simulator, goes to every
+// screen, clicks Pull now and Verify with the mouse, and reads the verdict's colour from screenshots.
+// Screens are recognised by what they paint: the navigation entry of the screen on show is the one
+// filled with the theme's primary blue, and the screen's blue button (Pull now, enabled while no
+// pull runs; Verify) is the other blue area, right of the navigation.
 
 // guiWait bounds every wait for the window; it keeps a broken build from hanging the suite and is not
 // a performance assertion (a loaded two-core machine can take seconds to start a GL window).
@@ -52,14 +54,27 @@ func TestGUIRealWindow(t *testing.T) {
 	bin := buildBinary(t)
 	service, _ := isolate(t)
 	path := seedStore(t, service, 20)
-	config := filepath.Join(t.TempDir(), "config.toml")
-	if out, err := command(t, bin, "s3cret-for-gui-test\n", "--store", path, "--config", config,
+	// The simulator releases only the first records at start; the rest come before "Pull now".
+	const firstVisible = 40
+	rws, config := pullSetup(t, sim.RWSOptions{Seed: 3, Visible: firstVisible})
+	if total := rws.TotalRecords(); total <= firstVisible {
+		t.Fatalf("the simulated study has %d records, want more than %d", total, firstVisible)
+	}
+	if out, err := command(t, bin, "sim-password\n", "--store", path, "--config", config,
 		"creds", "set", "rave.password"); err != nil {
 		t.Fatalf("creds set: %v\n%s", err, out)
 	}
+	// What the store must hold in the end: the whole study pulled in one go into another store.
+	_, refConfig := pullSetup(t, sim.RWSOptions{Seed: 3})
+	refStore := filepath.Join(t.TempDir(), "ref.db")
+	if r := cli(t, "", "--store", refStore, "--config", refConfig, "pull", "--once"); r.code != 0 {
+		t.Fatalf("reference pull: exit %d: %s", r.code, r.stderr)
+	}
+	want := cli(t, "", "--store", refStore, "export", "clinical").stdout
 	t.Logf("screenshots in %s", shots)
 
-	// First run: every screen by keyboard, then Verify by mouse on the good store: green.
+	// First run: the pull starts with the window; every screen by keyboard, then Pull now and
+	// Verify by mouse on the good store: green.
 	g := startGUI(t, bin, path, config, shots)
 	nav := make([]image.Rectangle, len(screenNames))
 	for i, name := range screenNames {
@@ -73,6 +88,18 @@ func TestGUIRealWindow(t *testing.T) {
 		nav[i], _ = selectedNav(img)
 		g.save(g.settled(img), fmt.Sprintf("%d-%s.png", i+1, name))
 	}
+	// The Rave pull screen by mouse: once the first pull (started with the window) has ended, Pull
+	// now is enabled; the records entered since then arrive only through it.
+	g.click(center(nav[1]))
+	img, pullNow := g.waitPullIdle(nav[1], rws, 0)
+	g.save(img, "8-rave-pull-first-run.png")
+	rws.Advance(rws.TotalRecords())
+	before := rws.Requests()
+	g.click(center(pullNow))
+	g.awayFrom(pullNow)
+	img, _ = g.waitPullIdle(nav[1], rws, before)
+	g.save(img, "9-rave-pull-after-pull-now.png")
+
 	// Back to the Audit screen by clicking its navigation entry.
 	g.click(center(nav[5]))
 	audit := g.waitFor("audit (clicked)", func(img image.Image) bool {
@@ -83,18 +110,33 @@ func TestGUIRealWindow(t *testing.T) {
 		t.Errorf("the audit screen shows %d pixels of a verdict before Verify was clicked", n)
 	}
 	g.click(center(verifyButton(t, audit)))
-	img := g.waitFor("green verdict", func(img image.Image) bool { return countNear(img, bannerGreen) > 2000 })
-	g.save(img, "8-audit-verified.png")
+	img = g.waitFor("green verdict", func(img image.Image) bool { return countNear(img, bannerGreen) > 2000 })
+	g.save(img, "10-audit-verified.png")
 	if n := countNear(img, bannerRed); n > 0 {
 		t.Errorf("a good store's verdict has %d red pixels", n)
 	}
 	g.stop()
+	if got := cli(t, "", "--store", path, "export", "clinical").stdout; got != want {
+		t.Errorf("after Pull now the store holds %d rows, want the whole study's %d:\n%s",
+			strings.Count(got, "\n"), strings.Count(want, "\n"), firstDiff(got, want))
+	}
 
-	// Second run, after flipping a byte of entry 7 in the closed store: red.
+	// Second run, after flipping a byte of entry 7 in the closed store, with no configuration (so
+	// nothing pulls): the Rave pull screen explains how to configure it, and the verdict is red.
 	if err := storetest.ChangeField(path, 7); err != nil {
 		t.Fatal(err)
 	}
-	g = startGUI(t, bin, path, config, shots)
+	g = startGUI(t, bin, path, filepath.Join(t.TempDir(), "none.toml"), shots)
+	g.click(center(nav[1]))
+	img = g.waitFor("rave pull (not configured)", func(img image.Image) bool {
+		r, ok := selectedNav(img)
+		return ok && sameRow(r, nav[1])
+	})
+	img = g.settled(img)
+	g.save(img, "11-rave-pull-not-configured.png")
+	if _, ok := blueButton(img); ok {
+		t.Error("Pull now is enabled with nothing configured")
+	}
 	g.click(center(nav[5]))
 	audit = g.waitFor("audit (tampered store)", func(img image.Image) bool {
 		r, ok := selectedNav(img)
@@ -102,7 +144,7 @@ func TestGUIRealWindow(t *testing.T) {
 	})
 	g.click(center(verifyButton(t, audit)))
 	img = g.waitFor("red verdict", func(img image.Image) bool { return countNear(img, bannerRed) > 2000 })
-	g.save(img, "9-audit-tampered.png")
+	g.save(img, "12-audit-tampered.png")
 	if n := countNear(img, bannerGreen); n > 0 {
 		t.Errorf("a tampered store's verdict has %d green pixels", n)
 	}
@@ -410,6 +452,63 @@ func selectedNav(img image.Image) (image.Rectangle, bool) {
 		return image.Rectangle{}, false
 	}
 	return b[0], true
+}
+
+// waitPullIdle waits until the Rave pull screen (selected as nav) shows no pull running, after the
+// simulator has answered more than after requests: Pull now is blue again (it is disabled while the
+// only study pulls), and two screenshots in a row are the same with no request in between (the
+// spinner has stopped and the screen has caught up). It returns that screenshot and its Pull now.
+func (g *gui) waitPullIdle(nav image.Rectangle, rws *sim.RWS, after int64) (image.Image, image.Rectangle) {
+	g.t.Helper()
+	var last image.Image
+	var lastReqs int64 = -1
+	img := g.waitFor("the pull to end with Pull now enabled", func(img image.Image) bool {
+		prev, prevReqs := last, lastReqs
+		last, lastReqs = img, rws.Requests()
+		r, ok := selectedNav(img)
+		if !ok || !sameRow(r, nav) || lastReqs <= after {
+			return false
+		}
+		if _, ok := blueButton(img); !ok {
+			return false
+		}
+		return prev != nil && prevReqs == lastReqs && samePixels(prev, img)
+	})
+	b, _ := blueButton(img)
+	return img, b
+}
+
+// awayFrom moves the mouse off r, so that the button it leaves is drawn without its hover shade.
+func (g *gui) awayFrom(r image.Rectangle) {
+	g.t.Helper()
+	g.xdotool("mousemove", "--window", g.window, strconv.Itoa(r.Max.X+200), strconv.Itoa(r.Min.Y))
+}
+
+// blueButton is the blue button right of the navigation, if the screen shows one.
+func blueButton(img image.Image) (image.Rectangle, bool) {
+	b := blueBlobs(img)
+	if len(b) < 2 {
+		return image.Rectangle{}, false
+	}
+	return b[1], true
+}
+
+// firstDiff is the first line where got and want differ, for a failure message.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range max(len(g), len(w)) {
+		var a, b string
+		if i < len(g) {
+			a = g[i]
+		}
+		if i < len(w) {
+			b = w[i]
+		}
+		if a != b {
+			return fmt.Sprintf("line %d:\n got  %s\n want %s", i+1, a, b)
+		}
+	}
+	return ""
 }
 
 // verifyButton is the blue button right of the navigation on the Audit screen.

@@ -1,0 +1,366 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/config"
+)
+
+const ravePullNav = 1 // its place in the navigation
+
+// visibleLabels is every label on show in o.
+func visibleLabels(o fyne.CanvasObject) []*widget.Label {
+	if o == nil || !o.Visible() {
+		return nil
+	}
+	switch x := o.(type) {
+	case *widget.Label:
+		return []*widget.Label{x}
+	case *fyne.Container:
+		var out []*widget.Label
+		for _, c := range x.Objects {
+			out = append(out, visibleLabels(c)...)
+		}
+		return out
+	case fyne.Widget:
+		var out []*widget.Label
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			out = append(out, visibleLabels(c)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// labelShowing is the visible label whose text contains want; the test fails when there is none.
+func labelShowing(t *testing.T, w fyne.Window, want string) *widget.Label {
+	t.Helper()
+	for _, l := range visibleLabels(w.Content()) {
+		if strings.Contains(l.Text, want) {
+			return l
+		}
+	}
+	t.Fatalf("no label shows %q; the window shows %q", want, visibleTexts(w.Content()))
+	return nil
+}
+
+// mustBeRed checks that the label showing want is drawn in the theme's error colour.
+func mustBeRed(t *testing.T, w fyne.Window, want string) {
+	t.Helper()
+	if l := labelShowing(t, w, want); l.Importance != widget.DangerImportance {
+		t.Errorf("%q is not shown as an error (importance %v)", l.Text, l.Importance)
+	}
+}
+
+// openRavePull opens the GUI on f and goes to the Rave pull screen.
+func openRavePull(t *testing.T, f *fakeBackend) (*UI, fyne.Window) {
+	t.Helper()
+	u, w := newTestUI(t, f, Options{})
+	test.Tap(u.nav[ravePullNav])
+	u.bridge.wait()
+	return u, w
+}
+
+func TestRavePullStates(t *testing.T) {
+	now := time.Now()
+	end := now.Add(-3 * time.Minute)
+	next := now.Add(2 * time.Minute)
+	done := PullState{Study: "ALPHA(Prod)", Runs: 2, LastStart: end.Add(-5 * time.Second), LastEnd: end, NextRun: next,
+		Pages: 12, Rows: 4872, Written: 130, Quarantined: 2}
+	running := PullState{Study: "BETA(Prod)", Running: true, LastStart: now}
+	failed := done
+	failed.Err = `study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable`
+	failed.NextRun = now.Add(5 * time.Second)
+
+	cases := []struct {
+		name    string
+		pull    PullStatus
+		screen  []string // shown on the Rave pull screen
+		red     []string // shown there in red
+		dash    []string // shown on the dashboard
+		dashRed []string
+		not     []string // shown on neither
+		canPull bool
+	}{
+		{
+			name:   "not configured",
+			pull:   PullStatus{ConfigPath: "/data/config.toml"},
+			screen: []string{"The Rave pull is not configured", "Add a [rave] section like this one to /data/config.toml:", "[[rave.study]]", "trialsync creds set rave.password"},
+			dash:   []string{"Not configured: add a [rave] section"},
+			not:    []string{"Study", "The pull is not running"},
+		},
+		{
+			name:    "credential missing",
+			pull:    PullStatus{Configured: true, Problem: "credential rave.password not set (trialsync creds set rave.password)"},
+			red:     []string{"The pull is not running: credential rave.password not set (trialsync creds set rave.password) Fix this, then reopen trialsync."},
+			dashRed: []string{"Not running: credential rave.password not set (trialsync creds set rave.password)"},
+			not:     []string{"The Rave pull is not configured", "Study"},
+		},
+		{
+			name:   "starting",
+			pull:   PullStatus{Configured: true},
+			dash:   []string{"Starting…"},
+			not:    []string{"The Rave pull is not configured", "Study", "The pull is not running"},
+			screen: []string{"Pull now"},
+		},
+		{
+			name:   "first run",
+			pull:   PullStatus{Configured: true, Studies: []PullState{running}},
+			screen: []string{"Study", "Quarantined", "BETA(Prod)", "pulling…"},
+			dash:   []string{"BETA(Prod): first pull running…"},
+		},
+		{
+			name: "done",
+			pull: PullStatus{Configured: true, Studies: []PullState{done}},
+			screen: []string{"ALPHA(Prod)", "idle", end.Format("15:04:05"), "12", "4,872", "130", "2",
+				next.Format("15:04:05")},
+			dash:    []string{"ALPHA(Prod): last pull " + end.Format("15:04") + ", 4,872 rows, 2 quarantined, next " + next.Format("15:04")},
+			not:     []string{"failed", "pulling…"},
+			canPull: true,
+		},
+		{
+			name:    "failed",
+			pull:    PullStatus{Configured: true, Studies: []PullState{failed}},
+			red:     []string{"failed", "ALPHA(Prod): the last run failed: study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable Next try at " + failed.NextRun.Format("15:04:05") + "."},
+			dashRed: []string{"ALPHA(Prod): last pull failed at " + end.Format("15:04") + ": study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable; retry " + failed.NextRun.Format("15:04")},
+			canPull: true,
+		},
+		{
+			name:    "one of two running",
+			pull:    PullStatus{Configured: true, Studies: []PullState{done, running}},
+			screen:  []string{"ALPHA(Prod)", "BETA(Prod)", "idle", "pulling…"},
+			dash:    []string{"ALPHA(Prod): last pull", "BETA(Prod): first pull running…"},
+			canPull: true,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(1)
+			f.pull = tc.pull
+			u, w := newTestUI(t, f, Options{})
+			mustShow(t, w, tc.dash...)
+			for _, s := range tc.dashRed {
+				mustBeRed(t, w, s)
+			}
+			for _, s := range tc.not {
+				if shows(w, s) {
+					t.Errorf("the dashboard shows %q", s)
+				}
+			}
+
+			test.Tap(u.nav[ravePullNav])
+			u.bridge.wait()
+			mustShow(t, w, tc.screen...)
+			for _, s := range tc.red {
+				mustBeRed(t, w, s)
+			}
+			for _, s := range tc.not {
+				if shows(w, s) {
+					t.Errorf("the Rave pull screen shows %q", s)
+				}
+			}
+			if got := !u.rave.pullNow.Disabled(); got != tc.canPull {
+				t.Errorf("Pull now enabled = %v, want %v", got, tc.canPull)
+			}
+			// Pull now asks the agent exactly when it is enabled.
+			test.Tap(u.rave.pullNow)
+			u.bridge.wait()
+			want := 0
+			if tc.canPull {
+				want = 1
+			}
+			if f.pullNows != want {
+				t.Errorf("Pull now called the agent %d times, want %d", f.pullNows, want)
+			}
+			// The spinner turns while, and only while, a study is pulling.
+			for i, st := range tc.pull.Studies {
+				if a := u.rave.rows[i].activity; a.Visible() != st.Running {
+					t.Errorf("%s: activity shown = %v while running = %v", st.Study, a.Visible(), st.Running)
+				}
+			}
+		})
+	}
+}
+
+// TestRavePullLiveUpdates: the screens follow the agent's announcements without being reopened,
+// and a run that ends reloads the quarantine.
+func TestRavePullLiveUpdates(t *testing.T) {
+	f := newFake(1)
+	f.pull = PullStatus{Configured: true}
+	u, w := openRavePull(t, f)
+	mustShow(t, w, "nothing awaiting review")
+
+	f.setPull(t, u, func(p *PullStatus) {
+		p.Studies = []PullState{{Study: "ALPHA(Prod)", Running: true, LastStart: time.Now()}}
+	})
+	mustShow(t, w, "ALPHA(Prod)", "pulling…")
+	if !u.rave.pullNow.Disabled() {
+		t.Error("Pull now is enabled while the only study is pulling")
+	}
+
+	f.mu.Lock()
+	f.quarantine = []store.Quarantined{{ID: 1, Time: time.Now(), Source: "ALPHA(Prod)/audit startid=1000",
+		Reason: "ItemData without ItemOID", Fragment: "<ItemData Value=\"1\"/>"}}
+	f.mu.Unlock()
+	f.setPull(t, u, func(p *PullStatus) {
+		p.Studies[0] = PullState{Study: "ALPHA(Prod)", Runs: 1, LastEnd: time.Now(), NextRun: time.Now().Add(time.Hour),
+			Pages: 3, Rows: 1200, Written: 1200, Quarantined: 1}
+	})
+	mustShow(t, w, "idle", "1,200", "1 fragment awaiting review", "ALPHA(Prod)/audit startid=1000")
+	if shows(w, "pulling…") {
+		t.Error("the screen still shows the finished run as pulling")
+	}
+	if u.rave.pullNow.Disabled() {
+		t.Error("Pull now is disabled after the run ended")
+	}
+
+	// The dashboard follows too.
+	test.Tap(u.nav[0])
+	u.bridge.wait()
+	f.setPull(t, u, func(p *PullStatus) { p.Studies[0].Err = "connection refused" })
+	mustBeRed(t, w, "ALPHA(Prod): last pull failed at")
+}
+
+func quarantined() []store.Quarantined {
+	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	return []store.Quarantined{
+		{ID: 4, Time: at, Source: "ALPHA(Prod)/audit startid=1000", Reason: "ItemData without ItemOID",
+			Fragment: "<SubjectData SubjectKey=\"101-001\"><ItemData Value=\"x\"/></SubjectData>"},
+		{ID: 9, Time: at.Add(time.Minute), Source: "ALPHA(Prod)/dataset regular", Reason: "FormRepeatKey \"a\" is not a number",
+			Fragment: "<FormData FormOID=\"VS\" FormRepeatKey=\"a\"/>"},
+	}
+}
+
+func TestQuarantineList(t *testing.T) {
+	f := newFake(1)
+	f.quarantine = quarantined()
+	f.quarantine = append(f.quarantine, store.Quarantined{ID: 11, Source: "resolved/source", Resolved: true})
+	u, w := openRavePull(t, f)
+	q := u.rave.quarantine
+	mustShow(t, w, "2 fragments awaiting review", noFragment)
+	if len(q.items) != 2 || q.items[0].ID != 4 || q.items[1].ID != 9 {
+		t.Fatalf("listed %+v, want the unresolved fragments 4 and 9", q.items)
+	}
+	for col, want := range []string{"9", time.Date(2026, 3, 4, 5, 7, 7, 0, time.UTC).Local().Format("2006-01-02 15:04:05"),
+		"ALPHA(Prod)/dataset regular", `FormRepeatKey "a" is not a number`} {
+		if got := quarantineCell(q.items[1], col); got != want {
+			t.Errorf("column %s: %q, want %q", quarantineColumns[col].name, got, want)
+		}
+	}
+	if !q.resolve.Disabled() {
+		t.Error("Resolve… is enabled with nothing selected")
+	}
+	q.table.Select(widget.TableCellID{Row: 1, Col: 2})
+	mustShow(t, w, `<FormData FormOID="VS" FormRepeatKey="a"/>`)
+	if q.resolve.Disabled() {
+		t.Error("Resolve… is disabled with a fragment selected")
+	}
+}
+
+func TestQuarantineListError(t *testing.T) {
+	f := newFake(1)
+	f.quarErr = errFake
+	_, w := openRavePull(t, f)
+	mustBeRed(t, w, "Could not read the quarantine: store is locked by another trialsync (pid 4242) close it first")
+}
+
+// TestQuarantineResolve: a fragment is resolved only with a reason; without one the dialog refuses
+// and nothing reaches the agent.
+func TestQuarantineResolve(t *testing.T) {
+	cases := []struct {
+		name       string
+		typed      string // the reason typed, "" for none
+		cancel     bool
+		resolveErr error
+		want       []string // resolutions the agent received
+		shows      []string
+		red        string
+		remaining  int
+	}{
+		{name: "with reason", typed: "checked against the source document", want: []string{"9: checked against the source document"},
+			shows: []string{"Fragment 9 resolved.", "1 fragment awaiting review"}, remaining: 1},
+		{name: "reason trimmed", typed: "  duplicate of 4 \t", want: []string{"9: duplicate of 4"}, remaining: 1},
+		{name: "no reason", remaining: 2},
+		{name: "blank reason", typed: "   ", remaining: 2},
+		{name: "cancelled", typed: "changed my mind", cancel: true, remaining: 2},
+		{name: "agent refuses", typed: "ok", resolveErr: errFake, want: []string{"9: ok"},
+			red: "Could not resolve fragment 9: store is locked", remaining: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(1)
+			f.quarantine = quarantined()
+			f.resolveErr = tc.resolveErr
+			u, w := openRavePull(t, f)
+			q := u.rave.quarantine
+			q.table.Select(widget.TableCellID{Row: 1, Col: 0})
+			test.Tap(q.resolve)
+			d, reason := q.dialog, q.reason
+			if d == nil {
+				t.Fatal("Resolve… opened no dialog")
+			}
+			if tc.typed != "" {
+				test.Type(reason, tc.typed)
+			}
+			if tc.cancel {
+				d.Hide()
+			} else {
+				d.Submit()
+			}
+			u.bridge.wait()
+			refused := strings.TrimSpace(tc.typed) == "" && !tc.cancel
+			if refused && q.dialog == nil {
+				t.Error("the dialog accepted a blank reason")
+			}
+			if !slices.Equal(f.resolutions, tc.want) {
+				t.Errorf("the agent received %q, want %q", f.resolutions, tc.want)
+			}
+			mustShow(t, w, tc.shows...)
+			if tc.red != "" {
+				mustBeRed(t, w, tc.red)
+			}
+			if len(q.items) != tc.remaining {
+				t.Errorf("%d fragments listed after, want %d", len(q.items), tc.remaining)
+			}
+		})
+	}
+}
+
+// TestQuarantineSubmitRefusesBlank: the last guard before the agent, for a dialog that let a blank
+// reason through.
+func TestQuarantineSubmitRefusesBlank(t *testing.T) {
+	f := newFake(1)
+	f.quarantine = quarantined()
+	u, w := openRavePull(t, f)
+	u.rave.quarantine.submit(4, " \n ")
+	u.bridge.wait()
+	if len(f.resolutions) != 0 {
+		t.Fatalf("a blank reason reached the agent: %q", f.resolutions)
+	}
+	mustBeRed(t, w, "Fragment 4 was not resolved: a reason is required")
+}
+
+// TestRaveExampleLoads: the configuration the screen suggests is one the loader accepts.
+func TestRaveExampleLoads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(raveExample+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("the example does not load: %v", err)
+	}
+	if cfg.Rave == nil || len(cfg.Rave.Studies) != 1 || cfg.Rave.Poll != 5*time.Minute {
+		t.Fatalf("the example loads as %+v", cfg.Rave)
+	}
+}
