@@ -56,7 +56,7 @@ func newQuarantineView(u *UI) *quarantineView {
 	q.resolve.Disable()
 	q.done.Hide()
 	q.table = q.newTable()
-	q.fragment = widget.NewLabelWithStyle(noFragment, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	q.fragment = widget.NewLabel(noFragment)
 	q.fragment.Wrapping = fyne.TextWrapBreak
 	q.fragment.Selectable = true
 	q.table.OnSelected = func(id widget.TableCellID) {
@@ -155,12 +155,14 @@ func (q *quarantineView) show(items []store.Quarantined) {
 
 func (q *quarantineView) choose(f store.Quarantined) {
 	q.selected = f.ID
+	q.fragment.TextStyle = fyne.TextStyle{Monospace: true} // XML, as it came
 	q.fragment.SetText(f.Fragment)
 	q.resolve.Enable()
 }
 
 func (q *quarantineView) clearSelection() {
 	q.selected = 0
+	q.fragment.TextStyle = fyne.TextStyle{}
 	q.fragment.SetText(noFragment)
 	q.resolve.Disable()
 }

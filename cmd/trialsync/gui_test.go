@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/trialsync/trialsync/store/storetest"
+	"github.com/trialsync/trialsync/sync/agent"
 	"github.com/trialsync/trialsync/sync/sim"
 )
 
@@ -149,6 +150,87 @@ func TestGUIRealWindow(t *testing.T) {
 		t.Errorf("a tampered store's verdict has %d green pixels", n)
 	}
 	g.stop()
+}
+
+// TestGUIBackendPull checks the adapter the window sees the pull through, on a real agent, keyring
+// and simulator: when the service tree starts, what it reports when it cannot, and that it stops
+// with the window's context.
+func TestGUIBackendPull(t *testing.T) {
+	needKeyring(t)
+	rws, err := sim.StartRWS("127.0.0.1:0", sim.RWSOptions{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rws.Close() })
+	rave := fmt.Sprintf("[rave]\nurl = %q\nauth = \"basic\"\nuser = \"rws.integration\"\n\n[[rave.study]]\noid = \"ALPHA(Prod)\"\n", rws.URL())
+	cases := []struct {
+		name       string
+		config     string // "" for no file
+		password   bool
+		configured bool
+		problem    string // contained in the reported problem; "" for none
+		pulls      bool   // a study's run completes
+	}{
+		{name: "no configuration file"},
+		{name: "no rave section", config: "[sureadhere]\nurl = \"https://sureadhere.example.org\"\nregimens = { \"Arm A\" = \"Group 1\" }\n"},
+		{name: "bad file", config: "[rave]\nurl = 3\n", problem: "config.toml:2: "},
+		{name: "credential missing", config: rave, configured: true,
+			problem: "credential rave.password not set (trialsync creds set rave.password)"},
+		{name: "pulling", config: rave, password: true, configured: true, pulls: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			isolate(t)
+			dir := t.TempDir()
+			cfgPath := filepath.Join(dir, "config.toml")
+			if tc.config != "" {
+				if err := os.WriteFile(cfgPath, []byte(tc.config), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a, err := agent.Open(t.Context(), agent.Options{StorePath: filepath.Join(dir, "trialsync.db"), ConfigPath: cfgPath,
+				LogDir: filepath.Join(dir, "logs"), KeyringService: os.Getenv("TRIALSYNC_KEYRING_SERVICE")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if tc.password {
+				if err := a.SetCredential(t.Context(), "rave.password", "sim-password"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			p := startPulls(ctx, a, cfgPath)
+			b := guiBackend{Agent: a, pulls: p}
+			st := b.PullStatus()
+			deadline := time.After(guiWait)
+			for (tc.problem != "" && st.Problem == "") || (tc.pulls && (len(st.Studies) == 0 || st.Studies[0].Runs == 0)) {
+				select {
+				case <-b.PullChanged():
+				case <-deadline:
+					t.Fatalf("the pull never reported its state: %+v", st)
+				}
+				st = b.PullStatus()
+			}
+			if st.Configured != tc.configured || st.ConfigPath != cfgPath {
+				t.Errorf("configured %v at %q, want %v at %q", st.Configured, st.ConfigPath, tc.configured, cfgPath)
+			}
+			if (tc.problem == "" && st.Problem != "") || !strings.Contains(st.Problem, tc.problem) {
+				t.Errorf("problem %q, want one containing %q", st.Problem, tc.problem)
+			}
+			if tc.pulls {
+				if got := st.Studies[0]; got.Study != "ALPHA(Prod)" || got.Err != "" || got.Rows == 0 || got.Written == 0 || got.NextRun.IsZero() {
+					t.Errorf("after the first run: %+v", got)
+				}
+			}
+			cancel()
+			select {
+			case <-p.done:
+			case <-time.After(guiWait):
+				t.Fatal("the pull did not stop with the window's context")
+			}
+		})
+	}
 }
 
 // TestGUINoDisplay checks the contract's "no command without a display": say so, point to --help.
