@@ -178,7 +178,7 @@ func (q *quarantineView) askReason() {
 		return
 	}
 	q.reason = widget.NewEntry()
-	q.reason.SetPlaceHolder("e.g. checked against the source document; corrected in Rave")
+	q.reason.SetPlaceHolder("e.g. checked against the source document")
 	q.reason.Validator = func(s string) error {
 		if strings.TrimSpace(s) == "" {
 			return errNoReason

@@ -106,7 +106,7 @@ func (s *ravePullScreen) show(st PullStatus) {
 		s.setup.Hide()
 	}
 	if st.Problem != "" {
-		s.problem.SetText("The pull is not running: " + oneLine(st.Problem) + " Fix this, then reopen trialsync.")
+		s.problem.SetText("The pull is not running: " + sentence(st.Problem) + " Fix this, then reopen trialsync.")
 		s.problem.Show()
 	} else {
 		s.problem.Hide()
@@ -126,7 +126,7 @@ func (s *ravePullScreen) show(st PullStatus) {
 		s.rows[i].show(ps, now)
 		if ps.Err != "" {
 			l := errorLabel()
-			l.SetText(ps.Study + ": the last run failed: " + oneLine(ps.Err) + " Next try at " + clock(ps.NextRun, now) + ".")
+			l.SetText(ps.Study + ": the last run failed: " + sentence(ps.Err) + " Next try at " + clock(ps.NextRun, now) + ".")
 			l.Show()
 			s.failures.Add(l)
 		}

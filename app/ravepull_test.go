@@ -102,7 +102,7 @@ func TestRavePullStates(t *testing.T) {
 		{
 			name:    "credential missing",
 			pull:    PullStatus{Configured: true, Problem: "credential rave.password not set (trialsync creds set rave.password)"},
-			red:     []string{"The pull is not running: credential rave.password not set (trialsync creds set rave.password) Fix this, then reopen trialsync."},
+			red:     []string{"The pull is not running: credential rave.password not set (trialsync creds set rave.password). Fix this, then reopen trialsync."},
 			dashRed: []string{"Not running: credential rave.password not set (trialsync creds set rave.password)"},
 			not:     []string{"The Rave pull is not configured", "Study"},
 		},
@@ -131,7 +131,7 @@ func TestRavePullStates(t *testing.T) {
 		{
 			name:    "failed",
 			pull:    PullStatus{Configured: true, Studies: []PullState{failed}},
-			red:     []string{"failed", "ALPHA(Prod): the last run failed: study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable Next try at " + failed.NextRun.Format("15:04:05") + "."},
+			red:     []string{"failed", "ALPHA(Prod): the last run failed: study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable. Next try at " + failed.NextRun.Format("15:04:05") + "."},
 			dashRed: []string{"ALPHA(Prod): last pull failed at " + end.Format("15:04") + ": study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable; retry " + failed.NextRun.Format("15:04")},
 			canPull: true,
 		},

@@ -36,6 +36,15 @@ func showError(l *widget.Label, what string, err error) {
 // oneLine folds whitespace so that a multi-line error stays one line on screen.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// sentence is an error's text on one line, ending with a full stop, so that more can follow it.
+func sentence(s string) string {
+	s = oneLine(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
+}
+
 // heading is a bold section title.
 func heading(text string) *widget.Label {
 	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
