@@ -94,8 +94,8 @@ func (st PullState) dashboardLine(now time.Time) pullLine {
 	case st.Runs == 0:
 		b.WriteString("waiting for the first pull")
 	case st.Err != "":
-		b.WriteString("last pull failed at " + shortClock(st.LastEnd, now) + ": " + oneLine(st.Err) +
-			"; retry " + shortClock(st.NextRun, now))
+		b.WriteString("last pull failed at " + shortClock(st.LastEnd, now) + ": " + sentence(st.Err) +
+			" Next try at " + shortClock(st.NextRun, now) + ".")
 		return pullLine{b.String(), true}
 	default:
 		b.WriteString("last pull " + shortClock(st.LastEnd, now) + ", " + count(st.Rows) + " rows")

@@ -132,7 +132,7 @@ func TestRavePullStates(t *testing.T) {
 			name:    "failed",
 			pull:    PullStatus{Configured: true, Studies: []PullState{failed}},
 			red:     []string{"failed", "ALPHA(Prod): the last run failed: study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable. Next try at " + failed.NextRun.Format("15:04:05") + "."},
-			dashRed: []string{"ALPHA(Prod): last pull failed at " + end.Format("15:04") + ": study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable; retry " + failed.NextRun.Format("15:04")},
+			dashRed: []string{"ALPHA(Prod): last pull failed at " + end.Format("15:04") + ": study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable. Next try at " + failed.NextRun.Format("15:04") + "."},
 			canPull: true,
 		},
 		{
