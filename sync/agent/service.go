@@ -22,6 +22,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	sup := suture.New("trialsync", suture.Spec{EventHook: func(ev suture.Event) {
 		a.log.Warn().Str("event", ev.String()).Msg("service supervisor")
 	}})
+	a.stateMu.Lock()
+	a.pulls = nil // a second Run (after the first ended) starts afresh
+	a.stateMu.Unlock()
 	n := 0
 	if cfg.Rave != nil {
 		eng, studies, err := a.pullEngine(ctx, PullOptions{})
