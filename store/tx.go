@@ -33,6 +33,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	var cp *checkpoint
 	err := db.bolt.Update(func(btx *bolt.Tx) error {
+		db.bolt.NoFreelistSync = false // set under bbolt's writer lock; see Tx.Bulk
 		tx := &Tx{btx: btx, db: db}
 		if err := fn(tx); err != nil {
 			return err
@@ -57,6 +58,12 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	return db.view(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, db: db}) })
 }
+
+// Bulk marks this transaction as one of a run of bulk commits whose last one is an ordinary commit
+// (a dataset's batches before its final one): bbolt then skips rewriting its free-page list, which for a
+// multi-gigabyte file dominates each commit. The list is rewritten by the next ordinary commit; a crash
+// in between only makes the next open rebuild it from the pages (slower, not unsafe).
+func (tx *Tx) Bulk() { tx.db.bolt.NoFreelistSync = true }
 
 // Append adds e to the ledger in this transaction and returns it as stored (Seq, Time, Prev, Hash
 // filled in). Time defaults to now; it is stored in UTC.

@@ -87,6 +87,9 @@ func (e *Engine) commit(ctx context.Context, st Study, feed string, b *batch, co
 	e.opts.Log.Debug().Str("correlation_id", corr).Str("study", st.OID).Str("feed", feed).Int("rows", b.read).
 		Int("quarantined", len(b.quarantined)).Str("url", url).Msg(action)
 	err := e.opts.DB.Update(ctx, func(tx *store.Tx) error {
+		if move == nil {
+			tx.Bulk() // a batch before an answer's last: the last commit rewrites bbolt's free list
+		}
 		var err error
 		if written, err = tx.Clinical().Write(&b.rows); err != nil {
 			return err
