@@ -3,10 +3,10 @@ package store
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
