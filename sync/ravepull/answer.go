@@ -50,7 +50,9 @@ func (e *Engine) stream(ctx context.Context, page *rws.Page, p *parser, commit f
 	stop := context.AfterFunc(ctx, func() { page.Body.Close() }) // unblocks a parser stuck in Read
 	defer stop()
 	ch := make(chan *batch, 1)
-	go p.run(ctx, page.Body, ch)
+	body := newReadAhead(page.Body)
+	defer body.Close()
+	go p.run(ctx, body, ch)
 	var err error
 	for b := range ch {
 		if err != nil {
