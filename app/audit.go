@@ -19,10 +19,7 @@ import (
 )
 
 // auditColumns are the columns of the entry list, with their widths.
-var auditColumns = [...]struct {
-	name  string
-	width float32
-}{
+var auditColumns = []column{
 	{"Seq", 70}, {"Time", 170}, {"Actor", 110}, {"Action", 160}, {"Object", 200}, {"Reason", 260},
 }
 
@@ -82,31 +79,9 @@ func newAudit(u *UI) (fyne.CanvasObject, func()) {
 }
 
 func (s *auditScreen) newTable() *widget.Table {
-	t := widget.NewTable(
-		func() (int, int) { return len(s.entries), len(auditColumns) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			if id.Row < len(s.entries) {
-				o.(*widget.Label).SetText(cell(s.entries[len(s.entries)-1-id.Row], id.Col))
-			}
-		})
-	t.ShowHeaderRow = true
-	t.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 && id.Col < len(auditColumns) {
-			o.(*widget.Label).SetText(auditColumns[id.Col].name)
-		}
-	}
-	for i, c := range auditColumns {
-		t.SetColumnWidth(i, c.width)
-	}
-	return t
+	return newTextTable(auditColumns, func() int { return len(s.entries) }, func(row, col int) string {
+		return cell(s.entries[len(s.entries)-1-row], col)
+	})
 }
 
 // cell is the text of column col for e.

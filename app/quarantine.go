@@ -17,10 +17,7 @@ import (
 )
 
 // quarantineColumns are the columns of the fragment list, with their widths.
-var quarantineColumns = [...]struct {
-	name  string
-	width float32
-}{
+var quarantineColumns = []column{
 	{"ID", 60}, {"Time", 170}, {"Source", 300}, {"Reason", 420},
 }
 
@@ -72,31 +69,9 @@ func newQuarantineView(u *UI) *quarantineView {
 }
 
 func (q *quarantineView) newTable() *widget.Table {
-	t := widget.NewTable(
-		func() (int, int) { return len(q.items), len(quarantineColumns) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			if id.Row < len(q.items) {
-				o.(*widget.Label).SetText(quarantineCell(q.items[id.Row], id.Col))
-			}
-		})
-	t.ShowHeaderRow = true
-	t.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 && id.Col < len(quarantineColumns) {
-			o.(*widget.Label).SetText(quarantineColumns[id.Col].name)
-		}
-	}
-	for i, c := range quarantineColumns {
-		t.SetColumnWidth(i, c.width)
-	}
-	return t
+	return newTextTable(quarantineColumns, func() int { return len(q.items) }, func(row, col int) string {
+		return quarantineCell(q.items[row], col)
+	})
 }
 
 // quarantineCell is the text of column col for f.

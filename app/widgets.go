@@ -111,3 +111,39 @@ func credentialRow(name string, set bool) fyne.CanvasObject {
 func knownCredentials() []string {
 	return []string{"rave.password", "rave.client_secret", "sureadhere.token", "intake.token", "edc.token", "ctms.token"}
 }
+
+// column is one column of a text table: its header and width.
+type column struct {
+	name  string
+	width float32
+}
+
+// newTextTable is a read-only table of truncated labels under a bold header row, as the Audit and
+// Quarantine lists use. rows and text are called on the Fyne goroutine.
+func newTextTable(cols []column, rows func() int, text func(row, col int) string) *widget.Table {
+	t := widget.NewTable(
+		func() (int, int) { return rows(), len(cols) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			if id.Row < rows() {
+				o.(*widget.Label).SetText(text(id.Row, id.Col))
+			}
+		})
+	t.ShowHeaderRow = true
+	t.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 && id.Col < len(cols) {
+			o.(*widget.Label).SetText(cols[id.Col].name)
+		}
+	}
+	for i, c := range cols {
+		t.SetColumnWidth(i, c.width)
+	}
+	return t
+}
