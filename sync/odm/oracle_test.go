@@ -73,7 +73,7 @@ type oracle struct {
 	stack                    []string // local names, "" for skipped subtrees
 	skip                     int
 	study, mdv, subcat       string
-	subject, name, status    string
+	name, status             string
 	site                     string
 	subj, event, form, group olevel
 	item                     olevel
