@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/hex"
+	"fmt"
 	"time"
 )
 
@@ -76,7 +77,7 @@ type Problem struct {
 }
 
 func (p *Problem) Error() string {
-	return "broken at entry " + itoa(p.Seq) + ": " + p.Kind.String() + " (" + p.Detail + ")"
+	return fmt.Sprintf("broken at entry %d: %s (%s)", p.Seq, p.Kind, p.Detail)
 }
 
 // Report is the outcome of verifying the ledger.
@@ -91,17 +92,3 @@ func (r Report) OK() bool { return r.Problem == nil }
 
 // TipHex is the tip hash in hex.
 func (r Report) TipHex() string { return hex.EncodeToString(r.Tip[:]) }
-
-func itoa(n uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return string(b[i:])
-}

@@ -52,6 +52,7 @@ func (e *Engine) stream(ctx context.Context, page *rws.Page, p *parser, commit f
 	ch := make(chan *batch, 1)
 	body := newReadAhead(page.Body)
 	defer body.Close()
+	p.source = p.study.OID + " " + p.feed + " " + page.URL
 	go p.run(ctx, body, ch)
 	var err error
 	for b := range ch {

@@ -47,9 +47,6 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 			if next == cur.Next && b.pageHash == cur.LastPageHash {
 				return nil // the same last page again: nothing new
 			}
-			for i := range b.quarantined {
-				b.quarantined[i].Source = st.OID + " audit " + page.URL
-			}
 			n, err := e.commit(ctx, st, FeedAudit, b, corr, "pull.page", page.URL, func(c *store.Cursor) {
 				c.Next, c.LastPageHash = next, b.pageHash
 			})

@@ -39,9 +39,6 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 	err = e.readAnswer(ctx, fetch, func() *parser {
 		return &parser{study: st, feed: FeedDataset, runID: e.opts.RunID, split: e.opts.BatchRows}
 	}, func(b *batch, page *rws.Page) error {
-		for i := range b.quarantined {
-			b.quarantined[i].Source = st.OID + " dataset " + page.URL
-		}
 		var move func(*store.Cursor)
 		action := "pull.batch"
 		if b.last {

@@ -31,16 +31,17 @@ type batch struct {
 type parser struct {
 	study    Study
 	feed     string
-	source   string // for quarantine entries: study, feed and request
+	source   string // for quarantine entries: study, feed and request (set by Engine.stream)
 	runID    string
 	subjects *subjectIndex
 	split    int // emit a batch once it holds this many rows at a subject boundary; 0: one batch
 
-	cur       *batch
-	offsets   []int64 // byte offset of every row in cur.rows, in order
-	subject   string
-	unknown   map[string]*unknownSubject
-	unknownOK map[string]bool
+	cur          *batch
+	offsets      []int64 // byte offset of every row in cur.rows, in order
+	subject      string
+	subjectKnown bool // whether subject is in the study's listing
+	unknown      map[string]*unknownSubject
+	unknownOK    map[string]bool
 }
 
 // unknownSubject collects rows of a subject absent from the listing, for one quarantine entry.
@@ -107,14 +108,13 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 				p.cur.rows.Grow(p.split + p.split/4)
 				p.offsets = p.offsets[:0]
 			}
+			if p.subjectKnown, err = p.known(ctx, row, subject); err != nil {
+				send(&batch{err: fmt.Errorf("refreshing the subject listing: %w", err)})
+				return
+			}
 		}
 		p.cur.read++
-		known, err := p.known(ctx, row, subject)
-		if err != nil {
-			send(&batch{err: fmt.Errorf("refreshing the subject listing: %w", err)})
-			return
-		}
-		if !known {
+		if !p.subjectKnown {
 			p.holdUnknown(row, subject)
 			continue
 		}
