@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -102,10 +103,9 @@ func openBolt(path string, timeout time.Duration) (db *bolt.DB, err error) {
 		return db, nil
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("store %s is %w", path, ErrLocked)
-	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch),
-		errors.Is(err, bolterrors.ErrChecksum):
-		return nil, fmt.Errorf("store %s: %w (%v)", path, ErrNotStore, err)
-	default:
+	case errors.As(err, new(*fs.PathError)): // permissions, I/O: say what the system said
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	default: // bbolt's format checks (invalid, version, checksum, too small)
 		return nil, fmt.Errorf("store %s: %w (%v)", path, ErrNotStore, err)
 	}
 }
@@ -264,7 +264,7 @@ func create(ctx context.Context, path string, opts Options) error {
 	}
 	tmp := fmt.Sprintf("%s.creating-%d", path, os.Getpid())
 	_ = os.Remove(tmp) // left by an earlier crash of this same PID number
-	b, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	b, err := bolt.Open(tmp, 0o600, boltOptions(opts.LockTimeout))
 	if err != nil {
 		return fmt.Errorf("store %s: creating: %w", path, err)
 	}
