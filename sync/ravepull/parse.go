@@ -138,15 +138,10 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 // earlier subjects of the batch, so the whole batch is filtered by offset. (A dataset batch is cut only
 // between subjects, and Rave datasets hold one subject per ClinicalData.)
 func (p *parser) dropBlock(be *odm.BlockError) {
+	inBlock := func(o int64) bool { return o >= be.Start && o < be.End }
 	offs := p.offsets
-	p.cur.rows.Filter(0, func(i int) bool { return offs[i] < be.Start || offs[i] >= be.End })
-	kept := p.offsets[:0]
-	for _, o := range offs {
-		if o < be.Start || o >= be.End {
-			kept = append(kept, o)
-		}
-	}
-	p.offsets = kept
+	p.cur.rows.Filter(0, func(i int) bool { return !inBlock(offs[i]) })
+	p.offsets = slices.DeleteFunc(p.offsets, inBlock)
 	frag := string(be.Fragment) // copies: the fragment is valid only until the next row
 	if be.Fragment == nil {
 		frag = fmt.Sprintf("(block of %d bytes at offset %d, larger than the capture limit)", be.End-be.Start, be.Start)
