@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -207,14 +206,12 @@ func splitValue(b []byte) (valueParts, bool) {
 	}
 	p.null = b[1] == 1
 	rest := b[2:]
-	var fields [5][]byte
+	var fields [5][]byte // value, audit ID, user, time, reason: what the value says
 	for i := range fields {
-		n, k := binary.Uvarint(rest)
-		if k <= 0 || uint64(len(rest)-k) < n {
+		var ok bool
+		if fields[i], rest, ok = nextField(rest); !ok {
 			return p, false
 		}
-		fields[i] = rest[k : k+int(n)]
-		rest = rest[k+int(n):]
 	}
 	p.value, p.auditID = fields[0], fields[1]
 	p.says = b[1 : len(b)-len(rest)]

@@ -95,15 +95,10 @@ func decodeEntry(v []byte) (Entry, error) {
 	}
 	e.Seq = binary.BigEndian.Uint64(c)
 	e.Time = time.Unix(0, int64(binary.BigEndian.Uint64(c[8:]))).UTC()
-	rest := c[16 : len(c)-sumLen]
-	fields := [...]*string{&e.RunID, &e.CorrelationID, &e.Actor, &e.Action, &e.Object, &e.Old, &e.New, &e.Reason, &e.PayloadHash}
-	for _, f := range fields {
-		n, k := binary.Uvarint(rest)
-		if k <= 0 || uint64(len(rest)-k) < n {
-			return e, errors.New("field length out of range")
-		}
-		*f = string(rest[k : k+int(n)])
-		rest = rest[k+int(n):]
+	rest, err := readStrings(c[16:len(c)-sumLen], &e.RunID, &e.CorrelationID, &e.Actor, &e.Action, &e.Object,
+		&e.Old, &e.New, &e.Reason, &e.PayloadHash)
+	if err != nil {
+		return e, err
 	}
 	if len(rest) != 0 {
 		return e, errors.New("trailing bytes after fields")

@@ -43,17 +43,26 @@ func appendStrings(dst []byte, ss ...string) []byte {
 	return dst
 }
 
-var errRecord = errors.New("record malformed")
+// errRecord reports a stored record whose field lengths do not fit its bytes.
+var errRecord = errors.New("record malformed: field length out of range")
 
-// readStrings decodes len(dst) strings from b and returns the rest.
+// nextField splits one uvarint-length field off b without copying.
+func nextField(b []byte) (field, rest []byte, ok bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		return nil, nil, false
+	}
+	return b[k : k+int(n)], b[k+int(n):], true
+}
+
+// readStrings decodes len(dst) strings (copies) from b and returns the rest.
 func readStrings(b []byte, dst ...*string) ([]byte, error) {
 	for _, d := range dst {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n {
+		f, rest, ok := nextField(b)
+		if !ok {
 			return nil, errRecord
 		}
-		*d = string(b[k : k+int(n)])
-		b = b[k+int(n):]
+		*d, b = string(f), rest
 	}
 	return b, nil
 }
