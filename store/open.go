@@ -94,7 +94,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 func openBolt(path string, timeout time.Duration) (db *bolt.DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("store %s: %w: %v", path, ErrDamaged, r)
+			db, err = nil, fmt.Errorf("store %s: %w: %v; restore it from a backup or move it aside", path, ErrDamaged, r)
 		}
 	}()
 	db, err = bolt.Open(path, 0o600, boltOptions(timeout))

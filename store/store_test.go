@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -212,20 +213,70 @@ func TestRefusedFilesStayUntouched(t *testing.T) {
 }
 
 func TestUncleanShutdownRunsCheck(t *testing.T) {
-	db, kr := mustOpen(t)
-	appendN(t, db, 3)
-	path := db.Path()
-	db.Close()
-	if err := storetest.MarkUnclean(path); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name    string
+		damage  func(t *testing.T, path string)
+		refused bool
+	}{
+		{"consistent file", func(*testing.T, string) {}, false},
+		{"a leaf page torn", func(t *testing.T, path string) {
+			// Overwrite one B-tree leaf page, header and all, as a torn write would: the file still
+			// opens (meta and free list are intact), and only the consistency check can tell.
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const pageSize, leafFlag = 4096, 0x02
+			leaves := 0
+			for off := 2 * pageSize; off+pageSize <= len(raw); off += pageSize {
+				if binary.LittleEndian.Uint16(raw[off+8:]) == leafFlag {
+					if leaves++; leaves == 3 {
+						copy(raw[off:off+pageSize], bytes.Repeat([]byte{0xA5}, pageSize))
+						break
+					}
+				}
+			}
+			if leaves < 3 {
+				t.Fatalf("only %d leaf pages", leaves)
+			}
+			os.WriteFile(path, raw, 0o600)
+		}, true},
 	}
-	db2, err := Open(t.Context(), path, Options{Keyring: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
-	if !db2.Unclean() {
-		t.Fatal("unclean shutdown not noticed")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			db, kr := mustOpen(t)
+			err := db.Update(t.Context(), func(tx *Tx) error {
+				var b ClinicalBatch
+				for i := range 3000 {
+					b.Add(&ClinicalKey{Study: "S", Subject: fmt.Sprintf("%05d", i), Item: "I"}, &ClinicalValue{Value: "v"})
+				}
+				_, err := tx.Clinical().Write(&b)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := db.Path()
+			db.Close()
+			if err := storetest.MarkUnclean(path); err != nil {
+				t.Fatal(err)
+			}
+			tc.damage(t, path)
+			db2, err := Open(t.Context(), path, Options{Keyring: kr})
+			if tc.refused {
+				if !errors.Is(err, ErrDamaged) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "restore it from a backup") {
+					t.Fatalf("Open of a damaged file after an unclean shutdown: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db2.Close()
+			if !db2.Unclean() {
+				t.Fatal("unclean shutdown not noticed")
+			}
+		})
 	}
 }
 
