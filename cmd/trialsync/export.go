@@ -32,6 +32,17 @@ type clinicalRow struct {
 	AuditID         string `json:"audit_id"`
 }
 
+func newClinicalRow(k store.ClinicalKey, v store.ClinicalValue) clinicalRow {
+	return clinicalRow{k.Study, k.Site, k.Subject, k.Event, k.EventRepeat, k.Form, k.FormRepeat,
+		k.ItemGroup, k.ItemGroupRepeat, k.Item, v.Value, v.IsNull, v.AuditID}
+}
+
+// record is the CSV form, in clinicalColumns order.
+func (r clinicalRow) record() []string {
+	return []string{r.Study, r.Site, r.Subject, r.Event, r.EventRepeat, r.Form, r.FormRepeat,
+		r.ItemGroup, r.ItemGroupRepeat, r.Item, r.Value, strconv.FormatBool(r.IsNull), r.AuditID}
+}
+
 func newExportCommand(g *globals) *cobra.Command {
 	var format string
 	clinical := &cobra.Command{
@@ -46,15 +57,13 @@ func newExportCommand(g *globals) *cobra.Command {
 				if format == "jsonl" {
 					enc := json.NewEncoder(g.stdout)
 					return a.WalkClinical(cmd.Context(), func(k store.ClinicalKey, v store.ClinicalValue) error {
-						return enc.Encode(clinicalRow{k.Study, k.Site, k.Subject, k.Event, k.EventRepeat, k.Form, k.FormRepeat,
-							k.ItemGroup, k.ItemGroupRepeat, k.Item, v.Value, v.IsNull, v.AuditID})
+						return enc.Encode(newClinicalRow(k, v))
 					})
 				}
 				w := csv.NewWriter(g.stdout)
 				w.Write(clinicalColumns)
 				err := a.WalkClinical(cmd.Context(), func(k store.ClinicalKey, v store.ClinicalValue) error {
-					return w.Write([]string{k.Study, k.Site, k.Subject, k.Event, k.EventRepeat, k.Form, k.FormRepeat,
-						k.ItemGroup, k.ItemGroupRepeat, k.Item, v.Value, strconv.FormatBool(v.IsNull), v.AuditID})
+					return w.Write(newClinicalRow(k, v).record())
 				})
 				w.Flush()
 				if err == nil {
