@@ -2,6 +2,7 @@ package exposure
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -109,5 +110,69 @@ func TestSendRoundTripsJSON(t *testing.T) {
 	}
 	if !reflect.DeepEqual(back, s) {
 		t.Fatalf("round trip\n got %+v\nwant %+v\n%s", back, s, b)
+	}
+}
+
+// apply is what Rave does with a send: the items overwrite the acknowledged values.
+func apply(acked *Values, items []Item) Values {
+	var v Values
+	if acked != nil {
+		v = *acked
+	}
+	for _, it := range items {
+		switch it.Name {
+		case ItemStartTime:
+			v.StartTime = it.Value
+		case ItemPrescribed:
+			v.Prescribed = it.Value
+		case ItemTaken:
+			v.Taken = it.Value
+		case ItemMode:
+			v.Mode = it.Value
+		case ItemWithFood:
+			v.WithFood = it.Value
+		}
+	}
+	return v
+}
+
+// TestChangesProperty: for random acknowledged and desired states, applying the changes to what Rave
+// holds gives the desired state, only differing items are sent, and each item at most once.
+func TestChangesProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func() string { return []string{"", "0", "1", "2", "2.0", "Yes", "08:30"}[rng.IntN(7)] }
+	randValues := func() Values {
+		return Values{StartTime: pick(), Prescribed: pick(), Taken: pick(), Mode: pick(), WithFood: pick()}
+	}
+	for i := range 20000 {
+		desired := randValues()
+		var acked *Values
+		if i%5 != 0 {
+			a := randValues()
+			acked = &a
+		}
+		items, ok := Changes(acked, desired)
+		if got := apply(acked, items); got != desired {
+			t.Fatalf("acked %+v desired %+v: applying %v gives %+v", acked, desired, items, got)
+		}
+		seen := map[string]bool{}
+		for _, it := range items {
+			if seen[it.Name] {
+				t.Fatalf("%s sent twice: %v", it.Name, items)
+			}
+			seen[it.Name] = true
+		}
+		switch {
+		case acked == nil && len(items) != 5:
+			t.Fatalf("a first send carried %d items", len(items))
+		case acked != nil && ok != (*acked != desired):
+			t.Fatalf("acked %+v desired %+v: ok %v", acked, desired, ok)
+		case acked != nil:
+			for _, it := range items {
+				if apply(acked, nil) == apply(acked, []Item{it}) {
+					t.Fatalf("item %v sent though Rave already has it", it)
+				}
+			}
+		}
 	}
 }

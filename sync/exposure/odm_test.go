@@ -426,3 +426,45 @@ func conformanceDir(t *testing.T) string {
 		dir = parent
 	}
 }
+
+// TestFixturesToODM: every valid record of the intake fixtures becomes a body that is valid ODM 1.3.2
+// and reads back to the record's values.
+func TestFixturesToODM(t *testing.T) {
+	for _, name := range []string{"doses.csv", "doses.jsonl"} {
+		f, err := os.Open(filepath.Join("testdata", "intake", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, _, err := decodeAll(t, f, name)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Reason != "" {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s:%d", name, e.Line), func(t *testing.T) {
+				send, _ := Plan(e.Record.LogLine(), nil)
+				body, _, err := testMapping.Body(Header{FileOID: NewFileOID(), Created: testCreated}, []Send{send})
+				if err != nil {
+					t.Fatal(err)
+				}
+				validateXSD(t, "record.xml", body)
+				got := map[string]string{}
+				for _, r := range readRows(t, body) {
+					if r.Kind == odm.KindItem {
+						got[strings.TrimPrefix(r.Item, e.Record.Form+".")] = r.Value
+					}
+				}
+				date, _ := StartDateValue(e.Record.StartDate)
+				want := map[string]string{ItemStartDate: date, ItemStartTime: e.Record.StartTime,
+					ItemPrescribed: e.Record.Prescribed, ItemTaken: e.Record.Taken, ItemMode: e.Record.Mode,
+					ItemWithFood: e.Record.WithFood}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("read back %v, want %v", got, want)
+				}
+			})
+		}
+	}
+}
