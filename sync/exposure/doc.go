@@ -7,8 +7,9 @@
 //
 //   - Intake: NewDecoder reads a CSV file with a header row or a JSON Lines file (detected, a UTF-8 byte
 //     order mark tolerated) one Entry at a time, each with its line in the file and either a valid Record
-//     or the reason it was rejected; Intake is the loopback HTTP door (POST /v1/exposures) over the same
-//     rules, handing valid records to a Queue.
+//     or the reason it was rejected, and Import hands the valid ones to a Queue in batches (what
+//     `exposure import FILE` and the screen's file dialog do); Intake is the loopback HTTP door
+//     (POST /v1/exposures) over the same rules and the same Queue.
 //   - Validation: Rules.Check refuses a record as a whole, with every problem in a coordinator's words,
 //     so nothing half-valid is ever stored.
 //   - Coalescing: a Record is a LogLine's desired values. Changes and Plan compute what to send from the
