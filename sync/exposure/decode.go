@@ -22,6 +22,7 @@ const (
 	FormatJSONLines                   // one JSON object per line
 )
 
+// String names the format for messages.
 func (f Format) String() string {
 	switch f {
 	case FormatCSV:
@@ -54,6 +55,7 @@ type FileError struct {
 	Err    error // underlying error, if any
 }
 
+// Error renders FILE:LINE: reason (FILE: reason without a line).
 func (e *FileError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s", e.Source, e.Line, e.Reason)
@@ -61,6 +63,7 @@ func (e *FileError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Source, e.Reason)
 }
 
+// Unwrap returns the underlying error.
 func (e *FileError) Unwrap() error { return e.Err }
 
 // ErrRecordTooLong is wrapped by the errors about records over MaxRecordBytes.
