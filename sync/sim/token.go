@@ -26,6 +26,7 @@ func HasToken(r *http.Request, header, prefix, want string) bool {
 // that revokes tokens early does. It is safe for concurrent use.
 type Tokens struct {
 	ttl, expire time.Duration
+	now         func() time.Time
 
 	mu     sync.Mutex
 	issued map[string]tokenInfo
@@ -39,7 +40,7 @@ type tokenInfo struct {
 // NewTokens returns an issuer of tokens stated to last ttl; expire > 0 (and below ttl) makes them
 // stop working expire after issue.
 func NewTokens(ttl, expire time.Duration) *Tokens {
-	return &Tokens{ttl: ttl, expire: expire, issued: map[string]tokenInfo{}}
+	return &Tokens{ttl: ttl, expire: expire, now: time.Now, issued: map[string]tokenInfo{}}
 }
 
 // TTL is the lifetime stated for every token (the expires_in of a token answer).
@@ -50,7 +51,7 @@ func (t *Tokens) Issue() string {
 	var b [24]byte
 	_, _ = rand.Read(b[:])
 	tok := hex.EncodeToString(b[:])
-	now := time.Now()
+	now := t.now()
 	ti := tokenInfo{stated: now.Add(t.ttl), dies: now.Add(t.ttl)}
 	if t.expire > 0 && t.expire < t.ttl {
 		ti.dies = now.Add(t.expire)
@@ -67,7 +68,7 @@ func (t *Tokens) Check(tok string) (ok, cutShort bool) {
 	t.mu.Lock()
 	ti, known := t.issued[tok]
 	t.mu.Unlock()
-	now := time.Now()
+	now := t.now()
 	if known && now.Before(ti.dies) {
 		return true, false
 	}
