@@ -27,7 +27,7 @@ func TestParsePostResponse(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.fixture, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join("testdata", "post", tc.fixture))
+			raw, err := os.ReadFile(filepath.Join(fixtures, "post", tc.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}
