@@ -47,6 +47,8 @@ type Options struct {
 
 	// Arms are the values RAND.ARM takes, one per subject by seeded choice (default "Arm A", "Arm B").
 	Arms []string
+	// ArmOf fixes RAND.ARM for the subjects it names (subject name -> arm) instead of the draw.
+	ArmOf map[string]string
 	// MalformedSubject names a seeded subject whose blocks RWS serves malformed: in the datasets and
 	// in the audit feed (its first item record), one ItemData lacks its ItemOID, as a damaged export
 	// does. The rest of each answer stays well-formed. "" (default) serves every block intact.

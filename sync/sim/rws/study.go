@@ -26,6 +26,7 @@ type seededStudy struct {
 	baseTime time.Time
 	step     time.Duration
 	arms     []string
+	armOf    map[string]string
 	// malformed is the subject whose blocks are served without one ItemOID (-1: none).
 	malformed int
 }
@@ -67,7 +68,7 @@ func newStudy(o Options) *seededStudy {
 	st := &seededStudy{
 		oid: o.Study, seed: o.Seed, sites: o.Sites, perSite: o.SubjectsPerSite,
 		baseTime: time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC), step: 7 * time.Second,
-		itemIdx: map[string]int{}, arms: o.Arms, malformed: -1,
+		itemIdx: map[string]int{}, arms: o.Arms, armOf: o.ArmOf, malformed: -1,
 	}
 	add := func(e entry) {
 		if e.kind != entrySubjectCreated {
@@ -234,6 +235,9 @@ func (st *seededStudy) value(s, j int) string {
 	case "RAND.DSSTDT":
 		return fmt.Sprintf("%02d %s 2024", 1+p(28), months[p(12)])
 	case "RAND.ARM":
+		if arm, ok := st.armOf[st.names[s]]; ok {
+			return arm
+		}
 		return st.arms[p(len(st.arms))]
 	case "AE.AETERM":
 		return aeTerms[p(len(aeTerms))]
