@@ -39,7 +39,7 @@ const BombSize = 400 << 20
 // hostile server would) that inflates to f.Head, f.Unit repeated to BombSize bytes, and f.Tail:
 // about 0.4 MB on the wire for 400 MiB inflated.
 func writeBomb(w http.ResponseWriter, f Filler) {
-	body := gzipBomb(f)
+	body := gzipBomb(f, BombSize)
 	if f.ContentType != "" {
 		w.Header().Set("Content-Type", f.ContentType)
 	}
@@ -49,18 +49,19 @@ func writeBomb(w http.ResponseWriter, f Filler) {
 	_, _ = w.Write(body)
 }
 
-// gzipBomb builds the bomb without compressing 400 MiB: one deflate stream in which a 1 MiB chunk of
-// units, compressed once after a chunk exactly like it, is repeated. After a sync flush the
+// gzipBomb builds a bomb whose filler inflates to about size bytes (at least two 1 MiB chunks)
+// without compressing them all: one deflate stream in which a 1 MiB chunk of units, compressed once
+// after a chunk exactly like it, is repeated. After a sync flush the
 // compressor's output is byte-aligned and refers back at most 32 KiB, which the previous chunk
 // filled with the same bytes, so the repeated piece decodes to the same chunk wherever it is put.
 // The CRC-32 and length in the gzip trailer are computed over the whole inflated body.
-func gzipBomb(f Filler) []byte {
+func gzipBomb(f Filler, size int) []byte {
 	unit := f.Unit
 	if len(unit) == 0 {
 		unit = []byte("A")
 	}
 	chunk := bytes.Repeat(unit, max(1, (1<<20)/len(unit)))
-	n := max(2, BombSize/len(chunk))
+	n := max(2, size/len(chunk))
 
 	var out bytes.Buffer
 	out.Write([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255}) // gzip header: deflate, no name, best compression, unknown OS
@@ -83,8 +84,8 @@ func gzipBomb(f Filler) []byte {
 		crc = crc32.Update(crc, crc32.IEEETable, chunk)
 	}
 	crc = crc32.Update(crc, crc32.IEEETable, f.Tail)
-	size := uint32(len(f.Head) + n*len(chunk) + len(f.Tail))
+	isize := uint32(len(f.Head) + n*len(chunk) + len(f.Tail)) // the length modulo 2^32, as gzip stores it
 	out.Write(binary.LittleEndian.AppendUint32(nil, crc))
-	out.Write(binary.LittleEndian.AppendUint32(nil, size))
+	out.Write(binary.LittleEndian.AppendUint32(nil, isize))
 	return out.Bytes()
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/trialsync/trialsync/sync/sim/seed"
@@ -47,9 +49,16 @@ func TestFromSeed(t *testing.T) {
 		t.Errorf("arms drawn %v", arms)
 	}
 
+	// The malformed subject, in a smaller cut of the same study (subjects per site up to it, one
+	// visit) so that both whole feeds stay small.
 	bad := st.Trouble.MalformedSubject
-	_, dataset, _ := get(t, s, "GET", "studies/ALPHA(Prod)/datasets/regular", nil)
-	_, audit, _ := get(t, s, "GET", "datasets/ClinicalAuditRecords.odm?studyoid=ALPHA(Prod)&startid=1&per_page=100000000", nil)
+	_, num, _ := strings.Cut(bad, "-")
+	n, _ := strconv.Atoi(num)
+	small := opts
+	small.SubjectsPerSite, small.Visits = n, 1
+	sm := startRWS(t, small)
+	_, dataset, _ := get(t, sm, "GET", "studies/ALPHA(Prod)/datasets/regular", nil)
+	_, audit, _ := get(t, sm, "GET", "datasets/ClinicalAuditRecords.odm?studyoid=ALPHA(Prod)&startid=1&per_page=100000000", nil)
 	for name, doc := range map[string][]byte{"dataset": dataset, "audit feed": audit} {
 		if err := wellFormed(doc); err != nil {
 			t.Fatalf("%s not well-formed: %v", name, err)
