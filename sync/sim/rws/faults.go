@@ -58,7 +58,7 @@ func (s *Server) faultRoutes() routes {
 	all := sim.Route{Faults: sim.AllFaults, Endless: func(*http.Request) sim.Filler { return endless }}
 	subjects := all
 	subjects.Bomb = func(*http.Request) sim.Filler { return bomb }
-	return routes{any: all, subjects: subjects}
+	return routes{all: all, subjects: subjects}
 }
 
 // buffer is an odmWriter into memory, for the fixed pieces of made-up answers.

@@ -119,7 +119,7 @@ type Server struct {
 // routes are the fault routes of the simulator: every authorised request admits every fault, with
 // an endless ODM stream; only the subject listing admits the gzip bomb.
 type routes struct {
-	any, subjects sim.Route
+	all, subjects sim.Route
 }
 
 // Start starts the simulator on addr ("127.0.0.1:0" picks a free port). It refuses addresses that
@@ -231,7 +231,7 @@ func (s *Server) handleRWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	subjects := r.Method == http.MethodGet && len(parts) == 3 && strings.EqualFold(parts[0], "studies") && strings.EqualFold(parts[2], "subjects")
-	route := s.routes.any
+	route := s.routes.all
 	if subjects {
 		route = s.routes.subjects
 	}
