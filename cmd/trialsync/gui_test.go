@@ -18,7 +18,7 @@ import (
 
 	"github.com/trialsync/trialsync/store/storetest"
 	"github.com/trialsync/trialsync/sync/agent"
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // The real-window test drives the built binary the way a coordinator does: it opens the GUI on a
@@ -56,7 +56,7 @@ func TestGUIRealWindow(t *testing.T) {
 	path := seedStore(t, service, 20)
 	// The simulator releases only the first records at start; the rest come before "Pull now".
 	const firstVisible = 40
-	rws, config := pullSetup(t, sim.RWSOptions{Seed: 3, Visible: firstVisible})
+	rws, config := pullSetup(t, simrws.Options{Seed: 3, Visible: firstVisible})
 	if total := rws.TotalRecords(); total <= firstVisible {
 		t.Fatalf("the simulated study has %d records, want more than %d", total, firstVisible)
 	}
@@ -65,7 +65,7 @@ func TestGUIRealWindow(t *testing.T) {
 		t.Fatalf("creds set: %v\n%s", err, out)
 	}
 	// What the store must hold in the end: the whole study pulled in one go into another store.
-	_, refConfig := pullSetup(t, sim.RWSOptions{Seed: 3})
+	_, refConfig := pullSetup(t, simrws.Options{Seed: 3})
 	refStore := filepath.Join(t.TempDir(), "ref.db")
 	if r := cli(t, "", "--store", refStore, "--config", refConfig, "pull", "--once"); r.code != 0 {
 		t.Fatalf("reference pull: exit %d: %s", r.code, r.stderr)
@@ -154,7 +154,7 @@ func TestGUIRealWindow(t *testing.T) {
 // with the window's context.
 func TestGUIBackendPull(t *testing.T) {
 	needKeyring(t)
-	rws, err := sim.StartRWS("127.0.0.1:0", sim.RWSOptions{Seed: 3})
+	rws, err := simrws.Start("127.0.0.1:0", simrws.Options{Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,7 +595,7 @@ func selectedNav(img image.Image) (image.Rectangle, bool) {
 // simulator has answered more than after requests: Pull now is blue again (it is disabled while the
 // only study pulls), and two screenshots in a row are the same with no request in between (the
 // spinner has stopped and the screen has caught up). It returns that screenshot and its Pull now.
-func (g *gui) waitPullIdle(nav image.Rectangle, rws *sim.RWS, after int64) (image.Image, image.Rectangle) {
+func (g *gui) waitPullIdle(nav image.Rectangle, rws *simrws.Server, after int64) (image.Image, image.Rectangle) {
 	g.t.Helper()
 	var last image.Image
 	var lastReqs int64 = -1

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/trialsync/trialsync/store"
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // TestSecretsNeverLeak sets known secrets, runs every command (at debug log level too), then searches
@@ -27,7 +27,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		"sureadhere.token": "tok_9f8e7d6c5b4a39281706",
 	}
 	// A Rave simulator that accepts this password, so that pull sends it (in a Basic header) for real.
-	_, cfgPath := pullSetup(t, sim.RWSOptions{Seed: 3, Password: secrets["rave.password"], SubjectsPerSite: 2, Visits: 1})
+	_, cfgPath := pullSetup(t, simrws.Options{Seed: 3, Password: secrets["rave.password"], SubjectsPerSite: 2, Visits: 1})
 	var captured bytes.Buffer
 	runAll := func(stdin string, args ...string) result {
 		r := cli(t, stdin, append([]string{"--store", storePath, "--config", cfgPath}, args...)...)

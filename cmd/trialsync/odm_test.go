@@ -12,7 +12,7 @@ import (
 
 func odmFixture(t *testing.T, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "sync", "odm", "testdata", rel)
+	p := filepath.Join("..", "..", "testdata", "odm", rel)
 	if _, err := os.Stat(p); err != nil {
 		t.Fatal(err)
 	}

@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // pullSetup starts an RWS simulator, writes a config for it and stores the password in the keyring.
-func pullSetup(t *testing.T, opts sim.RWSOptions) (s *sim.RWS, cfgPath string) {
+func pullSetup(t *testing.T, opts simrws.Options) (s *simrws.Server, cfgPath string) {
 	t.Helper()
-	s, err := sim.StartRWS("127.0.0.1:0", opts)
+	s, err := simrws.Start("127.0.0.1:0", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestPullSurvivesKill9(t *testing.T) {
 	isolate(t)
 	// A feed long enough (about 16 s of pages at the client's 10 requests/s) that 24 runs killed after
 	// 0.1-0.9 s each cannot finish it: every run resumes from the previous one's last commit.
-	opts := sim.RWSOptions{Seed: 11, SubjectsPerSite: 50, Visits: 6}
+	opts := simrws.Options{Seed: 11, SubjectsPerSite: 50, Visits: 6}
 	_, refCfg := pullSetup(t, opts)
 	s, cfg := pullSetup(t, opts)
 	total := s.TotalRecords()

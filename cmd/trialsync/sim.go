@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // newSimCommand is the `sim` group: one subcommand per simulator, each running until interrupted.
@@ -42,7 +43,15 @@ func newSimRWSCommand(g *globals) *cobra.Command {
 It serves a seeded multi-site study under <addr>/RaveWebServices and an OAuth2 token endpoint
 (client credentials) at <addr>/oauth2/token. The Basic password is $TRIALSYNC_SIM_RWS_PASSWORD
 (default "sim-password"); the OAuth2 client is "trialsync" with secret $TRIALSYNC_SIM_RWS_CLIENT_SECRET
-(default "sim-client-secret"). The fault grammar is described in the sim package documentation.`,
+(default "sim-client-secret").
+
+--faults is a comma-separated list of faults (P a probability per request, D a duration such as 2s):
+  429:P  429ra:P[@D]  429storm:N[@K]  503burst:N[@P]  drop:P  truncate:P  slow:D[@P]  expire:D
+  iis401:P  stall:P  trickle:D[@P]  endless:P  redirect:URL[@P]  close:P  bomb:P  seed:N
+stall sends the headers and then nothing; trickle sends the body one byte every D; endless sends a
+dataset that never ends; redirect answers 302 to URL; close resets the connection; bomb (subject
+listing only) sends 0.4 MB of gzip that inflates to 400 MiB; 429storm answers the K-th request and
+the N-1 after it with 429. The full grammar is in the sync/sim package documentation.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSimRWS(cmd.Context(), g, o)
@@ -88,7 +97,7 @@ func runSimRWS(ctx context.Context, g *globals, o *simRWSOptions) error {
 			forms = append(forms, f)
 		}
 	}
-	s, err := sim.StartRWS(o.addr, sim.RWSOptions{
+	s, err := simrws.Start(o.addr, simrws.Options{
 		Seed: o.seed, Study: o.study, Sites: sites, SubjectsPerSite: o.subjects, Visits: o.visits, Faults: o.faults,
 		User: o.user, Password: os.Getenv("TRIALSYNC_SIM_RWS_PASSWORD"), ClientSecret: os.Getenv("TRIALSYNC_SIM_RWS_CLIENT_SECRET"),
 		TokenTTL: o.tokenTTL, ExtraForms: forms, NoGzip: o.noGzip,

@@ -13,7 +13,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/trialsync/trialsync/store"
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // Unit tests use go-keyring's mock; the CLI's tests cover the real Secret Service.
@@ -68,7 +68,7 @@ func waitRuns(t *testing.T, a *Agent, n int) PullState {
 // TestRunPollsAndPullNowKicks: the service pulls at start; with a one-hour interval only "Pull now"
 // can bring a second run; cancelling ends Run without error.
 func TestRunPollsAndPullNowKicks(t *testing.T) {
-	s, err := sim.StartRWS("127.0.0.1:0", sim.RWSOptions{Seed: 2, Visible: 100})
+	s, err := simrws.Start("127.0.0.1:0", simrws.Options{Seed: 2, Visible: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestRunPollsAndPullNowKicks(t *testing.T) {
 // TestRunRecordsFailureAndRetriesSooner: a refused login makes a failed run, recorded with its reason
 // (no secret in it), retried after the 5 s backoff rather than the one-hour interval.
 func TestRunRecordsFailureAndRetriesSooner(t *testing.T) {
-	s, err := sim.StartRWS("127.0.0.1:0", sim.RWSOptions{Seed: 2})
+	s, err := simrws.Start("127.0.0.1:0", simrws.Options{Seed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// The seed corpus is testdata/fuzz/<target>/: the fixtures of testdata/good, bad and block, and what
+// The seed corpus is testdata/fuzz/<target>/: the fixtures of the top-level testdata/odm, and what
 // fuzzing has found worth keeping. make fuzz-odm runs each target for a bounded time.
 
 // FuzzTokenizer: any input ends in tokEOF or an error, in a bounded number of tokens, without panic;

@@ -61,9 +61,9 @@ func withoutOffsets(rows []Row) []Row {
 
 func fixtures(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", dir, "*.xml"))
+	paths, err := filepath.Glob(filepath.Join(fixtureDir, dir, "*.xml"))
 	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures in testdata/%s: %v", dir, err)
+		t.Fatalf("no fixtures in %s: %v", filepath.Join(fixtureDir, dir), err)
 	}
 	m := make(map[string][]byte)
 	for _, p := range paths {
@@ -174,7 +174,7 @@ func TestGoldenRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			doc, err := os.ReadFile(filepath.Join("testdata", "good", tt.file))
+			doc, err := os.ReadFile(filepath.Join(fixtureDir, "good", tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +197,7 @@ func TestGoldenRows(t *testing.T) {
 // attribute value become one space each; character references keep the character; text keeps line
 // ends, normalised to LF.
 func TestAttributeNormalisation(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("testdata", "good", "attribute_normalisation.xml"))
+	doc, err := os.ReadFile(filepath.Join(fixtureDir, "good", "attribute_normalisation.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestNotWellFormed(t *testing.T) {
 		"undeclared_prefix.xml": true, "text_after_root.xml": true, "windows1252_undefined_byte.xml": true}
 	docs := fixtures(t, "bad")
 	if len(docs) != len(tests) {
-		t.Errorf("%d fixtures in testdata/bad, %d expectations", len(docs), len(tests))
+		t.Errorf("%d fixtures in testdata/odm/bad, %d expectations", len(docs), len(tests))
 	}
 	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {
@@ -367,7 +367,7 @@ func TestBlockErrors(t *testing.T) {
 
 // TestBlockItemGroup: with item-group blocks, one bad value takes its log line, not its subject.
 func TestBlockItemGroup(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("testdata", "block", "item_without_oid.xml"))
+	doc, err := os.ReadFile(filepath.Join(fixtureDir, "block", "item_without_oid.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +396,7 @@ func TestBlockItemGroup(t *testing.T) {
 // TestFragmentLimit: a block larger than the capture limit is still reported, by range, without bytes;
 // memory stays bounded.
 func TestFragmentLimit(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("testdata", "block", "item_without_oid.xml"))
+	doc, err := os.ReadFile(filepath.Join(fixtureDir, "block", "item_without_oid.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func TestFragmentLimit(t *testing.T) {
 
 // TestRowValidUntilNext: a Row's strings are reused by the next call; Clone keeps them.
 func TestRowValidUntilNext(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("testdata", "good", "rave_clinical.xml"))
+	doc, err := os.ReadFile(filepath.Join(fixtureDir, "good", "rave_clinical.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -480,7 +480,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 
 // TestReadError: a failing input is an error that says so, never a short export.
 func TestReadError(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("testdata", "good", "rave_clinical.xml"))
+	doc, err := os.ReadFile(filepath.Join(fixtureDir, "good", "rave_clinical.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,7 +500,7 @@ func TestReadError(t *testing.T) {
 // TestBlockClinicalData: in an audit-record page (one ClinicalData per event) a ClinicalData that
 // cannot be attributed to a study is its own block, and the page goes on.
 func TestBlockClinicalData(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("testdata", "good", "rave_audit_page.xml"))
+	doc, err := os.ReadFile(filepath.Join(fixtureDir, "good", "rave_audit_page.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}

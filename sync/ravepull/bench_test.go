@@ -3,7 +3,7 @@ package ravepull
 import (
 	"testing"
 
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // BenchmarkPullDataset pulls a simulated study's regular dataset over loopback HTTP into bbolt:
@@ -11,7 +11,7 @@ import (
 // the same process, so its generation work shares the CPU with the pull. For the 2 GiB run with peak
 // RSS, see `make bench-pull`.
 func BenchmarkPullDataset(b *testing.B) {
-	s := startSim(b, sim.RWSOptions{Seed: 9, SubjectsPerSite: 1000, Visits: 60, NoGzip: true})
+	s := startSim(b, simrws.Options{Seed: 9, SubjectsPerSite: 1000, Visits: 60, NoGzip: true})
 	c := client(b, s, false)
 	var rows int
 	for b.Loop() {

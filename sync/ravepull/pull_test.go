@@ -15,7 +15,7 @@ import (
 
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/rws"
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // Unit tests use go-keyring's in-memory mock; the CLI's crash test uses the real Secret Service.
@@ -26,9 +26,9 @@ func TestMain(m *testing.M) {
 
 var study = Study{OID: "ALPHA(Prod)"}
 
-func startSim(t testing.TB, opts sim.RWSOptions) *sim.RWS {
+func startSim(t testing.TB, opts simrws.Options) *simrws.Server {
 	t.Helper()
-	s, err := sim.StartRWS("127.0.0.1:0", opts)
+	s, err := simrws.Start("127.0.0.1:0", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func startSim(t testing.TB, opts sim.RWSOptions) *sim.RWS {
 
 // client talks to the simulator with fast retries (the waits are the policy's, shortened) and no
 // local rate limit to speak of, so fault runs finish in seconds.
-func client(t testing.TB, s *sim.RWS, oauth bool) *rws.Client {
+func client(t testing.TB, s *simrws.Server, oauth bool) *rws.Client {
 	t.Helper()
 	o := s.Options()
 	auth := rws.BasicAuth(o.User, o.Password)
@@ -91,7 +91,7 @@ func dump(t testing.TB, db *store.DB) string {
 }
 
 func TestPullEqualsFaultFreeRunUnderEachFault(t *testing.T) {
-	simOpts := sim.RWSOptions{Seed: 7, SubjectsPerSite: 3, Visits: 2}
+	simOpts := simrws.Options{Seed: 7, SubjectsPerSite: 3, Visits: 2}
 	ref := openStore(t)
 	res, err := engine(ref, client(t, startSim(t, simOpts), false)).Pull(t.Context(), study)
 	if err != nil {
@@ -142,7 +142,7 @@ func pullUntilDone(t *testing.T, e *Engine) {
 // TestPullWithTokenExpiringMidRun: bearer tokens that stop working long before their stated expiry
 // are renewed and the pull completes with the same store.
 func TestPullWithTokenExpiringMidRun(t *testing.T) {
-	simOpts := sim.RWSOptions{Seed: 7, SubjectsPerSite: 3, Visits: 2}
+	simOpts := simrws.Options{Seed: 7, SubjectsPerSite: 3, Visits: 2}
 	ref := openStore(t)
 	pullUntilDone(t, engine(ref, client(t, startSim(t, simOpts), false)))
 	simOpts.Faults = "expire:150ms,slow:10ms"
@@ -170,7 +170,7 @@ func firstDiff(got, want string) string {
 // TestReapplyingPagesChangesNothing rewinds the cursors and pulls everything again: the clinical
 // bucket stays byte-for-byte the same.
 func TestReapplyingPagesChangesNothing(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{Seed: 3})
+	s := startSim(t, simrws.Options{Seed: 3})
 	db := openStore(t)
 	e := engine(db, client(t, s, false))
 	if _, err := e.Pull(t.Context(), study); err != nil {
@@ -215,7 +215,7 @@ func rawBucket(t testing.TB, db *store.DB, name []byte) []byte {
 }
 
 func TestIncrementalPullPicksUpNewRecords(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{Seed: 5, Visible: 150})
+	s := startSim(t, simrws.Options{Seed: 5, Visible: 150})
 	db := openStore(t)
 	e := engine(db, client(t, s, false))
 	first, err := e.PullAudit(t.Context(), study)
@@ -243,7 +243,7 @@ func TestIncrementalPullPicksUpNewRecords(t *testing.T) {
 // TestDatasetCommitsInBatches: a dataset answer commits in several transactions (each with its audit
 // entry), the cursor moving only with the last, and stores the same rows as one big transaction.
 func TestDatasetCommitsInBatches(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{Seed: 9, SubjectsPerSite: 20, Visits: 10})
+	s := startSim(t, simrws.Options{Seed: 9, SubjectsPerSite: 20, Visits: 10})
 	one := openStore(t)
 	if _, err := New(Options{DB: one, Feed: client(t, s, false), BatchRows: 1 << 30}).PullDataset(t.Context(), study); err != nil {
 		t.Fatal(err)
@@ -292,7 +292,7 @@ func TestDatasetCommitsInBatches(t *testing.T) {
 // TestSiteFilteredPullKeepsOtherSites: pulling one site, then every site, stores what a pull of every
 // site from scratch stores; the one-site pull must not move the all-sites cursor past the other sites.
 func TestSiteFilteredPullKeepsOtherSites(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{Seed: 4})
+	s := startSim(t, simrws.Options{Seed: 4})
 	full := openStore(t)
 	if _, err := engine(full, client(t, s, false)).Pull(t.Context(), study); err != nil {
 		t.Fatal(err)

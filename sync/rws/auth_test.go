@@ -15,7 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // TestTokenRotatesBeforeExpiry: tokens that live exactly the 60 s refresh margin are due as soon as
@@ -23,7 +23,7 @@ import (
 // before the server would refuse it): the rotation callback fires with a new fingerprint each time
 // and the simulator never sees an expired token.
 func TestTokenRotatesBeforeExpiry(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{TokenTTL: 60 * time.Second})
+	s := startSim(t, simrws.Options{TokenTTL: 60 * time.Second})
 	o := s.Options()
 	var fps []string
 	cfg := testConfig(s, &waits{})
@@ -51,7 +51,7 @@ func TestTokenRotatesBeforeExpiry(t *testing.T) {
 
 // TestTokenReusedWhileFresh: a long-lived token is fetched once and reused.
 func TestTokenReusedWhileFresh(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{})
+	s := startSim(t, simrws.Options{})
 	o := s.Options()
 	rotations := 0
 	cfg := testConfig(s, &waits{})
@@ -76,7 +76,7 @@ func TestTokenReusedWhileFresh(t *testing.T) {
 func TestSecretsStayOut(t *testing.T) {
 	const badPassword = "pa\"ss\\w/rd+é 7 X-sa-3f9c1e0b"
 	const badSecret = "cs-9d8c7b6a5f4e3d2c1b0a"
-	s := startSim(t, sim.RWSOptions{MaxBadLogins: 2})
+	s := startSim(t, simrws.Options{MaxBadLogins: 2})
 	var logs bytes.Buffer
 	lg := zerolog.New(&logs).Level(zerolog.DebugLevel)
 	var msgs []string
@@ -137,7 +137,7 @@ func TestStalledTokenEndpoint(t *testing.T) {
 	stalled := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
 	t.Cleanup(stalled.Close)
 	t.Cleanup(func() { close(release) }) // runs first: the handlers return, then the server closes
-	s := startSim(t, sim.RWSOptions{})
+	s := startSim(t, simrws.Options{})
 	cfg := testConfig(s, &waits{})
 	cfg.Auth = OAuth2ClientCredentials(stalled.URL, "id", "secret")
 	cfg.Timeout = 100 * time.Millisecond

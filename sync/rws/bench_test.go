@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // countingDiscard counts bytes and ItemData elements of a stream without keeping it.
@@ -27,7 +27,7 @@ func BenchmarkDatasetStream(b *testing.B) {
 			name = "gzip"
 		}
 		b.Run(name, func(b *testing.B) {
-			s, err := sim.StartRWS("127.0.0.1:0", sim.RWSOptions{SubjectsPerSite: 100, Visits: 60, NoGzip: !gz})
+			s, err := simrws.Start("127.0.0.1:0", simrws.Options{SubjectsPerSite: 100, Visits: 60, NoGzip: !gz})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func BenchmarkDatasetStream(b *testing.B) {
 
 // BenchmarkAuditFeed pulls the whole audit feed in pages of 10,000 IDs.
 func BenchmarkAuditFeed(b *testing.B) {
-	s, err := sim.StartRWS("127.0.0.1:0", sim.RWSOptions{SubjectsPerSite: 100, Visits: 30, NoGzip: true})
+	s, err := simrws.Start("127.0.0.1:0", simrws.Options{SubjectsPerSite: 100, Visits: 30, NoGzip: true})
 	if err != nil {
 		b.Fatal(err)
 	}

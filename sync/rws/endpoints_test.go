@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 func TestVersionStudiesSubjects(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{Seed: 3})
+	s := startSim(t, simrws.Options{Seed: 3})
 	c := newClient(t, testConfig(s, &waits{}))
 	ctx := t.Context()
 
@@ -73,7 +73,7 @@ func TestVersionStudiesSubjects(t *testing.T) {
 // exactly once, empty pages still carry a next link, and next links are returned as given, jumps
 // included.
 func TestAuditFeedPaging(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{Seed: 11})
+	s := startSim(t, simrws.Options{Seed: 11})
 	c := newClient(t, testConfig(s, &waits{}))
 	ctx := t.Context()
 	const perPage = 40
@@ -143,7 +143,7 @@ var sourceID = regexpMust(`<SourceID>(\d+)</SourceID>`)
 // TestAuditFeedJumps uses a study large enough to contain a hole in the tenant's audit IDs: the next
 // link then skips far ahead of startid+per_page, and the client hands it over unchanged.
 func TestAuditFeedJumps(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{Seed: 5, SubjectsPerSite: 10, Visits: 6})
+	s := startSim(t, simrws.Options{Seed: 5, SubjectsPerSite: 10, Visits: 6})
 	c := newClient(t, testConfig(s, &waits{}))
 	pages, _ := auditPull(t, c, "ALPHA(Prod)", 1000)
 	if got := countRecords(pages); int64(got) != s.TotalRecords() {
@@ -172,7 +172,7 @@ func TestAuditFeedJumps(t *testing.T) {
 }
 
 func TestFollowNextRefusesOtherHosts(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{})
+	s := startSim(t, simrws.Options{})
 	c := newClient(t, testConfig(s, &waits{}))
 	for _, next := range []string{
 		"http://evil.example/RaveWebServices/datasets/ClinicalAuditRecords.odm?startid=5",
@@ -190,7 +190,7 @@ func TestFollowNextRefusesOtherHosts(t *testing.T) {
 }
 
 func TestDatasets(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{Seed: 2})
+	s := startSim(t, simrws.Options{Seed: 2})
 	c := newClient(t, testConfig(s, &waits{}))
 	ctx := t.Context()
 
@@ -250,7 +250,7 @@ func TestDatasets(t *testing.T) {
 	t.Run("gzip", func(t *testing.T) {
 		// The simulator compresses whenever the client accepts gzip, as IIS does; net/http asks for
 		// it and undoes it, so the body above was gzip on the wire. Check against an uncompressed run.
-		plain := startSim(t, sim.RWSOptions{Seed: 2, NoGzip: true})
+		plain := startSim(t, simrws.Options{Seed: 2, NoGzip: true})
 		pc := newClient(t, testConfig(plain, &waits{}))
 		p, err := pc.Dataset(ctx, "ALPHA(Prod)", "", time.Time{})
 		if err != nil {

@@ -38,7 +38,7 @@ func TestErrorShapes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.fixture, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", "errors", tc.fixture))
+			body, err := os.ReadFile(filepath.Join(fixtures, "errors", tc.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,13 +8,13 @@ import (
 	"log"
 
 	"github.com/trialsync/trialsync/sync/rws"
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // Walking the audit-record feed: store Page.Next as given and follow it with FollowNext; a page may
 // be empty while Next still points on; the last page has no Next.
 func ExampleClient_AuditRecords() {
-	s, err := sim.StartRWS("127.0.0.1:0", sim.RWSOptions{Seed: 1})
+	s, err := simrws.Start("127.0.0.1:0", simrws.Options{Seed: 1})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,14 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // TestFaultClasses pulls the whole audit feed and the full dataset from a simulator with one fault
 // class switched on, and checks that the result equals the fault-free pull byte for byte (apart from
 // FileOID and CreationDateTime), that the fault really happened, and how the client classified it.
 func TestFaultClasses(t *testing.T) {
-	base := sim.RWSOptions{Seed: 21, SubjectsPerSite: 3, Visits: 2}
+	base := simrws.Options{Seed: 21, SubjectsPerSite: 3, Visits: 2}
 	clean := startSim(t, base)
 	wantPages, _ := auditPull(t, newClient(t, testConfig(clean, &waits{})), "ALPHA(Prod)", 500)
 	wantDataset := datasetBody(t, newClient(t, testConfig(clean, &waits{})))
@@ -119,7 +119,7 @@ func expectBodyErrors(t *testing.T, errs []error, ok func(error) bool) {
 // TestRetryAfterHonoured checks the wait the client computes for a 429 with Retry-After, in both
 // forms, without spending it.
 func TestRetryAfterHonoured(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{Faults: "429ra:0.5@7s"})
+	s := startSim(t, simrws.Options{Faults: "429ra:0.5@7s"})
 	w := &waits{}
 	c := newClient(t, testConfig(s, w))
 	for range 10 {

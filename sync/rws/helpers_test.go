@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // startSim runs an RWS simulator for the test.
-func startSim(t *testing.T, opts sim.RWSOptions) *sim.RWS {
+func startSim(t *testing.T, opts simrws.Options) *simrws.Server {
 	t.Helper()
-	s, err := sim.StartRWS("127.0.0.1:0", opts)
+	s, err := simrws.Start("127.0.0.1:0", opts)
 	if err != nil {
 		t.Fatalf("start simulator: %v", err)
 	}
@@ -44,7 +44,7 @@ func (w *waits) all() []time.Duration {
 }
 
 // testConfig is a client configuration for s with Basic auth and waits recorded, not spent.
-func testConfig(s *sim.RWS, w *waits) Config {
+func testConfig(s *simrws.Server, w *waits) Config {
 	o := s.Options()
 	return Config{
 		BaseURL:           s.URL(),

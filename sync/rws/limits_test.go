@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // TestServerRateLimitHonoured: X-RateLimit-Remaining: 0 holds the next request until the window
@@ -51,7 +51,7 @@ func TestServerRateLimitHonoured(t *testing.T) {
 
 // TestLocalLimiterFallback: without server headers, the local limiter spaces requests out.
 func TestLocalLimiterFallback(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{})
+	s := startSim(t, simrws.Options{})
 	cfg := testConfig(s, &waits{})
 	cfg.RequestsPerSecond, cfg.Burst = 1000, 1
 	c := newClient(t, cfg)
@@ -71,7 +71,7 @@ func TestLocalLimiterFallback(t *testing.T) {
 
 // TestConcurrencyBounded: a request holds its slot until its body is closed.
 func TestConcurrencyBounded(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{})
+	s := startSim(t, simrws.Options{})
 	cfg := testConfig(s, &waits{})
 	cfg.MaxConcurrent = 2
 	c := newClient(t, cfg)
@@ -135,7 +135,7 @@ func TestIsOffline(t *testing.T) {
 func TestPostNotResentWhenAnswerLost(t *testing.T) {
 	doc := []byte(postHeader + `<ClinicalData StudyOID="ALPHA(Prod)"><SubjectData SubjectKey="101-001"><StudyEventData StudyEventOID="VISIT" StudyEventRepeatKey="1"><FormData FormOID="VS"><ItemGroupData ItemGroupOID="VS"><ItemData ItemOID="VS.TEMP" Value="39.9"/></ItemGroupData></FormData></StudyEventData></SubjectData></ClinicalData></ODM>`)
 	t.Run("answer lost", func(t *testing.T) {
-		s := startSim(t, sim.RWSOptions{Faults: "drop:1"})
+		s := startSim(t, simrws.Options{Faults: "drop:1"})
 		c := newClient(t, testConfig(s, &waits{}))
 		_, err := c.PostClinicalData(t.Context(), doc)
 		if err == nil || !Retryable(err) || IsOffline(err) {
@@ -144,12 +144,12 @@ func TestPostNotResentWhenAnswerLost(t *testing.T) {
 		if s.Count("post") != 1 {
 			t.Fatalf("post sent %d times", s.Count("post"))
 		}
-		if v, _, _ := s.Value(sim.ItemKey{Subject: "101-001", Event: "VISIT", EventRepeat: "1", Form: "VS", ItemGroup: "VS", Item: "VS.TEMP"}); v != "39.9" {
+		if v, _, _ := s.Value(simrws.ItemKey{Subject: "101-001", Event: "VISIT", EventRepeat: "1", Form: "VS", ItemGroup: "VS", Item: "VS.TEMP"}); v != "39.9" {
 			t.Fatalf("value %q: the lost answer's transaction was applied", v)
 		}
 	})
 	t.Run("refused before processing", func(t *testing.T) {
-		s := startSim(t, sim.RWSOptions{Faults: "503burst:2@1"})
+		s := startSim(t, simrws.Options{Faults: "503burst:2@1"})
 		c := newClient(t, testConfig(s, &waits{}))
 		res, err := c.PostClinicalData(t.Context(), doc)
 		if err != nil || res.Fields() != 1 || s.Count("503") != 2 || s.Count("post") != 1 {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trialsync/trialsync/sync/sim"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 func TestParsePostResponse(t *testing.T) {
@@ -27,7 +27,7 @@ func TestParsePostResponse(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.fixture, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join("testdata", "post", tc.fixture))
+			raw, err := os.ReadFile(filepath.Join(fixtures, "post", tc.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +64,7 @@ const postHeader = `<?xml version="1.0" encoding="utf-8"?>
 `
 
 func TestPostClinicalData(t *testing.T) {
-	s := startSim(t, sim.RWSOptions{Seed: 4})
+	s := startSim(t, simrws.Options{Seed: 4})
 	c := newClient(t, testConfig(s, &waits{}))
 	ctx := t.Context()
 
@@ -81,7 +81,7 @@ func TestPostClinicalData(t *testing.T) {
 		if res.Fields() != 1 || res.InboundODMFileOID != "post-test-1" || res.ReferenceNumber == "" || res.SubjectNumberInStudySite != "4" {
 			t.Fatalf("result %+v", res)
 		}
-		v, _, ok := s.Value(sim.ItemKey{Subject: "102-003", Event: "VISIT", EventRepeat: "2", Form: "VS", ItemGroup: "VS", Item: "VS.PULSE"})
+		v, _, ok := s.Value(simrws.ItemKey{Subject: "102-003", Event: "VISIT", EventRepeat: "2", Form: "VS", ItemGroup: "VS", Item: "VS.PULSE"})
 		if !ok || v != "188" {
 			t.Fatalf("simulator holds %q, %v", v, ok)
 		}
@@ -120,13 +120,13 @@ func TestPostClinicalData(t *testing.T) {
 	}
 	for _, tc := range refusals {
 		t.Run(tc.name, func(t *testing.T) {
-			before, _, _ := s.Value(sim.ItemKey{Subject: "101-002", Event: "SCREEN", Form: "DM", ItemGroup: "DM", Item: "DM.SEX"})
+			before, _, _ := s.Value(simrws.ItemKey{Subject: "101-002", Event: "SCREEN", Form: "DM", ItemGroup: "DM", Item: "DM.SEX"})
 			_, err := c.PostClinicalData(ctx, []byte(postHeader+tc.doc+"</ODM>"))
 			e := asError(t, err)
 			if e.ReasonCode != tc.reason || e.Origin != tc.origin || !errors.Is(err, tc.is) || !errors.Is(err, ErrRejected) || e.Retryable {
 				t.Fatalf("err = %v (%+v)", err, e)
 			}
-			after, _, _ := s.Value(sim.ItemKey{Subject: "101-002", Event: "SCREEN", Form: "DM", ItemGroup: "DM", Item: "DM.SEX"})
+			after, _, _ := s.Value(simrws.ItemKey{Subject: "101-002", Event: "SCREEN", Form: "DM", ItemGroup: "DM", Item: "DM.SEX"})
 			if before != after {
 				t.Errorf("a refused transaction changed DM.SEX from %q to %q", before, after)
 			}

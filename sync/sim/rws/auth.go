@@ -1,23 +1,15 @@
-package sim
+package rws
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 )
 
-// tokenInfo is an access token the simulator issued.
-type tokenInfo struct {
-	stated time.Time // expiry stated in expires_in
-	dies   time.Time // when it actually stops working (earlier under the expire fault)
-}
-
 // authorized checks the Authorization header as RWS does and answers the refusal itself.
-func (s *RWS) authorized(w http.ResponseWriter, r *http.Request) bool {
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		s.count("401")
@@ -25,14 +17,11 @@ func (s *RWS) authorized(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
-		s.mu.Lock()
-		ti, known := s.tokens[tok]
-		s.mu.Unlock()
-		now := time.Now()
-		if known && now.Before(ti.dies) {
+		ok, cutShort := s.tokens.Check(tok)
+		if ok {
 			return true
 		}
-		if known && now.Before(ti.stated) {
+		if cutShort {
 			s.count("expired")
 		}
 		s.count("401")
@@ -73,7 +62,7 @@ func (s *RWS) authorized(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // Unlock clears a lock-out, as an administrator would.
-func (s *RWS) Unlock() {
+func (s *Server) Unlock() {
 	s.mu.Lock()
 	s.locked, s.badLogin = false, 0
 	s.mu.Unlock()
@@ -81,7 +70,7 @@ func (s *RWS) Unlock() {
 
 // handleToken is an OAuth2 token endpoint for the client-credentials grant (RFC 6749 §4.4), with
 // client authentication by HTTP Basic or form fields.
-func (s *RWS) handleToken(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type")
 		return
@@ -95,18 +84,8 @@ func (s *RWS) handleToken(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client")
 		return
 	}
-	var b [24]byte
-	_, _ = rand.Read(b[:])
-	tok := hex.EncodeToString(b[:])
-	now := time.Now()
-	ti := tokenInfo{stated: now.Add(s.opts.TokenTTL), dies: now.Add(s.opts.TokenTTL)}
-	if exp := s.faults.f.Expire; exp > 0 && exp < s.opts.TokenTTL {
-		ti.dies = now.Add(exp)
-	}
-	s.mu.Lock()
-	s.tokens[tok] = ti
-	s.counts["token"]++
-	s.mu.Unlock()
+	tok := s.tokens.Issue()
+	s.count("token")
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(map[string]any{

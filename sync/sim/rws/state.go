@@ -1,4 +1,4 @@
-package sim
+package rws
 
 import (
 	"sort"
@@ -69,7 +69,7 @@ func (k ItemKey) ref() itemRef {
 }
 
 // Value returns the current value of an item (seeded or posted) and whether it exists.
-func (s *RWS) Value(k ItemKey) (value string, isNull, ok bool) {
+func (s *Server) Value(k ItemKey) (value string, isNull, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ref := k.ref()

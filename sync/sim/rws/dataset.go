@@ -1,4 +1,4 @@
-package sim
+package rws
 
 import (
 	"net/http"
@@ -9,7 +9,7 @@ import (
 // study's current values (a Rave clinical view), one ClinicalData per subject, and the view's
 // refresh time in X-MWS-CV-Last-Updated. The raw view is the same as the regular one here (the
 // seeded study has no coded items whose raw and coded forms differ).
-func (s *RWS) handleDataset(w http.ResponseWriter, r *http.Request, study, kind, form string) {
+func (s *Server) handleDataset(w http.ResponseWriter, r *http.Request, study, kind, form string) {
 	if !s.knownStudy(w, study) {
 		return
 	}
@@ -51,7 +51,7 @@ func (s *RWS) handleDataset(w http.ResponseWriter, r *http.Request, study, kind,
 			continue
 		}
 		name := st.subjectName(i)
-		sw := subjectWriter{o: o, study: s.opts.Study, name: name, site: st.subjectSite(i)}
+		sw := subjectWriter{o: o, study: s.opts.Study, name: name, site: st.subjectSite(i), malformed: i == st.malformed}
 		posted := sn.values[name]
 		for j, e := range st.template {
 			if e.kind != entryEntered {
@@ -104,6 +104,8 @@ type subjectWriter struct {
 	open              bool
 	ctx               itemRef
 	inCtx             bool
+	malformed         bool // the first item goes out without its ItemOID (Options.MalformedSubject)
+	items             int
 }
 
 func (sw *subjectWriter) item(ref itemRef, value string, isNull bool) {
@@ -127,7 +129,10 @@ func (sw *subjectWriter) item(ref itemRef, value string, isNull bool) {
 		sw.ctx, sw.inCtx = ref, true
 	}
 	o.s("<ItemData")
-	o.attr("ItemOID", ref.item)
+	if !sw.malformed || sw.items > 0 {
+		o.attr("ItemOID", ref.item)
+	}
+	sw.items++
 	if isNull {
 		o.s(` IsNull="Yes"`)
 	} else {

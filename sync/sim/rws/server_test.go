@@ -1,4 +1,4 @@
-package sim
+package rws
 
 import (
 	"bytes"
@@ -11,9 +11,9 @@ import (
 	"testing"
 )
 
-func startRWS(t *testing.T, opts RWSOptions) *RWS {
+func startRWS(t *testing.T, opts Options) *Server {
 	t.Helper()
-	s, err := StartRWS("127.0.0.1:0", opts)
+	s, err := Start("127.0.0.1:0", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func startRWS(t *testing.T, opts RWSOptions) *RWS {
 }
 
 // get sends a request with the simulator's Basic credentials unless auth is given ("" for none).
-func get(t *testing.T, s *RWS, method, path string, body io.Reader, auth ...string) (*http.Response, []byte, error) {
+func get(t *testing.T, s *Server, method, path string, body io.Reader, auth ...string) (*http.Response, []byte, error) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, s.URL()+"/"+path, body)
 	if err != nil {
@@ -56,7 +56,7 @@ func wellFormed(b []byte) error {
 }
 
 func TestRWSAnswersAreWellFormed(t *testing.T) {
-	s := startRWS(t, RWSOptions{Seed: 8})
+	s := startRWS(t, Options{Seed: 8})
 	for _, path := range []string{
 		"studies",
 		"studies/ALPHA(Prod)/subjects",
@@ -82,7 +82,7 @@ func TestRWSAnswersAreWellFormed(t *testing.T) {
 }
 
 func TestRWSAuthorisation(t *testing.T) {
-	s := startRWS(t, RWSOptions{MaxBadLogins: 3})
+	s := startRWS(t, Options{MaxBadLogins: 3})
 	resp, b, _ := get(t, s, "GET", "studies", nil, "")
 	if resp.StatusCode != 401 || string(b) != "Authorization Header not provided" {
 		t.Fatalf("no header: %d %q", resp.StatusCode, b)
@@ -119,18 +119,18 @@ func TestRWSAuthorisation(t *testing.T) {
 
 func TestRWSRefusesNonLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:80"} {
-		if _, err := StartRWS(addr, RWSOptions{}); err == nil || !strings.Contains(err.Error(), "loopback") {
-			t.Errorf("StartRWS(%q) = %v", addr, err)
+		if _, err := Start(addr, Options{}); err == nil || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("Start(%q) = %v", addr, err)
 		}
 	}
 }
 
 func TestRWSDeterministic(t *testing.T) {
-	a := startRWS(t, RWSOptions{Seed: 99})
-	b := startRWS(t, RWSOptions{Seed: 99})
-	c := startRWS(t, RWSOptions{Seed: 100})
+	a := startRWS(t, Options{Seed: 99})
+	b := startRWS(t, Options{Seed: 99})
+	c := startRWS(t, Options{Seed: 100})
 	vol := regexp.MustCompile(`(FileOID|CreationDateTime)="[^"]*"`)
-	page := func(s *RWS) []byte {
+	page := func(s *Server) []byte {
 		_, body, err := get(t, s, "GET", "datasets/ClinicalAuditRecords.odm?studyoid=ALPHA(Prod)&startid=1&per_page=1000000", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -148,7 +148,7 @@ func TestRWSDeterministic(t *testing.T) {
 
 // TestRWSAdvance: records become visible over time; datasets and the feed follow.
 func TestRWSAdvance(t *testing.T) {
-	s := startRWS(t, RWSOptions{Visible: 30})
+	s := startRWS(t, Options{Visible: 30})
 	count := func() int {
 		_, b, _ := get(t, s, "GET", "datasets/ClinicalAuditRecords.odm?studyoid=ALPHA(Prod)&startid=1&per_page=100000000", nil)
 		return bytes.Count(b, []byte("<ClinicalData "))
@@ -167,7 +167,7 @@ func TestRWSAdvance(t *testing.T) {
 // TestRWSPostedSubject: a subject created by a post shows up in the subjects listing, the datasets
 // and the audit feed, after every generated record.
 func TestRWSPostedSubject(t *testing.T) {
-	s := startRWS(t, RWSOptions{})
+	s := startRWS(t, Options{})
 	doc := `<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:mdsol="http://www.mdsol.com/ns/odm/metadata" FileOID="new-subj" ODMVersion="1.3" FileType="Transactional">
 <ClinicalData StudyOID="ALPHA(Prod)"><SubjectData SubjectKey="102-050" TransactionType="Insert"><SiteRef LocationOID="102"/>
 <StudyEventData StudyEventOID="SCREEN"><FormData FormOID="DM" FormRepeatKey="1"><ItemGroupData ItemGroupOID="DM"><ItemData ItemOID="DM.INITIALS" Value="Ö &amp; Ü"/></ItemGroupData></FormData></StudyEventData>
@@ -197,7 +197,7 @@ func TestRWSPostedSubject(t *testing.T) {
 }
 
 func TestRWSPostLimits(t *testing.T) {
-	s := startRWS(t, RWSOptions{})
+	s := startRWS(t, Options{})
 	resp, b, _ := get(t, s, "POST", "webservice.aspx?PostODMClinicalData", strings.NewReader(strings.Repeat("x", maxPostBytes+1)))
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(b, []byte("413")) {
 		t.Fatalf("oversized post: %d", resp.StatusCode)
@@ -220,7 +220,7 @@ func TestRWSPostLimits(t *testing.T) {
 // the XML cut short.
 func TestRWSBodyFaults(t *testing.T) {
 	t.Run("drop", func(t *testing.T) {
-		s := startRWS(t, RWSOptions{Faults: "drop:1"})
+		s := startRWS(t, Options{Faults: "drop:1"})
 		resp, b, err := get(t, s, "GET", "studies/ALPHA(Prod)/datasets/regular", nil)
 		if resp == nil || resp.StatusCode != 200 || !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Fatalf("status %v, err %v", resp, err)
@@ -230,7 +230,7 @@ func TestRWSBodyFaults(t *testing.T) {
 		}
 	})
 	t.Run("truncate", func(t *testing.T) {
-		s := startRWS(t, RWSOptions{Faults: "truncate:1", NoGzip: true})
+		s := startRWS(t, Options{Faults: "truncate:1", NoGzip: true})
 		for _, path := range []string{"studies", "studies/ALPHA(Prod)/datasets/regular"} {
 			resp, b, err := get(t, s, "GET", path, nil)
 			if err != nil || resp.StatusCode != 200 {

@@ -1,4 +1,4 @@
-package sim
+package rws
 
 import (
 	"crypto/sha256"
@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// rwsStudy is the seeded study: a pure function of the options, so any audit record, subject or
+// seededStudy is the seeded study: a pure function of the options, so any audit record, subject or
 // dataset row can be produced on demand without holding the study in memory.
-type rwsStudy struct {
+type seededStudy struct {
 	oid      string
 	seed     int64
 	sites    []string
@@ -25,6 +25,10 @@ type rwsStudy struct {
 	byUUID   map[string]int
 	baseTime time.Time
 	step     time.Duration
+	arms     []string
+	armOf    map[string]string
+	// malformed is the subject whose blocks are served without one ItemOID (-1: none).
+	malformed int
 }
 
 // entry is one audit entry of a subject: the subject's creation or one item value set.
@@ -60,11 +64,11 @@ var builtinForms = map[string][]string{
 	"VS":   {"VS.SYSBP", "VS.DIABP", "VS.PULSE", "VS.TEMP"},
 }
 
-func newRWSStudy(o RWSOptions) *rwsStudy {
-	st := &rwsStudy{
+func newStudy(o Options) *seededStudy {
+	st := &seededStudy{
 		oid: o.Study, seed: o.Seed, sites: o.Sites, perSite: o.SubjectsPerSite,
 		baseTime: time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC), step: 7 * time.Second,
-		itemIdx: map[string]int{},
+		itemIdx: map[string]int{}, arms: o.Arms, armOf: o.ArmOf, malformed: -1,
 	}
 	add := func(e entry) {
 		if e.kind != entrySubjectCreated {
@@ -112,49 +116,54 @@ func newRWSStudy(o RWSOptions) *rwsStudy {
 		st.byName[st.subjectName(i)] = i
 		st.byUUID[st.subjectUUID(i)] = i
 	}
+	if i, ok := st.byName[o.MalformedSubject]; ok {
+		st.malformed = i
+	}
 	st.layout = newIDLayout(o.Seed, o.FirstAuditID, int64(st.subjects())*int64(len(st.template)))
 	return st
 }
 
-func (st *rwsStudy) subjects() int { return len(st.sites) * st.perSite }
+func (st *seededStudy) subjects() int { return len(st.sites) * st.perSite }
 
 // total is the number of generated audit records.
-func (st *rwsStudy) total() int64 { return int64(st.subjects()) * int64(len(st.template)) }
+func (st *seededStudy) total() int64 { return int64(st.subjects()) * int64(len(st.template)) }
 
 // recordAt locates generated record k: audit entries go round-robin over subjects, so the feed
 // interleaves subjects as a live study does.
-func (st *rwsStudy) recordAt(k int64) (subject, entryIdx int) {
+func (st *seededStudy) recordAt(k int64) (subject, entryIdx int) {
 	n := int64(st.subjects())
 	return int(k % n), int(k / n)
 }
 
 // recordIndex is the inverse of recordAt.
-func (st *rwsStudy) recordIndex(subject, entryIdx int) int64 {
+func (st *seededStudy) recordIndex(subject, entryIdx int) int64 {
 	return int64(entryIdx)*int64(st.subjects()) + int64(subject)
 }
 
-func (st *rwsStudy) recordTime(k int64) time.Time { return st.baseTime.Add(time.Duration(k) * st.step) }
+func (st *seededStudy) recordTime(k int64) time.Time {
+	return st.baseTime.Add(time.Duration(k) * st.step)
+}
 
 // subjectName is "101-001" style: site, dash, number within the site.
-func (st *rwsStudy) subjectName(s int) string { return st.names[s] }
+func (st *seededStudy) subjectName(s int) string { return st.names[s] }
 
-func (st *rwsStudy) makeName(s int) string {
+func (st *seededStudy) makeName(s int) string {
 	return fmt.Sprintf("%s-%03d", st.sites[s/st.perSite], s%st.perSite+1)
 }
 
-func (st *rwsStudy) subjectSite(s int) string { return st.sites[s/st.perSite] }
+func (st *seededStudy) subjectSite(s int) string { return st.sites[s/st.perSite] }
 
 // subjectUUID is a stable, seeded UUID for subject s.
-func (st *rwsStudy) subjectUUID(s int) string { return st.uuids[s] }
+func (st *seededStudy) subjectUUID(s int) string { return st.uuids[s] }
 
-func (st *rwsStudy) makeUUID(s int) string {
+func (st *seededStudy) makeUUID(s int) string {
 	h := st.hash("uuid", int64(s), 0)
 	h[6] = h[6]&0x0f | 0x40
 	h[8] = h[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
-func (st *rwsStudy) hash(what string, a, b int64) [32]byte {
+func (st *seededStudy) hash(what string, a, b int64) [32]byte {
 	var buf [24]byte
 	binary.BigEndian.PutUint64(buf[0:], uint64(st.seed))
 	binary.BigEndian.PutUint64(buf[8:], uint64(a))
@@ -164,7 +173,7 @@ func (st *rwsStudy) hash(what string, a, b int64) [32]byte {
 
 // pick is a seeded, deterministic choice in [0, n) for (what, a, b); cheap enough to run for every
 // generated record.
-func (st *rwsStudy) pick(what string, a, b int64, n int) int {
+func (st *seededStudy) pick(what string, a, b int64, n int) int {
 	h := uint64(st.seed) ^ 0x9E3779B97F4A7C15
 	for i := 0; i < len(what); i++ {
 		h = (h ^ uint64(what[i])) * 0x100000001B3
@@ -183,7 +192,7 @@ func mix64(x uint64) uint64 {
 
 // instanceIDs are the mdsol InstanceId, DataPageId and RecordId Rave gives the folder, page and record
 // an item lives in.
-func (st *rwsStudy) instanceIDs(s int, ref itemRef) [3]int64 {
+func (st *seededStudy) instanceIDs(s int, ref itemRef) [3]int64 {
 	base := int64(s+1) * 1000
 	ev := int64(st.pick(ref.event+ref.eventRepeat, 0, 0, 97))
 	fm := int64(st.pick(ref.form, 0, 0, 89))
@@ -207,7 +216,7 @@ var (
 
 // value is the value entry j sets for subject s (a correction sets a different value than the entry
 // it corrects).
-func (st *rwsStudy) value(s, j int) string {
+func (st *seededStudy) value(s, j int) string {
 	e := st.template[j]
 	salt := int64(0)
 	if e.kind == entryCorrected {
@@ -226,7 +235,10 @@ func (st *rwsStudy) value(s, j int) string {
 	case "RAND.DSSTDT":
 		return fmt.Sprintf("%02d %s 2024", 1+p(28), months[p(12)])
 	case "RAND.ARM":
-		return []string{"Arm A", "Arm B"}[p(2)]
+		if arm, ok := st.armOf[st.names[s]]; ok {
+			return arm
+		}
+		return st.arms[p(len(st.arms))]
 	case "AE.AETERM":
 		return aeTerms[p(len(aeTerms))]
 	case "AE.AESEV":
@@ -246,13 +258,13 @@ func (st *rwsStudy) value(s, j int) string {
 }
 
 // auditUser is the Rave user who made entry j for subject s.
-func (st *rwsStudy) auditUser(s, j int) string {
+func (st *seededStudy) auditUser(s, j int) string {
 	return []string{"crc.jones", "crc.nakamura", "dm.müller", "inv.okafor"}[st.pick("user", int64(s), int64(j), 4)]
 }
 
 // currentEntry is the index of the entry whose value for template entry j is current for subject s,
 // among the records visible (global index < visible); ok is false when j itself is not yet visible.
-func (st *rwsStudy) currentEntry(s, j int, visible int64) (cur int, ok bool) {
+func (st *seededStudy) currentEntry(s, j int, visible int64) (cur int, ok bool) {
 	if st.recordIndex(s, j) >= visible {
 		return 0, false
 	}
@@ -263,7 +275,7 @@ func (st *rwsStudy) currentEntry(s, j int, visible int64) (cur int, ok bool) {
 }
 
 // subjectIndex finds a seeded subject by name.
-func (st *rwsStudy) subjectIndex(name string) (int, bool) {
+func (st *seededStudy) subjectIndex(name string) (int, bool) {
 	i, ok := st.byName[name]
 	return i, ok
 }

@@ -1,4 +1,4 @@
-package sim
+package rws
 
 import (
 	"net/http"
@@ -16,7 +16,7 @@ type snapshot struct {
 	newSubjects []newSubject
 }
 
-func (s *RWS) snapshot(withValues bool) snapshot {
+func (s *Server) snapshot(withValues bool) snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sn := snapshot{visible: s.visible, extras: s.state.extras, newSubjects: append([]newSubject(nil), s.state.newSubjects...)}
@@ -33,7 +33,7 @@ func (s *RWS) snapshot(withValues bool) snapshot {
 	return sn
 }
 
-func (s *RWS) knownStudy(w http.ResponseWriter, study string) bool {
+func (s *Server) knownStudy(w http.ResponseWriter, study string) bool {
 	if equalFoldOID(study, s.opts.Study) {
 		return true
 	}
@@ -42,7 +42,7 @@ func (s *RWS) knownStudy(w http.ResponseWriter, study string) bool {
 }
 
 // handleStudies lists the one study the account can see.
-func (s *RWS) handleStudies(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) handleStudies(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	o := newODMWriter(w)
 	o.odmOpen("Snapshot", true)
@@ -69,7 +69,7 @@ func splitStudy(oid string) (project, env string) {
 }
 
 // handleSubjects lists the study's subjects with the status, include, subjectKeyType and links options.
-func (s *RWS) handleSubjects(w http.ResponseWriter, r *http.Request, study string) {
+func (s *Server) handleSubjects(w http.ResponseWriter, r *http.Request, study string) {
 	if !s.knownStudy(w, study) {
 		return
 	}
@@ -131,7 +131,7 @@ func (s *RWS) handleSubjects(w http.ResponseWriter, r *http.Request, study strin
 
 // handleAudit serves one page of datasets/ClinicalAuditRecords.odm: the study's records whose audit
 // IDs fall in [startid, startid+per_page), with the next page only in the Link header.
-func (s *RWS) handleAudit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	study := q.Get("studyoid")
 	if study == "" {
@@ -200,7 +200,7 @@ func (s *RWS) handleAudit(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeAuditRecord writes generated record k, Rave style.
-func (s *RWS) writeAuditRecord(o *odmWriter, k, id int64) {
+func (s *Server) writeAuditRecord(o *odmWriter, k, id int64) {
 	st := s.study
 	subj, j := st.recordAt(k)
 	e := st.template[j]
@@ -242,7 +242,9 @@ func (s *RWS) writeAuditRecord(o *odmWriter, k, id int64) {
 	o.s("/>")
 	o.contextOpen(e.item, st.instanceIDs(subj, e.item), true)
 	o.s("<ItemData")
-	o.attr("ItemOID", e.item.item)
+	if subj != st.malformed || j != 1 { // entry 1 is the subject's first item record
+		o.attr("ItemOID", e.item.item)
+	}
 	o.s(` TransactionType="Upsert"`)
 	o.attr("Value", st.value(subj, j))
 	o.s(">")

@@ -1,4 +1,4 @@
-package sim
+package rws
 
 import (
 	"bytes"
@@ -73,7 +73,7 @@ type change struct {
 
 // handlePost is webservice.aspx?PostODMClinicalData: the whole document is validated first and
 // applied all-or-nothing, answering as RWS does.
-func (s *RWS) handlePost(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 	s.count("post")
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxPostBytes+1))
 	if err != nil {
@@ -107,7 +107,7 @@ func (s *RWS) handlePost(w http.ResponseWriter, r *http.Request) {
 		}
 		inStudy, inSite = s.subjectCounts(site)
 	}
-	s.mu.Unlock() // before answering: the answer writer counts under the same lock
+	s.mu.Unlock() // before answering: a stalled or trickled answer must not hold the lock
 	if perr != nil {
 		perr.fileOID, perr.post = doc.FileOID, true
 		rwsError(w, perr.status, perr.rwsErr)
@@ -128,7 +128,7 @@ func perr(status int, code, msg, origin string) *postError {
 }
 
 // validatePost checks every element against the study; s.mu is held.
-func (s *RWS) validatePost(doc postDoc) ([]change, []newSubject, *postError) {
+func (s *Server) validatePost(doc postDoc) ([]change, []newSubject, *postError) {
 	var changes []change
 	var inserts []newSubject
 	project, env := splitStudy(s.opts.Study)
@@ -196,7 +196,7 @@ func (s *RWS) validatePost(doc postDoc) ([]change, []newSubject, *postError) {
 }
 
 // findSubject resolves a SubjectKey (a name, or a UUID when uuidKey); s.mu is held.
-func (s *RWS) findSubject(key string, uuidKey bool) (name, uuid, site string, ok bool) {
+func (s *Server) findSubject(key string, uuidKey bool) (name, uuid, site string, ok bool) {
 	st := s.study
 	var i int
 	if uuidKey {
@@ -218,7 +218,7 @@ func (s *RWS) findSubject(key string, uuidKey bool) (name, uuid, site string, ok
 type postStats struct{ subjects, forms, fields, logLines int }
 
 // applyPost applies validated changes and writes their audit records; s.mu is held.
-func (s *RWS) applyPost(changes []change, inserts []newSubject) postStats {
+func (s *Server) applyPost(changes []change, inserts []newSubject) postStats {
 	var stats postStats
 	now := time.Now().UTC()
 	if s.state.nextID == 0 {
@@ -269,7 +269,7 @@ func (s *RWS) applyPost(changes []change, inserts []newSubject) postStats {
 }
 
 // currentLocked is the value an item has now, seeded or posted; s.mu is held.
-func (s *RWS) currentLocked(subject string, ref itemRef) (postedValue, bool) {
+func (s *Server) currentLocked(subject string, ref itemRef) (postedValue, bool) {
 	if pv, ok := s.state.values[subject][ref.key()]; ok {
 		return pv, true
 	}
@@ -289,7 +289,7 @@ func (s *RWS) currentLocked(subject string, ref itemRef) (postedValue, bool) {
 }
 
 // formHasDataLocked reports whether the form instance of ref already holds any value; s.mu is held.
-func (s *RWS) formHasDataLocked(subject string, ref itemRef) bool {
+func (s *Server) formHasDataLocked(subject string, ref itemRef) bool {
 	for _, pv := range s.state.values[subject] {
 		if pv.ref.event == ref.event && pv.ref.eventRepeat == ref.eventRepeat && pv.ref.form == ref.form && pv.ref.formRepeat == ref.formRepeat && pv.ref.item != ref.item {
 			return true
@@ -308,7 +308,7 @@ func (s *RWS) formHasDataLocked(subject string, ref itemRef) bool {
 }
 
 // subjectCounts returns the number of subjects in the study and at site; s.mu is held.
-func (s *RWS) subjectCounts(site string) (inStudy, inSite int) {
+func (s *Server) subjectCounts(site string) (inStudy, inSite int) {
 	st := s.study
 	for i := range st.subjects() {
 		if st.recordIndex(i, 0) < s.visible {

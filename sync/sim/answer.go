@@ -7,21 +7,25 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // holdBack is how many bytes a faulted answer keeps back, so that even a short body can be cut.
 const holdBack = 32
 
-// answer writes one simulator answer: optional gzip (as IIS sends Rave datasets) over chunked
-// transfer, and the body faults: a connection cut mid-body (drop) or a body that stops early but ends
-// cleanly (truncate).
+// answer writes one simulator answer: gzip when the client accepts it (as IIS sends Rave datasets)
+// over chunked transfer, and the body faults: a connection cut mid-body (drop), a body that stops
+// early but ends cleanly (truncate), headers followed by silence (stall), and a body sent one byte
+// at a time (trickle).
 type answer struct {
-	sim *RWS
-	w   http.ResponseWriter
-	r   *http.Request
+	in *Injector
+	w  http.ResponseWriter
+	r  *http.Request
 
 	drop, truncate bool
 	cutAt          int64
+	stall          bool
+	trickle        time.Duration
 
 	started bool
 	out     io.Writer // where body bytes go: gzip or buffered writer
@@ -33,30 +37,40 @@ type answer struct {
 	aborted bool
 }
 
-func newAnswer(s *RWS, w http.ResponseWriter, r *http.Request) *answer {
-	return &answer{sim: s, w: w, r: r}
-}
-
 // Header is the answer's header map.
 func (a *answer) Header() http.Header { return a.w.Header() }
 
-// WriteHeader sends the status; a 200 answer is gzip-compressed when the client accepts it.
+// WriteHeader sends the status; a 200 answer is gzip-compressed when the client accepts it. Under
+// the stall fault the headers go out and the answer then waits, without a body byte, until the
+// client gives up or the server stops.
 func (a *answer) WriteHeader(code int) {
 	if a.started {
 		return
 	}
 	a.started = true
-	a.bw = bufio.NewWriterSize(a.w, 64<<10)
+	var wire io.Writer = a.w
+	if a.trickle > 0 {
+		wire = &trickleWriter{a: a}
+	}
+	a.bw = bufio.NewWriterSize(wire, 64<<10)
 	a.out = a.bw
-	if code == http.StatusOK && !a.sim.opts.NoGzip && strings.Contains(a.r.Header.Get("Accept-Encoding"), "gzip") {
+	if code == http.StatusOK && !a.in.noGzip && strings.Contains(a.r.Header.Get("Accept-Encoding"), "gzip") {
 		a.w.Header().Set("Content-Encoding", "gzip")
 		a.w.Header().Del("Content-Length")
 		a.gz, _ = gzip.NewWriterLevel(a.bw, gzip.BestSpeed)
 		a.out = a.gz
-		a.sim.count("gzip")
+		a.in.counts.Add("gzip")
 	}
 	a.w.WriteHeader(code)
-	a.sim.count(strconv.Itoa(code))
+	a.in.counts.Add(strconv.Itoa(code))
+	if a.stall {
+		a.in.counts.Add("stall")
+		if f, ok := a.w.(http.Flusher); ok {
+			f.Flush()
+		}
+		<-a.r.Context().Done()
+		a.abort()
+	}
 }
 
 // Write writes body bytes, applying the body faults.
@@ -95,15 +109,20 @@ func (a *answer) Write(p []byte) (int, error) {
 // cutNow applies the body fault at the current position.
 func (a *answer) cutNow() {
 	if a.drop {
-		a.sim.count("drop")
-		a.cut, a.aborted = true, true
+		a.in.counts.Add("drop")
+		a.cut = true
 		a.flush()
-		// The standard way to abort a response: net/http closes the connection without the final
-		// chunk, so the client sees an unexpected EOF mid-body.
-		panic(http.ErrAbortHandler)
+		a.abort()
 	}
-	a.sim.count("truncate")
+	a.in.counts.Add("truncate")
 	a.cut = true
+}
+
+// abort ends the answer without its final chunk. panic(http.ErrAbortHandler) is net/http's way to
+// do it: the connection closes, and the client sees an unexpected EOF mid-body.
+func (a *answer) abort() {
+	a.aborted = true
+	panic(http.ErrAbortHandler)
 }
 
 func (a *answer) flush() {
@@ -137,4 +156,24 @@ func (a *answer) finish() {
 		_ = a.gz.Close()
 	}
 	_ = a.bw.Flush()
+}
+
+// trickleWriter sits between the answer's buffer and the connection and sends one byte every
+// a.trickle, flushing each, until the request ends.
+type trickleWriter struct{ a *answer }
+
+func (t *trickleWriter) Write(p []byte) (int, error) {
+	f, _ := t.a.w.(http.Flusher)
+	for i := range p {
+		if !sleep(t.a.r, t.a.trickle) {
+			t.a.abort()
+		}
+		if _, err := t.a.w.Write(p[i : i+1]); err != nil {
+			return i, err
+		}
+		if f != nil {
+			f.Flush()
+		}
+	}
+	return len(p), nil
 }
