@@ -132,6 +132,9 @@ func (c *Client) Do(ctx context.Context, r Request) (*http.Response, error) {
 		if c.onRetry != nil {
 			c.onRetry(RetryEvent{Op: op, Attempt: attempt, Wait: wait, Err: err})
 		}
+		if wait <= 0 {
+			continue
+		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, err
 		}

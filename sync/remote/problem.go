@@ -32,7 +32,8 @@ type Problem struct {
 
 var (
 	htmlTitle   = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-	htmlHeading = regexp.MustCompile(`(?is)<h[12][^>]*>(.*?)</h[12]>`)
+	htmlH1      = regexp.MustCompile(`(?is)<h1[^>]*>(.*?)</h1>`)
+	htmlH2      = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
 	htmlTag     = regexp.MustCompile(`(?s)<[^>]*>`)
 )
 
@@ -66,9 +67,10 @@ func firstString(m map[string]any, keys ...string) string {
 	return ""
 }
 
-// HTMLText is what an HTML error page says: its first h1/h2 heading, else its title, as text.
+// HTMLText is what an HTML error page says: its first h2 heading (IIS puts the detail there, under an
+// h1 "Server Error"), else its title, else its first h1, as text.
 func HTMLText(page []byte) string {
-	for _, re := range []*regexp.Regexp{htmlHeading, htmlTitle} {
+	for _, re := range []*regexp.Regexp{htmlH2, htmlTitle, htmlH1} {
 		if m := re.FindSubmatch(page); m != nil {
 			if s := strings.TrimSpace(html.UnescapeString(htmlTag.ReplaceAllString(string(m[1]), " "))); s != "" {
 				return s
