@@ -75,7 +75,9 @@ func TestRejectedCredential(t *testing.T) {
 			cfg := testConfig(srv.URL, w)
 			cfg.Auth = Basic("svc", "wrong-password")
 			if tc.final {
-				cfg.ErrorBody = func(int, http.Header, []byte) Problem { return Problem{Code: "BAD_LOGIN", Message: "bad login", Final: true} }
+				cfg.ErrorBody = func(int, http.Header, []byte) Problem {
+					return Problem{Code: "BAD_LOGIN", Message: "bad login", Final: true}
+				}
 			}
 			c := newClient(t, cfg)
 			for call := range 2 { // a second request (the next polling cycle) behaves the same

@@ -31,10 +31,10 @@ type Problem struct {
 }
 
 var (
-	htmlTitle   = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-	htmlH1      = regexp.MustCompile(`(?is)<h1[^>]*>(.*?)</h1>`)
-	htmlH2      = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
-	htmlTag     = regexp.MustCompile(`(?s)<[^>]*>`)
+	htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	htmlH1    = regexp.MustCompile(`(?is)<h1[^>]*>(.*?)</h1>`)
+	htmlH2    = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
+	htmlTag   = regexp.MustCompile(`(?s)<[^>]*>`)
 )
 
 // PlainErrorBody is the ErrorBody used when an API brings none: a JSON object's "code"/"error" and
