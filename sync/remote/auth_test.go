@@ -74,6 +74,7 @@ func TestRejectedCredential(t *testing.T) {
 			w := &waits{}
 			cfg := testConfig(srv.URL, w)
 			cfg.Auth = Basic("svc", "wrong-password")
+			cfg.Breaker.Failures = 2 // a refusal is an answer: it must not open the breaker
 			if tc.final {
 				cfg.ErrorBody = func(int, http.Header, []byte) Problem {
 					return Problem{Code: "BAD_LOGIN", Message: "bad login", Final: true}
@@ -92,6 +93,9 @@ func TestRejectedCredential(t *testing.T) {
 				if !strings.HasSuffix(err.Error(), "credential rejected") || strings.Contains(err.Error(), "wrong-password") {
 					t.Errorf("error %q", err)
 				}
+			}
+			if c.BreakerState() != "closed" {
+				t.Errorf("refusals opened the breaker")
 			}
 			if !tc.final && !strings.Contains(c.State().LastError, "401 - Unauthorized") {
 				t.Errorf("state %+v does not say why", c.State())

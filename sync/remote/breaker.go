@@ -2,6 +2,7 @@ package remote
 
 import (
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -57,12 +58,13 @@ func (c *Client) newBreaker(p BreakerPolicy) *gobreaker.TwoStepCircuitBreaker[st
 	})
 }
 
-// breakerFailure reports whether an attempt's error says the remote is in trouble. Errors from an
-// answer body (an API's own check, a cut connection) count whatever their type.
+// breakerFailure reports whether an attempt's error says the remote is in trouble. A 401 does not:
+// the credential policy deals with it (and an open breaker would hide "credential rejected"). Errors
+// from an answer body (an API's own check, a cut connection) count whatever their type.
 func breakerFailure(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Retryable
+		return e.Retryable && e.Status != http.StatusUnauthorized
 	}
 	return true
 }

@@ -50,7 +50,7 @@ func (g *listingGuard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
 	g.n += int64(n)
 	if g.n > g.limit {
-		return 0, g.fail(fmt.Sprintf("is larger than %d MiB", g.limit>>20))
+		return 0, g.fail("is larger than " + size(g.limit))
 	}
 	for b := p[:n]; len(b) > 0; {
 		if g.afterLT {
@@ -72,9 +72,20 @@ func (g *listingGuard) Read(p []byte) (int, error) {
 		b = b[i+1:]
 	}
 	if g.run > g.maxRun {
-		return 0, g.fail(fmt.Sprintf("holds a tag or text longer than %d KiB", g.maxRun>>10))
+		return 0, g.fail("holds a tag or text longer than " + size(int64(g.maxRun)))
 	}
 	return n, err
+}
+
+// size writes a bound in MiB or KiB when it is a whole number of them.
+func size(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func (g *listingGuard) fail(why string) error {

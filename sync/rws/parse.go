@@ -3,6 +3,7 @@ package rws
 import (
 	"bytes"
 	"encoding/xml"
+	"html"
 	"net/http"
 	"regexp"
 	"strings"
@@ -117,11 +118,7 @@ func parseHTML(body []byte) errorBody {
 			}
 		}
 	}
-	return errorBody{shape: "html", message: clip(htmlUnescape(msg))}
-}
-
-func htmlUnescape(s string) string {
-	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(s)
+	return errorBody{shape: "html", message: clip(html.UnescapeString(msg))}
 }
 
 func reasonIn(s string) string {
