@@ -98,10 +98,11 @@ type Client struct {
 	probeEvery   time.Duration
 	probeTimeout time.Duration
 
-	state     *tracker
-	closed    chan struct{}
-	closeOnce sync.Once
-	wg        sync.WaitGroup
+	state    *tracker
+	closed   chan struct{}
+	closing  sync.Mutex // orders Close against starting a probe
+	isClosed bool
+	wg       sync.WaitGroup
 }
 
 // New returns a client for cfg. It fails only on a configuration that can never work; that error is
@@ -245,14 +246,30 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // Close stops the offline probe and drops idle connections. Requests already made finish; the client
 // must not be used afterwards.
 func (c *Client) Close() error {
-	c.closeOnce.Do(func() {
-		close(c.closed)
-		c.wg.Wait()
-		if c.ownTransport != nil {
-			c.ownTransport.CloseIdleConnections()
-		}
-	})
+	c.closing.Lock()
+	if c.isClosed {
+		c.closing.Unlock()
+		return nil
+	}
+	c.isClosed = true
+	close(c.closed)
+	c.closing.Unlock()
+	c.wg.Wait()
+	if c.ownTransport != nil {
+		c.ownTransport.CloseIdleConnections()
+	}
 	return nil
+}
+
+// goProbe starts the offline probe unless the client is closed.
+func (c *Client) goProbe(ready chan struct{}) {
+	c.closing.Lock()
+	defer c.closing.Unlock()
+	if c.isClosed {
+		return
+	}
+	c.wg.Add(1)
+	go c.probe(ready)
 }
 
 // Name returns the remote's name.

@@ -99,8 +99,7 @@ func (c *Client) offline(op string, cause error) *OfflineError {
 	ready, since, start := c.state.goOffline(cause, words)
 	if start {
 		c.log.Warn().Str("remote", c.name).Str("reason", words).Msg("remote offline")
-		c.wg.Add(1)
-		go c.probe(ready)
+		c.goProbe(ready)
 	}
 	return &OfflineError{Remote: c.name, Op: op, Since: since, Words: words, Err: stripURL(cause), ready: ready}
 }

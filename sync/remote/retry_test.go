@@ -179,3 +179,25 @@ func TestPostResentOnlyWithKey(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryAfterDate: a Retry-After given as an HTTP date is waited out until that date.
+func TestRetryAfterDate(t *testing.T) {
+	var calls atomic.Int64
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat))
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	})
+	w := &waits{}
+	c := newClient(t, testConfig(srv.URL, w))
+	if _, err := get(t.Context(), c, "x"); err != nil {
+		t.Fatal(err)
+	}
+	// The date has whole seconds and the request took some time: the wait lies a little under 90 s.
+	if got := w.all(); len(got) != 1 || got[0] < 80*time.Second || got[0] > 90*time.Second {
+		t.Fatalf("waits %v, want one of about 90 s", got)
+	}
+}

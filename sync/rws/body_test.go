@@ -3,9 +3,14 @@ package rws
 import (
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
+
+	"github.com/trialsync/trialsync/sync/remote"
 )
 
 func TestBodyEndCheck(t *testing.T) {
@@ -71,5 +76,26 @@ func TestNextLink(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("nextLink(%q) = %q, %v", tc.values, got, ok)
 		}
+	}
+}
+
+// TestStalledPage: a dataset whose answer stops after its first bytes ends with a clear, retryable
+// error naming the request, instead of holding the pull for ever.
+func TestStalledPage(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `<?xml version="1.0"?><ODM><ClinicalData StudyOID="ALPHA(Prod)">`)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Answer: remote.AnswerPolicy{Idle: 200 * time.Millisecond}})
+	p, err := c.Dataset(t.Context(), "ALPHA(Prod)", "", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = readAll(p)
+	if !errors.Is(err, remote.ErrStalled) || !Retryable(err) ||
+		err.Error() != "rws: GET studies/ALPHA(Prod)/datasets/regular: no data for 200ms while reading the answer" {
+		t.Fatalf("stalled answer: %v", err)
 	}
 }

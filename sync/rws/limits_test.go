@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trialsync/trialsync/sync/remote"
 	"github.com/trialsync/trialsync/sync/sim"
 )
 
@@ -113,6 +114,10 @@ func TestIsOffline(t *testing.T) {
 	_, err = c.Version(t.Context())
 	if !IsOffline(err) || !Retryable(err) || len(w.all()) != 0 || asError(t, err).Status != 0 {
 		t.Fatalf("refused connection: offline %v retryable %v waits %v: %v", IsOffline(err), Retryable(err), w.all(), err)
+	}
+	var off *remote.OfflineError
+	if !errors.As(err, &off) || off.Ready() == nil || c.Remote().State().State != remote.StateOffline {
+		t.Fatalf("the offline error carries no Ready channel, or the state is %+v", c.Remote().State())
 	}
 	for _, tc := range []struct {
 		err  error
