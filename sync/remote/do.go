@@ -3,6 +3,8 @@ package remote
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -228,6 +230,11 @@ func (c *Client) attempt(ctx context.Context, r *Request, op string) (*http.Resp
 			done(errNotReached)
 			return nil, c.offline(op, err)
 		}
+		if untrusted(err) {
+			// Not fatal: a certificate renewed by the remote's keepers mends it, but retrying now cannot.
+			e := &Error{Remote: c.name, Op: op, Message: "the server's certificate is not trusted for " + c.base.Hostname(), Err: stripURL(err)}
+			return fail(e, e)
+		}
 		e := &Error{Remote: c.name, Op: op, Message: "sending the request", Err: stripURL(err), Retryable: !errors.Is(err, context.Canceled)}
 		return fail(e, e)
 	}
@@ -285,4 +292,14 @@ func (c *Client) statusError(r *Request, op string, resp *http.Response, raw []b
 	}
 	e.final = p.Final
 	return e
+}
+
+// untrusted reports a TLS certificate the client does not accept (unknown authority, wrong host name,
+// expired): no retry in the next minutes can change that.
+func untrusted(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
 }

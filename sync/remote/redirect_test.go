@@ -161,3 +161,18 @@ func TestPlainHTTPOnlyToThisMachine(t *testing.T) {
 		}
 	}
 }
+
+// TestUntrustedCertificate: a server whose certificate the client does not trust is not retried: the
+// error says so at once.
+func TestUntrustedCertificate(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	w := &waits{}
+	c := newClient(t, testConfig(srv.URL, w)) // the default client: the test certificate is not trusted
+	_, err := get(t.Context(), c, "x")
+	if err == nil || Retryable(err) || IsOffline(err) || len(w.all()) != 0 || hits.Load() != 0 ||
+		!strings.Contains(err.Error(), "the server's certificate is not trusted for 127.0.0.1") {
+		t.Fatalf("untrusted certificate: %v (waits %v)", err, w.all())
+	}
+}
