@@ -25,10 +25,10 @@ type Page struct {
 	// Body streams the ODM document.
 	Body io.ReadCloser
 	// Next is the audit feed's next-page link exactly as the server sent it in `Link: <…>; rel="next"`,
-	// "" on the last page. Store it as given; never compute it.
+	// "" on the last page. Pass it through CheckNext and store what that returns; never compute it.
 	Next string
 	// NextStartID is the startid query parameter of Next, 0 when there is no next page or it has none.
-	// It is informative only: resume with FollowNext(Next).
+	// It is informative only: resume with FollowNext on the stored link.
 	NextStartID int64
 	// LastUpdated is the X-MWS-CV-Last-Updated header of a dataset answer as given ("" when absent):
 	// pass it as the next incremental pull's start.

@@ -41,7 +41,9 @@ var (
 
 // Error is a failed RWS request. Status is the HTTP status (0 for a transport failure); ReasonCode,
 // Message and Origin come from the RWS error body when it has them. Retryable says whether sending
-// the same request again later can succeed.
+// the same request again later can succeed. Err holds what package remote returned, when it did:
+// errors.As finds a *remote.OfflineError (Rave unreachable; wait on Ready) there, and remote.IsFatal
+// reports a rejected credential or a configuration that cannot work.
 type Error struct {
 	Op         string        // method and path, e.g. "GET studies"; no query string, no credentials
 	Status     int           // HTTP status, 0 when no response was received
@@ -52,7 +54,7 @@ type Error struct {
 	Shape      string        // which error shape the body had: "response", "odm", "html", "text", "" for none
 	RetryAfter time.Duration // server-requested wait (Retry-After), 0 when not given
 	Retryable  bool
-	Err        error // underlying transport error or sentinel, if any
+	Err        error // the remote error, transport error or sentinel underneath, if any
 }
 
 // Error describes the failure on one line: operation, status, reason code, message, origin.
