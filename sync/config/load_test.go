@@ -116,6 +116,11 @@ func TestLoadErrors(t *testing.T) {
 		{"url_userinfo.toml", 2, "rave.url must not carry a user name or password; credentials belong in the OS keyring (trialsync creds set NAME)"},
 		{"url_relative.toml", 2, "rave.url must be an absolute http or https URL"},
 		{"url_scheme.toml", 2, "sureadhere.url must be an absolute http or https URL"},
+		{"http_rave.toml", 2, "rave.url uses plain http to a host that is not this machine, so credentials would cross the network in clear; use https"},
+		{"http_token_url.toml", 5, "rave.token_url uses plain http to a host that is not this machine, so credentials would cross the network in clear; use https"},
+		{"http_sureadhere.toml", 2, "sureadhere.url uses plain http to a host that is not this machine, so credentials would cross the network in clear; use https"},
+		{"http_edc.toml", 3, "checklist.edc_url uses plain http to a host that is not this machine, so credentials would cross the network in clear; use https"},
+		{"http_ctms.toml", 5, "checklist.ctms_url uses plain http to a host that is not this machine, so credentials would cross the network in clear; use https"},
 		{"bad_auth.toml", 3, `rave.auth must be "basic" or "oauth2", not "digest"`},
 		{"missing_auth.toml", 2, `rave.auth is missing: "basic" or "oauth2"`},
 		{"oauth2_missing.toml", 1, `rave.token_url is missing with auth = "oauth2"`},
@@ -265,5 +270,22 @@ regimens = { "Token arm" = "Group 1", "secret_placebo" = "Group 2" }
 	}
 	if got := cfg.SureAdhere.Regimens["Token arm"]; got != "Group 1" {
 		t.Errorf("regimen = %q", got)
+	}
+}
+
+// TestPlainHTTPToThisMachine: plain http is accepted for this machine under any of its names (the
+// simulators and a local tunnel live there), and for nothing else (TestLoadErrors).
+func TestPlainHTTPToThisMachine(t *testing.T) {
+	for _, host := range []string{"127.0.0.1:8080", "127.10.0.3", "localhost:9000", "LocalHost.", "[::1]:8443"} {
+		t.Run(host, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.toml")
+			doc := "[sureadhere]\nurl = \"http://" + host + "\"\nregimens = { \"Arm A\" = \"Group 1\" }\n"
+			if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Load(path); err != nil {
+				t.Fatalf("http://%s refused: %v", host, err)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -186,8 +187,8 @@ func (v *validator) unused(path, when string) {
 	}
 }
 
-// httpURL checks a required absolute http(s) URL. The message never repeats the value: a URL may
-// carry a password in its user info.
+// httpURL checks a required absolute http(s) URL, https unless the host is this machine. The message
+// never repeats the value: a URL may carry a password in its user info.
 func (v *validator) httpURL(path, value string) {
 	if !v.required(path, value, "") {
 		return
@@ -198,7 +199,20 @@ func (v *validator) httpURL(path, value string) {
 		v.addf(path, "%s must be an absolute http or https URL", path)
 	case u.User != nil:
 		v.addf(path, "%s must not carry a user name or password; credentials belong in the OS keyring (trialsync creds set NAME)", path)
+	case strings.EqualFold(u.Scheme, "http") && !loopbackHost(u.Hostname()):
+		v.addf(path, "%s uses plain http to a host that is not this machine, so credentials would cross the network in clear; use https", path)
 	}
+}
+
+// loopbackHost reports whether host is this machine (localhost, 127.0.0.0/8, ::1): the only hosts
+// that may be spoken to over plain http, since nothing then crosses a network.
+func loopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // loopbackAddr checks a host:port that must only listen on this machine.

@@ -6,42 +6,42 @@ import (
 	"context"
 	"errors"
 	"io"
-	"sync"
 )
 
 // bodyBuffer is the read-ahead of a streamed body: large reads keep the parser fed.
 const bodyBuffer = 256 << 10
 
-// body streams a successful response. It drops a leading UTF-8 byte order mark, turns a transport
-// failure into a retryable *Error, reports an ODM document that ends before </ODM> as ErrTruncated,
-// and on Close gives back the request's concurrency slot and tells the breaker how the body went.
+// body reads a successful RWS answer: it drops a leading UTF-8 byte order mark, turns a failure of the
+// stream underneath (a cut connection, a stalled answer) into a retryable *Error, and reports an ODM
+// document that ends before </ODM> as ErrTruncated. Package remote, underneath, bounds the reads in time
+// and counts any of these errors as a failed answer for the breaker.
 type body struct {
-	rc       io.ReadCloser
 	br       *bufio.Reader
 	op       string
 	checkODM bool
+	begun    bool
 
 	tail   []byte // last bytes seen, for the end-of-document check
 	starts int    // start tags seen, counted up to 2 (a self-closed root is a whole document)
 	openLT bool   // the last read ended with '<'
 
 	failed error
-	once   sync.Once
-	finish func(error)
 }
 
-func newBody(rc io.ReadCloser, op string, checkODM bool, finish func(error)) *body {
-	b := &body{rc: rc, br: bufio.NewReaderSize(rc, bodyBuffer), op: op, checkODM: checkODM, finish: finish}
-	if p, _ := b.br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
-		_, _ = b.br.Discard(len(utf8BOM))
-	}
-	return b
+func newBody(r io.Reader, op string, checkODM bool) *body {
+	return &body{br: bufio.NewReaderSize(r, bodyBuffer), op: op, checkODM: checkODM}
 }
 
 // Read reads the body, reporting a cut connection or a truncated document as a retryable *Error.
 func (b *body) Read(p []byte) (int, error) {
 	if b.failed != nil {
 		return 0, b.failed
+	}
+	if !b.begun {
+		b.begun = true
+		if pre, _ := b.br.Peek(len(utf8BOM)); bytes.Equal(pre, utf8BOM) {
+			_, _ = b.br.Discard(len(utf8BOM))
+		}
 	}
 	n, err := b.br.Read(p)
 	if b.checkODM && n > 0 {
@@ -60,7 +60,10 @@ func (b *body) Read(p []byte) (int, error) {
 		b.failed = err
 		return n, err
 	default:
-		b.failed = &Error{Op: b.op, Message: "reading response body", Err: stripURL(err), Retryable: true}
+		b.failed = toError(err)
+		if _, ok := b.failed.(*Error); !ok {
+			b.failed = &Error{Op: b.op, Message: "reading response body", Err: err, Retryable: true}
+		}
 		return n, b.failed
 	}
 }
@@ -108,11 +111,4 @@ func (b *body) countTag(next byte) {
 func (b *body) complete() bool {
 	t := bytes.TrimRight(b.tail, " \t\r\n")
 	return bytes.HasSuffix(t, []byte("</ODM>")) || (b.starts == 1 && bytes.HasSuffix(t, []byte("/>")))
-}
-
-// Close releases the request; it is safe to call more than once.
-func (b *body) Close() error {
-	err := b.rc.Close()
-	b.once.Do(func() { b.finish(b.failed) })
-	return err
 }

@@ -3,9 +3,14 @@ package rws
 import (
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
+
+	"github.com/trialsync/trialsync/sync/remote"
 )
 
 func TestBodyEndCheck(t *testing.T) {
@@ -34,9 +39,7 @@ func TestBodyEndCheck(t *testing.T) {
 				if oneByte {
 					r = iotest.OneByteReader(r)
 				}
-				finished := 0
-				var finishErr error
-				b := newBody(io.NopCloser(r), "GET x", true, func(err error) { finished++; finishErr = err })
+				b := newBody(r, "GET x", true)
 				got, err := io.ReadAll(b)
 				if tc.truncated != errors.Is(err, ErrTruncated) {
 					t.Fatalf("err = %v, truncated want %v", err, tc.truncated)
@@ -47,10 +50,8 @@ func TestBodyEndCheck(t *testing.T) {
 				if tc.want != "" && string(got) != tc.want {
 					t.Errorf("body %q, want %q", got, tc.want)
 				}
-				_ = b.Close()
-				_ = b.Close()
-				if finished != 1 || (finishErr != nil) != tc.truncated {
-					t.Errorf("finish called %d times with %v", finished, finishErr)
+				if _, again := b.Read(make([]byte, 1)); tc.truncated != errors.Is(again, ErrTruncated) {
+					t.Errorf("read after the end: %v", again)
 				}
 			})
 		}
@@ -75,5 +76,26 @@ func TestNextLink(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("nextLink(%q) = %q, %v", tc.values, got, ok)
 		}
+	}
+}
+
+// TestStalledPage: a dataset whose answer stops after its first bytes ends with a clear, retryable
+// error naming the request, instead of holding the pull for ever.
+func TestStalledPage(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `<?xml version="1.0"?><ODM><ClinicalData StudyOID="ALPHA(Prod)">`)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Answer: remote.AnswerPolicy{Idle: 200 * time.Millisecond}})
+	p, err := c.Dataset(t.Context(), "ALPHA(Prod)", "", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = readAll(p)
+	if !errors.Is(err, remote.ErrStalled) || !Retryable(err) ||
+		err.Error() != "rws: GET studies/ALPHA(Prod)/datasets/regular: no data for 200ms while reading the answer" {
+		t.Fatalf("stalled answer: %v", err)
 	}
 }

@@ -11,26 +11,34 @@
 //
 // # Basics
 //
-// New builds a *Client for one remote (one Rave tenant). Each endpoint method performs one logical
-// request: it waits for its turn (the server's X-RateLimit-Remaining budget when the server states
-// one, a local golang.org/x/time/rate limiter otherwise) and a concurrency slot, sends it with Basic or
-// OAuth2 bearer authorisation, and retries 429, 5xx and transport failures with exponential backoff
-// (cenkalti/backoff/v5, jitter ±20 %, capped at 32 s), honouring Retry-After. A circuit breaker
-// (sony/gobreaker/v2) per client stops hammering a tenant that keeps failing: while it is open, calls
-// fail at once with an error matching ErrCircuitOpen so the caller can pause that site's polling.
+// New builds a *Client for one remote (one Rave tenant) on a *remote.Client, which brings the behaviour
+// every trialsync client shares: pacing (X-RateLimit-Remaining, else a local limiter), a concurrency
+// bound, Basic or OAuth2 authorisation, retries with jittered backoff and Retry-After, a circuit breaker,
+// the offline state, answer deadlines and the redirect policy (see package remote). This package keeps
+// only what is Rave's: the endpoints, paging and the Link header, the error shapes and reason codes,
+// and the PostODMClinicalData answer. Build one Client per tenant and share it: the Rave pull and the
+// exposure sends then share its breaker, limiter and offline state (Remote().State() for the dashboard).
 //
 // Bodies are never buffered: Page.Body streams the response (gzip and chunked transfer undone by
 // net/http, a UTF-8 byte order mark dropped) and must be closed; closing it releases the concurrency
 // slot. A body that ends without closing its ODM root reports an error matching ErrTruncated instead
-// of io.EOF, so a cut-off page is retried rather than half-stored.
+// of io.EOF, so a cut-off page is retried rather than half-stored. Listings (studies, subjects) are
+// decoded within fixed bounds on size and token length, whatever the tenant sends.
+//
+// # Errors
+//
+// Every error is an *Error carrying RWS's reason code, message and error shape, with the shared
+// client's error underneath: errors.As finds a *remote.OfflineError there (Rave unreachable: wait on its
+// Ready channel) and remote.IsFatal says when a person must act (a rejected credential: a 401 is tried
+// once more, or with a fresh OAuth2 token, never again, so a wrong password cannot lock the account).
 //
 // # Caveats
 //
 // Secrets (the Basic password, the OAuth2 client secret, access tokens) are held only in memory; they
 // never appear in errors or logs. Token rotation is reported through Config.OnTokenRotated with a
-// fingerprint (the first 12 hex digits of the token's SHA-256), never the token.
+// fingerprint (Config.Fingerprint), never the token.
 //
-// The next link of the audit feed is returned exactly as the server gave it; callers store it and
-// follow it with FollowNext, which refuses a link that points outside the configured base URL (it
-// would carry the credentials elsewhere).
+// The next link of the audit feed is checked with CheckNext before it is stored, and followed with
+// FollowNext; both refuse a link that would carry the credentials to another origin or outside the
+// base path, and FollowNext sends every request to the configured origin only.
 package rws

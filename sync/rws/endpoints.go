@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trialsync/trialsync/sync/remote"
 )
 
 // MaxPostBytes is the largest ODM body RWS accepts on PostODMClinicalData.
@@ -23,10 +25,10 @@ type Page struct {
 	// Body streams the ODM document.
 	Body io.ReadCloser
 	// Next is the audit feed's next-page link exactly as the server sent it in `Link: <…>; rel="next"`,
-	// "" on the last page. Store it as given; never compute it.
+	// "" on the last page. Pass it through CheckNext and store what that returns; never compute it.
 	Next string
 	// NextStartID is the startid query parameter of Next, 0 when there is no next page or it has none.
-	// It is informative only: resume with FollowNext(Next).
+	// It is informative only: resume with FollowNext on the stored link.
 	NextStartID int64
 	// LastUpdated is the X-MWS-CV-Last-Updated header of a dataset answer as given ("" when absent):
 	// pass it as the next incremental pull's start.
@@ -93,20 +95,73 @@ func (c *Client) AuditRecords(ctx context.Context, study string, startID int64, 
 	return c.page(ctx, request{method: http.MethodGet, url: c.endpoint(q, "datasets", "ClinicalAuditRecords.odm"), checkODM: true})
 }
 
-// FollowNext fetches the page a previous Page.Next points to. The link must lie under the client's
-// base URL: following it elsewhere would hand the credentials to another host.
+// FollowNext fetches the page a stored Page.Next points to (as CheckNext returned it). The request goes
+// to the configured base's origin and nowhere else: a link on that origin (spelling aside) is followed
+// there; so is a link stored before the configuration moved to a new port of the same host (or from
+// http to https), when its path lies under the base path. A link to another host, from https down to
+// http, or outside the base path is refused unsent: following it would hand the credentials elsewhere.
 func (c *Client) FollowNext(ctx context.Context, next string) (*Page, error) {
-	u, err := url.Parse(next)
+	u, err := c.parseNext(next)
 	if err != nil {
-		return nil, fmt.Errorf("rws: next link: %w", err)
+		return nil, err
+	}
+	moved := remote.SameHost(u, c.base) && (strings.EqualFold(u.Scheme, c.base.Scheme) || strings.EqualFold(c.base.Scheme, "https"))
+	if !remote.SameOrigin(u, c.base) && !moved {
+		return nil, c.nextError("points outside " + c.base.Host + "; refusing to send credentials there")
+	}
+	return c.page(ctx, request{method: http.MethodGet, url: c.rebase(u), checkODM: true})
+}
+
+// CheckNext validates a next link the server just sent, before the caller stores it, and returns the
+// form to store: the link's path and query exactly as given, on the configured base's origin. The
+// link's origin must be the base's once spelling is set aside (case, a default port, a trailing dot,
+// 127.0.0.1 / localhost / ::1), and its path must lie under the base path; any other link is refused
+// (an error matching ErrNextLink) and must not be stored, so that a hostile or broken answer cannot
+// poison the cursor.
+func (c *Client) CheckNext(next string) (string, error) {
+	u, err := c.parseNext(next)
+	if err != nil {
+		return "", err
+	}
+	if !remote.SameOrigin(u, c.base) {
+		return "", c.nextError("points to another address than " + c.base.Host + "; not storing it")
+	}
+	return c.rebase(u).String(), nil
+}
+
+// parseNext reads a next link: relative links resolve under the base, credentials in it are refused,
+// and its path must lie under the base path.
+func (c *Client) parseNext(next string) (*url.URL, error) {
+	u, err := url.Parse(next)
+	if err != nil || next == "" {
+		return nil, c.nextError("is not a URL")
 	}
 	if !u.IsAbs() {
-		u = c.base.ResolveReference(u)
+		dir := *c.base
+		dir.Path += "/"
+		dir.RawPath = ""
+		u = dir.ResolveReference(u)
 	}
-	if !c.within(u) {
-		return nil, fmt.Errorf("rws: next link points outside %s; refusing to send credentials there", c.base.Host)
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		return nil, c.nextError("is not an http or https URL")
+	case u.User != nil:
+		return nil, c.nextError("carries credentials; refusing it")
+	case !strings.HasPrefix(strings.ToLower(u.Path), strings.ToLower(c.base.Path)+"/"):
+		return nil, c.nextError("points outside " + c.base.Host + c.base.Path + "; refusing to send credentials there")
 	}
-	return c.page(ctx, request{method: http.MethodGet, url: u, checkODM: true})
+	return u, nil
+}
+
+// rebase puts u's path and query on the configured base's scheme and host.
+func (c *Client) rebase(u *url.URL) *url.URL {
+	out := *c.base
+	out.Path, out.RawPath, out.RawQuery, out.Fragment, out.RawFragment = u.Path, u.RawPath, u.RawQuery, "", ""
+	return &out
+}
+
+func (c *Client) nextError(why string) error {
+	return &Error{Op: "next link", Message: "the next link " + why, Err: ErrNextLink}
 }
 
 func (c *Client) page(ctx context.Context, r request) (*Page, error) {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/trialsync/trialsync/sync/remote"
 )
 
 // Sentinel errors. An *Error matches the ones that describe it under errors.Is, so callers test
@@ -25,17 +27,23 @@ var (
 	ErrRateLimited = errors.New("rws: rate limited")
 	// ErrUnavailable: the tenant answered 5xx.
 	ErrUnavailable = errors.New("rws: service unavailable")
-	// ErrCircuitOpen: the client's circuit breaker is open after repeated failures; pause, do not retry now.
-	ErrCircuitOpen = errors.New("rws: circuit open, tenant failing")
+	// ErrCircuitOpen: the client's circuit breaker is open after repeated failures; pause, do not retry
+	// now. It is remote.ErrCircuitOpen.
+	ErrCircuitOpen = remote.ErrCircuitOpen
 	// ErrTruncated: a response body ended before its ODM root was closed.
 	ErrTruncated = errors.New("rws: response body truncated")
+	// ErrNextLink: a next link was refused (another origin, outside the base path, not a URL); it must
+	// not be stored or followed.
+	ErrNextLink = errors.New("rws: next link refused")
 	// ErrTooLarge: a posted body exceeds the RWS limit of MaxPostBytes.
 	ErrTooLarge = errors.New("rws: request body too large")
 )
 
 // Error is a failed RWS request. Status is the HTTP status (0 for a transport failure); ReasonCode,
 // Message and Origin come from the RWS error body when it has them. Retryable says whether sending
-// the same request again later can succeed.
+// the same request again later can succeed. Err holds what package remote returned, when it did:
+// errors.As finds a *remote.OfflineError (Rave unreachable; wait on Ready) there, and remote.IsFatal
+// reports a rejected credential or a configuration that cannot work.
 type Error struct {
 	Op         string        // method and path, e.g. "GET studies"; no query string, no credentials
 	Status     int           // HTTP status, 0 when no response was received
@@ -46,7 +54,7 @@ type Error struct {
 	Shape      string        // which error shape the body had: "response", "odm", "html", "text", "" for none
 	RetryAfter time.Duration // server-requested wait (Retry-After), 0 when not given
 	Retryable  bool
-	Err        error // underlying transport error or sentinel, if any
+	Err        error // the remote error, transport error or sentinel underneath, if any
 }
 
 // Error describes the failure on one line: operation, status, reason code, message, origin.
@@ -69,11 +77,32 @@ func (e *Error) Error() string {
 		b.WriteString(" at ")
 		b.WriteString(e.Origin)
 	}
-	if e.Err != nil && e.Status == 0 {
+	if c := cause(e.Err); c != "" && e.Status == 0 {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(c)
+	}
+	if remote.IsFatal(e.Err) && errors.Is(e.Err, remote.ErrCredentialRejected) {
+		b.WriteString(": ")
+		b.WriteString(remote.ErrCredentialRejected.Error())
 	}
 	return b.String()
+}
+
+// cause is the text an underlying error adds to the message: a transport error's words; nothing for a
+// remote error whose message is already ours, or for an offline remote (the message says it).
+func cause(err error) string {
+	if err == nil {
+		return ""
+	}
+	var off *remote.OfflineError
+	if errors.As(err, &off) {
+		return ""
+	}
+	var re *remote.Error
+	if errors.As(err, &re) {
+		return re.Cause()
+	}
+	return remote.Clean(err.Error())
 }
 
 // Unwrap returns the underlying error.
@@ -106,8 +135,8 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
-// Retryable reports whether err (an *Error anywhere in its chain, a truncated body, or a transport
-// failure) may succeed if the same request is sent again later.
+// Retryable reports whether err (an *Error anywhere in its chain, a truncated body, an offline remote)
+// may succeed if the same request is sent again later.
 func Retryable(err error) bool {
 	if err == nil {
 		return false
@@ -116,25 +145,34 @@ func Retryable(err error) bool {
 	if errors.As(err, &e) {
 		return e.Retryable
 	}
-	return errors.Is(err, ErrTruncated) || isTransport(err)
+	return errors.Is(err, ErrTruncated) || remote.Retryable(err)
 }
 
-// retryableStatus classifies an HTTP error answer. RWS itself answers 5xx for its own outages and
-// 429 when throttling; a 401 page from IIS (not RWS) in front of it is sometimes transient, so it is
-// retried once by the client (see Client.do), while RWS's own refusals (bad login, lock-out) never are:
-// repeating a bad password is how a service account gets locked out.
-func retryableStatus(status int, shape string) bool {
-	switch {
-	case status == http.StatusTooManyRequests:
-		return true
-	case status == http.StatusNotImplemented:
-		return false
-	case status >= 500:
-		return true
-	case status == http.StatusUnauthorized:
-		return shape == "html"
-	case status == http.StatusRequestTimeout:
-		return true
+// IsOffline reports whether err means Rave could not be reached at all (see remote.IsOffline): the
+// request was not sent, and the *remote.OfflineError in the chain says when to try again.
+func IsOffline(err error) bool { return remote.IsOffline(err) }
+
+// toError turns what package remote returns into an *Error carrying RWS's reading of the answer (its
+// reason code, error shape, origin), with the remote error kept underneath: errors.As still finds the
+// *remote.OfflineError (Ready) and *remote.Error (Fatal) there. Other errors (the caller's own
+// cancellation) pass unchanged.
+func toError(err error) error {
+	var e *Error
+	if err == nil || errors.As(err, &e) {
+		return err
 	}
-	return false
+	var off *remote.OfflineError
+	if errors.As(err, &off) {
+		return &Error{Op: off.Op, Message: "Rave is offline: " + off.Words, Retryable: true, Err: err}
+	}
+	var re *remote.Error
+	if !errors.As(err, &re) {
+		return err
+	}
+	out := &Error{Op: re.Op, Status: re.Status, ReasonCode: re.Code, Message: re.Message, RetryAfter: re.RetryAfter,
+		Retryable: re.Retryable, Err: err}
+	if eb, ok := re.Detail.(errorBody); ok {
+		out.Shape, out.Origin, out.Reference = eb.shape, eb.origin, eb.reference
+	}
+	return out
 }

@@ -7,7 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"unicode"
+
+	"github.com/trialsync/trialsync/sync/remote"
 )
 
 // TestErrorShapes serves each error shape RWS uses from a real loopback server and checks the
@@ -84,5 +88,68 @@ func TestErrorIsExclusive(t *testing.T) {
 	notImpl := &Error{Status: 501}
 	if errors.Is(notImpl, ErrUnavailable) || !errors.Is(notImpl, ErrNotImplemented) {
 		t.Errorf("501 categories wrong")
+	}
+}
+
+// TestErrorTextCleaned: escape sequences and control characters in an RWS error body (plain text, an
+// IIS HTML page) never reach the error string, and so never a terminal or a log line; line breaks in
+// an RWS <Response> cannot start a forged log line.
+func TestErrorTextCleaned(t *testing.T) {
+	for _, tc := range []struct {
+		name, contentType, body, want string
+	}{
+		{"text", "text/plain", "\x1b[2J\x1b[31mAuthorization\x1b[0m Header\r\n\x1b]0;owned\x07not provided", "Authorization Header not provided"},
+		{"html", "text/html", "<html><head><title>x</title></head><body><h2>\x1b[5mHTTP Error 500.0\x1b[0m &#27;[31m- Internal</h2></body></html>", "HTTP Error 500.0 - Internal"},
+		{"response", "text/xml", `<Response ReferenceNumber="r" IsTransactionSuccessful="0" ReasonCode="RWS00014" ErrorClientResponseMessage="Study GAMMA&#10;{&quot;level&quot;:&quot;info&quot;}&#9;not found."></Response>`, `RWS00014: Study GAMMA {"level":"info"} not found.`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			t.Cleanup(srv.Close)
+			c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Retry: RetryPolicy{MaxAttempts: 1}})
+			_, err := c.Studies(t.Context())
+			msg := err.Error()
+			if strings.IndexFunc(msg, unicode.IsControl) >= 0 || strings.Contains(msg, "[31m") {
+				t.Fatalf("control characters reached the error: %q", msg)
+			}
+			if !strings.HasSuffix(msg, tc.want) {
+				t.Fatalf("error %q, want it to end %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+// TestIIS401TriedOnce: an IIS HTML 401 page in front of RWS is tried once more (it is sometimes
+// transient), then the credential is rejected for good: a fatal error, not retried again, so that a
+// wrong password cannot lock the service account however often the service polls.
+func TestIIS401TriedOnce(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join("testdata", "errors", "iis_401.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write(page)
+	}))
+	t.Cleanup(srv.Close)
+	w := &waits{}
+	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep})
+	for poll := 1; poll <= 3; poll++ {
+		_, err := c.Studies(t.Context())
+		if !errors.Is(err, ErrUnauthorized) || !errors.Is(err, remote.ErrCredentialRejected) || !remote.IsFatal(err) || Retryable(err) {
+			t.Fatalf("poll %d: %v", poll, err)
+		}
+		if !strings.HasSuffix(err.Error(), "credential rejected") {
+			t.Errorf("error %q", err)
+		}
+		if calls.Load() != int64(2*poll) {
+			t.Fatalf("after poll %d the credential was sent %d times, want twice a poll", poll, calls.Load())
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+	"github.com/trialsync/trialsync/sync/remote"
 )
 
 // TestServerRateLimitHonoured: X-RateLimit-Remaining: 0 holds the next request until the window
@@ -108,9 +109,15 @@ func TestIsOffline(t *testing.T) {
 	ln.Close() // nothing listens there now
 	w := &waits{}
 	c := newClient(t, Config{BaseURL: "http://" + addr, Auth: BasicAuth("u", "p"), Sleep: w.sleep, Retry: RetryPolicy{MaxAttempts: 3}})
+	t.Cleanup(func() { _ = c.Close() })
+	// Offline is a state, not a slow failure: no attempt is spent on retries.
 	_, err = c.Version(t.Context())
-	if !IsOffline(err) || !Retryable(err) || len(w.all()) != 2 {
+	if !IsOffline(err) || !Retryable(err) || len(w.all()) != 0 || asError(t, err).Status != 0 {
 		t.Fatalf("refused connection: offline %v retryable %v waits %v: %v", IsOffline(err), Retryable(err), w.all(), err)
+	}
+	var off *remote.OfflineError
+	if !errors.As(err, &off) || off.Ready() == nil || c.Remote().State().State != remote.StateOffline {
+		t.Fatalf("the offline error carries no Ready channel, or the state is %+v", c.Remote().State())
 	}
 	for _, tc := range []struct {
 		err  error

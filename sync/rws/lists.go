@@ -40,7 +40,8 @@ type SubjectsOptions struct {
 
 // Studies lists the studies the account can see.
 func (c *Client) Studies(ctx context.Context) ([]Study, error) {
-	resp, err := c.send(ctx, request{method: http.MethodGet, url: c.endpoint(nil, "studies"), checkODM: true})
+	r := request{method: http.MethodGet, url: c.endpoint(nil, "studies"), checkODM: true}
+	resp, err := c.send(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -52,8 +53,11 @@ func (c *Client) Studies(ctx context.Context) ([]Study, error) {
 			ProtocolName string `xml:"GlobalVariables>ProtocolName"`
 		} `xml:"Study"`
 	}
-	if err := decodeODM(resp.Body, &doc); err != nil {
-		return nil, fmt.Errorf("rws: studies: %w", err)
+	if err := xml.NewDecoder(c.guard(resp.Body, r.op(), "study listing")).Decode(&doc); err != nil {
+		return nil, listingError(r.op(), "study listing", err)
+	}
+	if len(doc.Studies) > c.listingEntries {
+		return nil, &Error{Op: r.op(), Message: fmt.Sprintf("the study listing holds more than %d studies; refusing it", c.listingEntries)}
 	}
 	out := make([]Study, 0, len(doc.Studies))
 	for _, s := range doc.Studies {
@@ -88,15 +92,18 @@ func (c *Client) Subjects(ctx context.Context, study string, opts SubjectsOption
 	if len(q) == 0 {
 		q = nil
 	}
-	resp, err := c.send(ctx, request{method: http.MethodGet, url: c.endpoint(q, "studies", study, "subjects"), checkODM: true})
+	r := request{method: http.MethodGet, url: c.endpoint(q, "studies", study, "subjects"), checkODM: true}
+	resp, err := c.send(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	return decodeSubjects(resp.Body)
+	return c.decodeSubjects(c.guard(resp.Body, r.op(), "subject listing"), r.op())
 }
 
-func decodeSubjects(r io.Reader) ([]Subject, error) {
+// decodeSubjects reads a subjects listing through its guard (see listingGuard), which bounds what
+// encoding/xml can be made to hold.
+func (c *Client) decodeSubjects(r io.Reader, op string) ([]Subject, error) {
 	dec := xml.NewDecoder(r)
 	var out []Subject
 	for {
@@ -105,7 +112,7 @@ func decodeSubjects(r io.Reader) ([]Subject, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("rws: subjects: %w", err)
+			return nil, listingError(op, "subject listing", err)
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok || se.Name.Local != "ClinicalData" {
@@ -122,7 +129,10 @@ func decodeSubjects(r io.Reader) ([]Subject, error) {
 			} `xml:"SubjectData"`
 		}
 		if err := dec.DecodeElement(&cd, &se); err != nil {
-			return nil, fmt.Errorf("rws: subjects: %w", err)
+			return nil, listingError(op, "subject listing", err)
+		}
+		if len(out)+len(cd.Subjects) > c.listingEntries {
+			return nil, &Error{Op: op, Message: fmt.Sprintf("the subject listing holds more than %d subjects; refusing it", c.listingEntries)}
 		}
 		for _, sd := range cd.Subjects {
 			s := Subject{Key: sd.Key, Active: true, MetaVersion: cd.MetaVersion}
@@ -159,9 +169,4 @@ func decodeSubjects(r io.Reader) ([]Subject, error) {
 			out = append(out, s)
 		}
 	}
-}
-
-// decodeODM decodes a small ODM document (listings) into v.
-func decodeODM(r io.Reader, v any) error {
-	return xml.NewDecoder(r).Decode(v)
 }

@@ -3,24 +3,27 @@ package rws
 import (
 	"bytes"
 	"encoding/xml"
+	"html"
+	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/trialsync/trialsync/sync/remote"
 )
 
-// maxErrorBody bounds how much of an error answer is read; RWS error bodies are a few hundred bytes,
-// IIS pages a few kilobytes.
+// maxErrorBody bounds how much of a post's answer is read; RWS answers are a few hundred bytes, IIS
+// pages a few kilobytes.
 const maxErrorBody = 64 << 10
 
 const mdsolNS = "http://www.mdsol.com/ns/odm/metadata"
 
 var (
-	utf8BOM        = []byte{0xEF, 0xBB, 0xBF}
-	reasonInText   = regexp.MustCompile(`\[?(RWS\d{5})\]?`)
-	htmlHeading    = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
-	htmlTitle      = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-	htmlTag        = regexp.MustCompile(`(?s)<[^>]*>`)
-	spaceRun       = regexp.MustCompile(`\s+`)
-	maxMessageRune = 300
+	utf8BOM      = []byte{0xEF, 0xBB, 0xBF}
+	reasonInText = regexp.MustCompile(`\[?(RWS\d{5})\]?`)
+	htmlHeading  = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
+	htmlTitle    = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	htmlTag      = regexp.MustCompile(`(?s)<[^>]*>`)
+	spaceRun     = regexp.MustCompile(`\s+`)
 )
 
 // errorBody is what one of the RWS error shapes says.
@@ -30,6 +33,18 @@ type errorBody struct {
 	message    string
 	origin     string
 	reference  string
+}
+
+// readErrorBody is the remote.ErrorBody of RWS. A 401 that RWS itself answered (an RWS <Response>,
+// an ODM error, its plain "Authorization Header not provided") is final: the credential was refused and
+// repeating it only brings the lock-out nearer. An IIS 401 page in front of RWS is sometimes transient,
+// so the shared client tries it once more.
+func readErrorBody(status int, _ http.Header, body []byte) remote.Problem {
+	eb := parseErrorBody(body)
+	return remote.Problem{
+		Code: eb.reasonCode, Message: eb.message, Detail: eb,
+		Final: status == http.StatusUnauthorized && eb.shape != "html",
+	}
 }
 
 // parseErrorBody recognises the four shapes RWS answers errors with: an RWS <Response> element, an
@@ -103,11 +118,7 @@ func parseHTML(body []byte) errorBody {
 			}
 		}
 	}
-	return errorBody{shape: "html", message: clip(htmlUnescape(msg))}
-}
-
-func htmlUnescape(s string) string {
-	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(s)
+	return errorBody{shape: "html", message: clip(html.UnescapeString(msg))}
 }
 
 func reasonIn(s string) string {
@@ -117,11 +128,6 @@ func reasonIn(s string) string {
 	return ""
 }
 
-// clip keeps a message to one line of bounded length for error strings.
-func clip(s string) string {
-	s = strings.TrimSpace(spaceRun.ReplaceAllString(s, " "))
-	if r := []rune(s); len(r) > maxMessageRune {
-		return string(r[:maxMessageRune]) + "…"
-	}
-	return s
-}
+// clip keeps a message to one line of bounded length, without control characters or escape
+// sequences, for error strings (remote.Clean).
+func clip(s string) string { return remote.Clean(s) }

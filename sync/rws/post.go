@@ -34,7 +34,7 @@ func (r *PostResult) Fields() int { return r.Touched["Fields"] }
 func (c *Client) PostClinicalData(ctx context.Context, odm []byte) (*PostResult, error) {
 	u := c.endpoint(nil, "webservice.aspx")
 	u.RawQuery = "PostODMClinicalData"
-	r := request{method: http.MethodPost, url: u, body: odm, contentType: "text/xml; charset=utf-8", noResend: true}
+	r := request{method: http.MethodPost, url: u, body: odm, contentType: "text/xml; charset=utf-8"}
 	if len(odm) > MaxPostBytes {
 		return nil, &Error{Op: r.op(), Message: fmt.Sprintf("body of %d bytes exceeds the RWS limit of %d", len(odm), MaxPostBytes), Err: ErrTooLarge}
 	}

@@ -1,4 +1,4 @@
-package rws
+package remote
 
 import (
 	"net/http"
@@ -22,6 +22,14 @@ type RetryPolicy struct {
 	// MaxRetryAfter caps a server-requested wait (default 5 min); a longer Retry-After is returned to
 	// the caller as the error instead of blocking the request.
 	MaxRetryAfter time.Duration
+}
+
+// RetryEvent describes one retry decision.
+type RetryEvent struct {
+	Op      string        // method and path
+	Attempt int           // the attempt that failed, from 1
+	Wait    time.Duration // the wait before the next attempt
+	Err     error         // why the attempt failed
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -71,11 +79,7 @@ type capped struct {
 
 // NextBackOff is the wrapped sequence's next wait, capped.
 func (c capped) NextBackOff() time.Duration {
-	d := c.BackOff.NextBackOff()
-	if d > c.max {
-		d = c.max
-	}
-	return d
+	return min(c.BackOff.NextBackOff(), c.max)
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date. ok is false when the
@@ -95,9 +99,5 @@ func parseRetryAfter(h string, now time.Time) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	d := t.Sub(now)
-	if d < 0 {
-		d = 0
-	}
-	return d, true
+	return max(t.Sub(now), 0), true
 }
