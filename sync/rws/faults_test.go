@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 	"github.com/trialsync/trialsync/sync/remote"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // TestFaultClasses pulls the whole audit feed and the full dataset from a simulator with one fault

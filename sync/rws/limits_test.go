@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 	"github.com/trialsync/trialsync/sync/remote"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // TestServerRateLimitHonoured: X-RateLimit-Remaining: 0 holds the next request until the window
