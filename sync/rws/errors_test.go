@@ -126,7 +126,7 @@ func TestErrorTextCleaned(t *testing.T) {
 // transient), then the credential is rejected for good: a fatal error, not retried again, so that a
 // wrong password cannot lock the service account however often the service polls.
 func TestIIS401TriedOnce(t *testing.T) {
-	page, err := os.ReadFile(filepath.Join("testdata", "errors", "iis_401.html"))
+	page, err := os.ReadFile(filepath.Join(fixtures, "errors", "iis_401.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
