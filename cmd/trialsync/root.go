@@ -137,7 +137,5 @@ func group(use, short string, children ...*cobra.Command) *cobra.Command {
 	return c
 }
 
-func (g *globals) printf(format string, args ...any) { fmt.Fprintf(g.stderr, format, args...) }
-
 // output is the process's output streams.
 func (g *globals) output() output { return output{data: g.stdout, text: g.stderr} }
