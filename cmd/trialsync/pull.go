@@ -44,6 +44,7 @@ func newPullCommand(g *globals) *cobra.Command {
 		},
 	}
 	o.addFlags(cmd.Flags())
+	cmd.AddCommand(newPullResetCommand(g))
 	return cmd
 }
 
