@@ -4,30 +4,43 @@ import (
 	"context"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/agent"
 )
 
-// Backend is everything the GUI asks of the agent. sync/agent implements it (cmd/trialsync adapts
-// the Status type); tests use a fake. Methods are called off the Fyne goroutine and must honour ctx.
+// Backend is everything the GUI asks of the agent: one snapshot of its state, a change signal, and
+// one small set of commands per screen. sync/agent's *Agent implements it; tests use a fake. The
+// snapshot reads memory; every other method may do I/O and is called off the Fyne goroutine, and
+// honours ctx.
 type Backend interface {
+	// Snapshot is the agent's state now: engines, services, remotes, the audit trail.
+	Snapshot() agent.Snapshot
+	// Subscribe returns a channel signalled after every change of the snapshot (one signal pending
+	// at most, so a slow reader reads the latest state) and the function that ends the subscription.
+	Subscribe() (<-chan struct{}, func())
+	// Status reports on the store, the configuration and the keyring's credential names.
+	Status(ctx context.Context) (agent.Status, error)
+	// Kick asks every service of an engine to run at once ("Pull now"); it never blocks.
+	Kick(engine string)
+
+	AuditTrail
+	QuarantineReview
+	CredentialStore
+	PullPositions
+	// The screens to come add theirs the same way: the Exposures screen an outbound queue's (list,
+	// retry, discard), the Checklists screen the conflicts' (list, resolve with a reason).
+}
+
+// AuditTrail is what the Audit screen asks.
+type AuditTrail interface {
 	// AuditEntries returns up to limit entries with Seq > after, oldest first.
 	AuditEntries(ctx context.Context, after uint64, limit int) ([]store.Entry, error)
 	// VerifyAudit walks the whole ledger, calling progress as it goes, and reports the first problem.
 	// An error means verification could not run at all; a broken chain is a Report with a Problem.
 	VerifyAudit(ctx context.Context, progress func(done, total uint64)) (store.Report, error)
-	// Status reports on the store, configuration and credentials for the dashboard and settings.
-	Status(ctx context.Context) (Status, error)
-	RavePull
 }
 
-// RavePull is what the Rave pull screen and the dashboard ask of the agent's pull services.
-type RavePull interface {
-	// PullStatus is the pull's state now. It only reads memory, so it is cheap to call often.
-	PullStatus() PullStatus
-	// PullChanged delivers a signal after the pull's state changes, with at most one pending, so a
-	// slow reader sees the latest state rather than a backlog. The GUI is its only reader.
-	PullChanged() <-chan struct{}
-	// PullNow asks every study's pull to run at once; it never blocks.
-	PullNow()
+// QuarantineReview is what the Rave pull screen's quarantine list asks.
+type QuarantineReview interface {
 	// Quarantine lists quarantined fragments, resolved ones too when includeResolved.
 	Quarantine(ctx context.Context, includeResolved bool) ([]store.Quarantined, error)
 	// ResolveQuarantine marks fragment id reviewed, with the person's reason (required), in the
@@ -35,26 +48,16 @@ type RavePull interface {
 	ResolveQuarantine(ctx context.Context, id uint64, reason string) error
 }
 
-// Status is the agent's state at a glance. Its fields match sync/agent's Status one for one, so the
-// adapter in cmd/trialsync is a plain conversion.
-type Status struct {
-	RunID       string
-	StorePath   string
-	InstallID   string
-	Schema      int
-	AuditCount  uint64 // entries covered by the keyed checkpoint
-	AuditTip    string // hex
-	ConfigPath  string
-	ConfigError string   // empty when the configuration loaded
-	Credentials []string // names only, never values
+// CredentialStore is what the Settings screen's credential rows ask.
+type CredentialStore interface {
+	// SetCredential puts a secret in the OS keyring (audited by fingerprint); the services stopped for
+	// want of it start again.
+	SetCredential(ctx context.Context, name, secret string) error
 }
 
-// HasCredential reports whether the named credential is in the keyring.
-func (s Status) HasCredential(name string) bool {
-	for _, c := range s.Credentials {
-		if c == name {
-			return true
-		}
-	}
-	return false
+// PullPositions is what the Settings screen's pull position section asks.
+type PullPositions interface {
+	// ResetCursor forgets a study's pull position (audited with the reason), so that its next pull
+	// reads the feed from the beginning.
+	ResetCursor(ctx context.Context, r agent.CursorReset) ([]agent.FeedReset, error)
 }

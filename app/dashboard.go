@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/trialsync/trialsync/sync/agent"
 )
 
 // dashboard is the first screen: the store, the audit trail's checkpoint, the configuration, and
@@ -15,13 +17,16 @@ import (
 type dashboard struct {
 	u                                             *UI
 	store, install, schema, entries, tip, run, cf *widget.Label
+	verified                                      *widget.Label
 	errText                                       *widget.Label
+	remotes                                       *fyne.Container // a line per remote system
 	pull                                          *fyne.Container // a line per study
 }
 
 func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	d := &dashboard{u: u, store: field(), install: field(), schema: field(), entries: field(), tip: field(),
-		run: field(), cf: field(), errText: errorLabel(), pull: container.NewVBox()}
+		run: field(), cf: field(), verified: field(), errText: errorLabel(), remotes: container.NewVBox(),
+		pull: container.NewVBox()}
 	// One form for every section, so that the values line up down the whole screen.
 	section := func(title string) []fyne.CanvasObject {
 		return []fyne.CanvasObject{heading(title), widget.NewLabel("")}
@@ -36,9 +41,12 @@ func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	rows = append(rows, section("Audit trail")...)
 	rows = append(rows,
 		widget.NewLabel("Entries"), d.entries,
-		widget.NewLabel("Tip"), d.tip)
+		widget.NewLabel("Tip"), d.tip,
+		widget.NewLabel("Verified"), d.verified)
 	rows = append(rows, section("Configuration")...)
 	rows = append(rows, widget.NewLabel("File"), d.cf)
+	rows = append(rows, section("Remote systems")...)
+	rows = append(rows, widget.NewLabel("Reachable"), d.remotes)
 	rows = append(rows, section("Engines")...)
 	rows = append(rows, widget.NewLabel("Rave pull"), d.pull)
 	for _, e := range []struct {
@@ -49,18 +57,40 @@ func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 		{"Subjects", subjectsPlan()},
 		{"Checklists", checklistsPlan()},
 	} {
-		rows = append(rows, widget.NewLabel(e.name), widget.NewLabel(e.p.arrives()))
+		rows = append(rows, widget.NewLabel(e.name), widget.NewLabel(e.p.state()))
 	}
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), d.refresh)
 	content := container.NewVBox(form(rows...), d.errText, container.NewHBox(refresh))
-	u.pulls.subscribe(d.showPull)
+	u.state.subscribe(d.show)
 	return container.NewVScroll(content), d.refresh
 }
 
-// showPull puts the Rave pull's state on the engine's line, failures in red.
-func (d *dashboard) showPull(st PullStatus) {
+// show puts the snapshot on the dashboard: the Rave pull's line per study, the remotes, the last
+// verification; failures in red.
+func (d *dashboard) show(s snapshot) {
+	now := time.Now()
+	d.verified.SetText(verifiedText(s.Audit, now))
+	d.verified.Importance = widget.MediumImportance
+	if s.Audit.Problem != "" {
+		d.verified.Importance = widget.DangerImportance
+	}
+	d.verified.Refresh()
+	d.remotes.RemoveAll()
+	for _, r := range s.Remotes {
+		label := field()
+		label.Truncation = fyne.TextTruncateOff
+		label.Wrapping = fyne.TextWrapWord
+		label.SetText(remoteText(r, now))
+		if r.Status == agent.RemoteOffline || r.Status == agent.RemotePaused {
+			label.Importance = widget.DangerImportance
+		}
+		d.remotes.Add(label)
+	}
+	if len(s.Remotes) == 0 {
+		d.remotes.Add(widget.NewLabel("None contacted yet."))
+	}
 	d.pull.RemoveAll()
-	for _, l := range st.dashboardLines(time.Now()) {
+	for _, l := range s.pull().dashboardLines(now) {
 		label := field()
 		label.Wrapping = fyne.TextWrapWord
 		label.Truncation = fyne.TextTruncateOff
@@ -73,8 +103,8 @@ func (d *dashboard) showPull(st PullStatus) {
 }
 
 func (d *dashboard) refresh() {
-	d.u.pulls.reload()
-	d.u.loadStatus(func(st Status, err error) {
+	d.u.state.reload()
+	d.u.loadStatus(func(st agent.Status, err error) {
 		showError(d.errText, "Could not read the store", err)
 		d.store.SetText(st.StorePath)
 		d.install.SetText(st.InstallID)
@@ -90,9 +120,32 @@ func (d *dashboard) refresh() {
 }
 
 // configState is the configuration file and whether it loaded.
-func configState(st Status) string {
+func configState(st agent.Status) string {
 	if st.ConfigError != "" {
 		return st.ConfigPath + " — " + st.ConfigError
 	}
 	return st.ConfigPath
+}
+
+// verifiedText is the last verification of the audit chain in this run.
+func verifiedText(a agent.AuditState, now time.Time) string {
+	switch {
+	case a.Verified.IsZero():
+		return "Not yet since trialsync started (Audit screen, Verify)."
+	case a.Problem != "":
+		return "At " + shortClock(a.Verified, now) + ": " + sentence(capitalize(a.Problem))
+	}
+	return "At " + shortClock(a.Verified, now) + ": the chain is intact."
+}
+
+// remoteText is one remote system's line: whether it answers, and its last failure.
+func remoteText(r agent.RemoteState, now time.Time) string {
+	s := r.Title + ": " + string(r.Status)
+	if !r.Since.IsZero() {
+		s += " (at " + shortClock(r.Since, now) + ")"
+	}
+	if r.Err != "" {
+		s += ". Last failure: " + sentence(r.Err)
+	}
+	return s
 }

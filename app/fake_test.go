@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/agent"
 )
 
 // fakeBackend stands in for the agent: the screens' behaviour is what is under test here; the real
@@ -28,7 +29,7 @@ type fakeBackend struct {
 	mu         sync.Mutex
 	entries    []store.Entry
 	report     store.Report
-	status     Status
+	status     agent.Status
 	verifyErr  error
 	statusErr  error
 	entriesErr error
@@ -38,21 +39,27 @@ type fakeBackend struct {
 	// When gate is set, VerifyAudit reports half its work, signals reached, and waits for gate.
 	gate, reached chan struct{}
 
-	pull        PullStatus
-	changed     chan struct{} // PullChanged
-	pullLoads   chan struct{} // a token per PullStatus call, for tests that wait for a load
-	pullNows    int
+	snap        agent.Snapshot
+	changed     chan struct{} // the one subscription's signal
+	snapLoads   chan struct{} // a token per Snapshot call, for tests that wait for a load
+	kicks       []string      // engines kicked, in call order
 	quarantine  []store.Quarantined
 	quarErr     error
 	resolveErr  error
 	resolutions []string // "ID: reason", in call order
+
+	credErr  error
+	creds    []string // "name=secret", in call order
+	resetErr error
+	resets   []agent.CursorReset
+	resetOut []agent.FeedReset
 }
 
 func newFake(n int) *fakeBackend {
-	f := &fakeBackend{status: Status{StorePath: "/data/trialsync.db", InstallID: "0123456789abcdef",
+	f := &fakeBackend{status: agent.Status{StorePath: "/data/trialsync.db", InstallID: "0123456789abcdef",
 		Schema: 1, RunID: "20260101T000000Z-abcdef", ConfigPath: "/data/config.toml"},
-		pull:    PullStatus{ConfigPath: "/data/config.toml"},
-		changed: make(chan struct{}, 1), pullLoads: make(chan struct{}, 1000)}
+		snap:    pullSnap(false, ""),
+		changed: make(chan struct{}, 1), snapLoads: make(chan struct{}, 1000)}
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i := 1; i <= n; i++ {
 		f.entries = append(f.entries, store.Entry{Seq: uint64(i), Time: base.Add(time.Duration(i) * time.Minute),
@@ -103,7 +110,7 @@ func (f *fakeBackend) VerifyAudit(ctx context.Context, progress func(done, total
 	return rep, err
 }
 
-func (f *fakeBackend) Status(ctx context.Context) (Status, error) {
+func (f *fakeBackend) Status(ctx context.Context) (agent.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := f.status
@@ -111,24 +118,52 @@ func (f *fakeBackend) Status(ctx context.Context) (Status, error) {
 	return st, f.statusErr
 }
 
-func (f *fakeBackend) PullStatus() PullStatus {
+func (f *fakeBackend) Snapshot() agent.Snapshot {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := f.pull
-	st.Studies = slices.Clone(st.Studies)
+	s := f.snap
+	s.Services = slices.Clone(s.Services)
+	s.Engines = slices.Clone(s.Engines)
+	s.Remotes = slices.Clone(s.Remotes)
 	select {
-	case f.pullLoads <- struct{}{}:
+	case f.snapLoads <- struct{}{}:
 	default: // nobody is counting this many
 	}
-	return st
+	return s
 }
 
-func (f *fakeBackend) PullChanged() <-chan struct{} { return f.changed }
+func (f *fakeBackend) Subscribe() (<-chan struct{}, func()) { return f.changed, func() {} }
 
-func (f *fakeBackend) PullNow() {
+func (f *fakeBackend) Kick(engine string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.pullNows++
+	f.kicks = append(f.kicks, engine)
+}
+
+func (f *fakeBackend) kicked() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.kicks)
+}
+
+func (f *fakeBackend) SetCredential(ctx context.Context, name, secret string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.creds = append(f.creds, name+"="+secret)
+	if f.credErr != nil {
+		return f.credErr
+	}
+	if !slices.Contains(f.status.Credentials, name) {
+		f.status.Credentials = append(f.status.Credentials, name)
+	}
+	return nil
+}
+
+func (f *fakeBackend) ResetCursor(ctx context.Context, r agent.CursorReset) ([]agent.FeedReset, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.resets = append(f.resets, r)
+	return f.resetOut, f.resetErr
 }
 
 func (f *fakeBackend) Quarantine(ctx context.Context, includeResolved bool) ([]store.Quarantined, error) {
@@ -159,22 +194,22 @@ func (f *fakeBackend) ResolveQuarantine(ctx context.Context, id uint64, reason s
 	return fmt.Errorf("quarantine %d: %w", id, store.ErrNoSuchQuarantine)
 }
 
-// setPull changes the pull's state as the agent would, announces it, and waits until the window
+// setSnap changes the agent's state as the agent would, announces it, and waits until the window
 // has loaded and shown it. Call it with the bridge idle (after u.bridge.wait()).
-func (f *fakeBackend) setPull(t *testing.T, u *UI, change func(*PullStatus)) {
+func (f *fakeBackend) setSnap(t *testing.T, u *UI, change func(*agent.Snapshot)) {
 	t.Helper()
 	u.bridge.wait()
-	for len(f.pullLoads) > 0 {
-		<-f.pullLoads
+	for len(f.snapLoads) > 0 {
+		<-f.snapLoads
 	}
 	f.mu.Lock()
-	change(&f.pull)
+	change(&f.snap)
 	f.mu.Unlock()
 	f.changed <- struct{}{}
 	select {
-	case <-f.pullLoads: // the watcher has counted its job before loading: wait now covers the update
+	case <-f.snapLoads: // the watcher has counted its job before loading: wait now covers the update
 	case <-time.After(guiWait):
-		t.Fatal("the window never loaded the changed pull state")
+		t.Fatal("the window never loaded the changed snapshot")
 	}
 	u.bridge.wait()
 }
@@ -254,4 +289,24 @@ func countColor(o fyne.CanvasObject, c color.NRGBA) int {
 		}
 	}
 	return n
+}
+
+// pullSnap is a snapshot with the Rave pull configured or not, the agent's problem, and the pull's
+// services.
+func pullSnap(configured bool, problem string, studies ...agent.ServiceState) agent.Snapshot {
+	return agent.Snapshot{ConfigPath: "/data/config.toml", Problem: problem,
+		Engines:  []agent.EngineState{{Name: agent.EngineRavePull, Title: "Rave pull", Configured: configured}},
+		Services: studies}
+}
+
+// study is a Rave pull service of the study oid, not yet run.
+func study(oid string) agent.ServiceState {
+	return agent.ServiceState{Name: "Rave pull " + oid, Engine: agent.EngineRavePull, Subject: oid, Remote: agent.RemoteRave}
+}
+
+// pulled is a pull's summary with the given counts.
+func pulled(pages, rows, written, quarantined int) agent.Summary {
+	return agent.Summary{Text: fmt.Sprintf("%d pages", pages), Figures: []agent.Figure{
+		{Name: "pages", Value: pages}, {Name: "rows", Value: rows}, {Name: "written", Value: written},
+		{Name: "quarantined", Value: quarantined}}}
 }

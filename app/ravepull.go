@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/trialsync/trialsync/sync/agent"
 )
 
 // ravePullPurpose opens the screen: what the pull does.
@@ -33,9 +35,9 @@ var studyColumns = [...]string{"Study", "State", "Last run", "Pages", "Rows", "W
 // ravePullScreen shows each study's pull as it happens, a Pull now button, and the quarantined
 // fragments. Its fields belong to the Fyne goroutine.
 type ravePullScreen struct {
-	u      *UI
-	status PullStatus // the state on show
-	runs   int        // completed runs when the quarantine was last loaded
+	u    *UI
+	pull pullView // the state on show
+	runs int      // completed runs when the quarantine was last loaded
 
 	pullNow  *widget.Button
 	setup    *fyne.Container // how to configure the pull; shown when there is no [rave] section
@@ -43,7 +45,7 @@ type ravePullScreen struct {
 	problem  *widget.Label
 	grid     *fyne.Container
 	rows     []*studyRow
-	failures *fyne.Container // one red line per study whose last run failed
+	failures *fyne.Container // one red line per study whose last run failed or that stopped
 
 	quarantine *quarantineView
 }
@@ -76,9 +78,9 @@ func newRavePull(u *UI) (fyne.CanvasObject, func()) {
 	s.quarantine = newQuarantineView(u)
 	top := container.NewVBox(container.NewHBox(s.pullNow), purpose, s.setup, s.problem, s.grid, s.failures,
 		widget.NewSeparator(), s.quarantine.header)
-	u.pulls.subscribe(s.show)
+	u.state.subscribe(s.show)
 	shown := func() {
-		u.pulls.reload()
+		u.state.reload()
 		s.quarantine.load()
 	}
 	return container.NewBorder(top, nil, nil, nil, s.quarantine.body), shown
@@ -87,51 +89,52 @@ func newRavePull(u *UI) (fyne.CanvasObject, func()) {
 // startPullNow kicks every study's pull; the states that follow show it running.
 func (s *ravePullScreen) startPullNow() {
 	s.u.bridge.background(func(context.Context) func() {
-		s.u.backend.PullNow()
+		s.u.backend.Kick(agent.EngineRavePull)
 		return nil
 	})
 }
 
 // show puts a new state on screen, and reloads the quarantine when a run has ended since the last
 // load (it may have quarantined fragments).
-func (s *ravePullScreen) show(st PullStatus) {
-	s.status = st
+func (s *ravePullScreen) show(snap snapshot) {
+	st := snap.pull()
+	s.pull = st
 	now := time.Now()
 	setEnabled(s.pullNow, st.canPullNow())
 
-	if !st.Configured && st.Problem == "" {
-		s.setupFor.SetText("Add a [rave] section like this one to " + st.ConfigPath + ":")
+	if !st.configured && st.problem == "" {
+		s.setupFor.SetText("Add a [rave] section like this one to " + st.configPath + ":")
 		s.setup.Show()
 	} else {
 		s.setup.Hide()
 	}
-	if st.Problem != "" {
-		s.problem.SetText("The pull is not running: " + sentence(st.Problem) + " Fix this, then reopen trialsync.")
+	if st.problem != "" {
+		s.problem.SetText("The pull is not running: " + sentence(st.problem) + " Fix this, then reopen trialsync.")
 		s.problem.Show()
 	} else {
 		s.problem.Hide()
 	}
 
-	if len(s.rows) != len(st.Studies) {
+	if len(s.rows) != len(st.studies) {
 		s.grid.Objects = s.grid.Objects[:len(studyColumns)]
 		s.rows = s.rows[:0]
-		for range st.Studies {
+		for range st.studies {
 			r := newStudyRow()
 			s.rows = append(s.rows, r)
 			s.grid.Objects = append(s.grid.Objects, r.cells...)
 		}
 	}
 	s.failures.RemoveAll()
-	for i, ps := range st.Studies {
+	for i, ps := range st.studies {
 		s.rows[i].show(ps, now)
-		if ps.Err != "" {
+		if text := failureText(ps, now); text != "" {
 			l := errorLabel()
-			l.SetText(ps.Study + ": the last run failed: " + sentence(ps.Err) + " Next try at " + clock(ps.NextRun, now) + ".")
+			l.SetText(text)
 			l.Show()
 			s.failures.Add(l)
 		}
 	}
-	if len(st.Studies) > 0 {
+	if len(st.studies) > 0 {
 		s.grid.Show()
 	} else {
 		s.grid.Hide()
@@ -167,11 +170,29 @@ func newStudyRow() *studyRow {
 	return r
 }
 
-func (r *studyRow) show(st PullState, now time.Time) {
+// failureText is the red line under the grid for a study whose last run failed or that stopped, ""
+// for one that is fine.
+func failureText(st agent.ServiceState, now time.Time) string {
+	switch {
+	case st.Err == "":
+		return ""
+	case st.Stopped:
+		return st.Subject + ": the pull has stopped: " + stopText(st)
+	case st.Offline:
+		return st.Subject + ": Rave cannot be reached: " + sentence(st.Err) + " The pull resumes as soon as it answers."
+	}
+	return st.Subject + ": the last run failed: " + sentence(st.Err) + " Next try at " + clock(st.NextRun, now) + "."
+}
+
+func (r *studyRow) show(st agent.ServiceState, now time.Time) {
 	state, imp := "idle", widget.MediumImportance
 	switch {
 	case st.Running:
 		state = "pulling…"
+	case st.Stopped:
+		state, imp = "stopped", widget.DangerImportance
+	case st.Offline:
+		state, imp = "offline", widget.DangerImportance
 	case st.Runs == 0:
 		state = "waiting"
 	case st.Err != "":
@@ -188,9 +209,11 @@ func (r *studyRow) show(st PullState, now time.Time) {
 	if st.Runs == 0 {
 		last = time.Time{}
 	}
-	texts := []string{st.Study, state, clock(last, now), "", "", "", "", clock(st.NextRun, now)}
+	texts := []string{st.Subject, state, clock(last, now), "", "", "", "", clock(st.NextRun, now)}
 	if st.Runs > 0 {
-		texts[3], texts[4], texts[5], texts[6] = count(st.Pages), count(st.Rows), count(st.Written), count(st.Quarantined)
+		for i, f := range []string{"pages", "rows", "written", "quarantined"} {
+			texts[3+i] = count(st.Last.Figure(f))
+		}
 	}
 	if st.Running {
 		texts[7] = "—"

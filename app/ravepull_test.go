@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/agent"
 	"github.com/trialsync/trialsync/sync/config"
 )
 
@@ -75,16 +76,24 @@ func TestRavePullStates(t *testing.T) {
 	now := time.Now()
 	end := now.Add(-3 * time.Minute)
 	next := now.Add(2 * time.Minute)
-	done := PullState{Study: "ALPHA(Prod)", Runs: 2, LastStart: end.Add(-5 * time.Second), LastEnd: end, NextRun: next,
-		Pages: 12, Rows: 4872, Written: 130, Quarantined: 2}
-	running := PullState{Study: "BETA(Prod)", Running: true, LastStart: now}
+	done := study("ALPHA(Prod)")
+	done.Runs, done.LastStart, done.LastEnd, done.NextRun, done.Last = 2, end.Add(-5*time.Second), end, next, pulled(12, 4872, 130, 2)
+	running := study("BETA(Prod)")
+	running.Running, running.LastStart = true, now
 	failed := done
 	failed.Err = `study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable`
 	failed.NextRun = now.Add(5 * time.Second)
+	stopped := done
+	stopped.Stopped, stopped.NextRun = true, time.Time{}
+	stopped.Err = "credential rave.password not set (trialsync creds set rave.password)"
+	stopped.Hint = "It starts again when a credential it uses (rave.password) is set."
+	offline := done
+	offline.Offline, offline.NextRun = true, time.Time{}
+	offline.Err = "dial tcp 10.0.0.1:443: connect: connection refused"
 
 	cases := []struct {
 		name    string
-		pull    PullStatus
+		snap    agent.Snapshot
 		screen  []string // shown on the Rave pull screen
 		red     []string // shown there in red
 		dash    []string // shown on the dashboard
@@ -94,34 +103,34 @@ func TestRavePullStates(t *testing.T) {
 	}{
 		{
 			name:   "not configured",
-			pull:   PullStatus{ConfigPath: "/data/config.toml"},
+			snap:   pullSnap(false, ""),
 			screen: []string{"The Rave pull is not configured", "Add a [rave] section like this one to /data/config.toml:", "[[rave.study]]", "trialsync creds set rave.password"},
 			dash:   []string{"Not configured: add a [rave] section"},
 			not:    []string{"Study", "The pull is not running"},
 		},
 		{
-			name:    "credential missing",
-			pull:    PullStatus{Configured: true, Problem: "credential rave.password not set (trialsync creds set rave.password)"},
-			red:     []string{"The pull is not running: credential rave.password not set (trialsync creds set rave.password). Fix this, then reopen trialsync."},
-			dashRed: []string{"Not running: credential rave.password not set (trialsync creds set rave.password)"},
+			name:    "configuration broken",
+			snap:    pullSnap(false, "/data/config.toml:3: rave.url: not an http(s) URL"),
+			red:     []string{"The pull is not running: /data/config.toml:3: rave.url: not an http(s) URL. Fix this, then reopen trialsync."},
+			dashRed: []string{"Not running: /data/config.toml:3: rave.url: not an http(s) URL"},
 			not:     []string{"The Rave pull is not configured", "Study"},
 		},
 		{
 			name:   "starting",
-			pull:   PullStatus{Configured: true},
+			snap:   pullSnap(true, ""),
 			dash:   []string{"Starting…"},
 			not:    []string{"The Rave pull is not configured", "Study", "The pull is not running"},
 			screen: []string{"Pull now"},
 		},
 		{
 			name:   "first run",
-			pull:   PullStatus{Configured: true, Studies: []PullState{running}},
+			snap:   pullSnap(true, "", running),
 			screen: []string{"Study", "Quarantined", "BETA(Prod)", "pulling…"},
 			dash:   []string{"BETA(Prod): first pull running…"},
 		},
 		{
 			name: "done",
-			pull: PullStatus{Configured: true, Studies: []PullState{done}},
+			snap: pullSnap(true, "", done),
 			screen: []string{"ALPHA(Prod)", "idle", end.Format("15:04:05"), "12", "4,872", "130", "2",
 				next.Format("15:04:05")},
 			dash:    []string{"ALPHA(Prod): last pull " + end.Format("15:04") + ", 4,872 rows, 2 quarantined, next " + next.Format("15:04")},
@@ -130,14 +139,30 @@ func TestRavePullStates(t *testing.T) {
 		},
 		{
 			name:    "failed",
-			pull:    PullStatus{Configured: true, Studies: []PullState{failed}},
+			snap:    pullSnap(true, "", failed),
 			red:     []string{"failed", "ALPHA(Prod): the last run failed: study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable. Next try at " + failed.NextRun.Format("15:04:05") + "."},
 			dashRed: []string{"ALPHA(Prod): last pull failed at " + end.Format("15:04") + ": study ALPHA(Prod): GET datasets/ClinicalAuditRecords.odm: 503 Service Unavailable. Next try at " + failed.NextRun.Format("15:04") + "."},
 			canPull: true,
 		},
 		{
+			name: "stopped for a credential",
+			snap: pullSnap(true, "", stopped),
+			red: []string{"stopped", "ALPHA(Prod): the pull has stopped: credential rave.password not set (trialsync creds set rave.password). " +
+				"It starts again when a credential it uses (rave.password) is set."},
+			dashRed: []string{"ALPHA(Prod): stopped: credential rave.password not set (trialsync creds set rave.password). It starts again"},
+			not:     []string{"Next try", "The pull is not running"},
+		},
+		{
+			name:    "remote offline",
+			snap:    pullSnap(true, "", offline),
+			red:     []string{"offline", "ALPHA(Prod): Rave cannot be reached: dial tcp 10.0.0.1:443: connect: connection refused. The pull resumes as soon as it answers."},
+			dashRed: []string{"ALPHA(Prod): Rave cannot be reached (dial tcp 10.0.0.1:443: connect: connection refused); the pull resumes when it answers."},
+			not:     []string{"Next try"},
+			canPull: true,
+		},
+		{
 			name:    "one of two running",
-			pull:    PullStatus{Configured: true, Studies: []PullState{done, running}},
+			snap:    pullSnap(true, "", done, running),
 			screen:  []string{"ALPHA(Prod)", "BETA(Prod)", "idle", "pulling…"},
 			dash:    []string{"ALPHA(Prod): last pull", "BETA(Prod): first pull running…"},
 			canPull: true,
@@ -146,7 +171,7 @@ func TestRavePullStates(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(1)
-			f.pull = tc.pull
+			f.snap = tc.snap
 			u, w := newTestUI(t, f, Options{})
 			mustShow(t, w, tc.dash...)
 			for _, s := range tc.dashRed {
@@ -172,20 +197,20 @@ func TestRavePullStates(t *testing.T) {
 			if got := !u.rave.pullNow.Disabled(); got != tc.canPull {
 				t.Errorf("Pull now enabled = %v, want %v", got, tc.canPull)
 			}
-			// Pull now asks the agent exactly when it is enabled.
+			// Pull now asks the agent exactly when it is enabled, and only for the Rave pull.
 			test.Tap(u.rave.pullNow)
 			u.bridge.wait()
-			want := 0
+			want := []string(nil)
 			if tc.canPull {
-				want = 1
+				want = []string{agent.EngineRavePull}
 			}
-			if f.pullNows != want {
-				t.Errorf("Pull now called the agent %d times, want %d", f.pullNows, want)
+			if !slices.Equal(f.kicks, want) {
+				t.Errorf("Pull now kicked %q, want %q", f.kicks, want)
 			}
 			// The spinner turns while, and only while, a study is pulling.
-			for i, st := range tc.pull.Studies {
+			for i, st := range tc.snap.Services {
 				if a := u.rave.rows[i].activity; a.Visible() != st.Running {
-					t.Errorf("%s: activity shown = %v while running = %v", st.Study, a.Visible(), st.Running)
+					t.Errorf("%s: activity shown = %v while running = %v", st.Subject, a.Visible(), st.Running)
 				}
 			}
 		})
@@ -196,12 +221,14 @@ func TestRavePullStates(t *testing.T) {
 // and a run that ends reloads the quarantine.
 func TestRavePullLiveUpdates(t *testing.T) {
 	f := newFake(1)
-	f.pull = PullStatus{Configured: true}
+	f.snap = pullSnap(true, "")
 	u, w := openRavePull(t, f)
 	mustShow(t, w, "nothing awaiting review")
 
-	f.setPull(t, u, func(p *PullStatus) {
-		p.Studies = []PullState{{Study: "ALPHA(Prod)", Running: true, LastStart: time.Now()}}
+	f.setSnap(t, u, func(s *agent.Snapshot) {
+		st := study("ALPHA(Prod)")
+		st.Running, st.LastStart = true, time.Now()
+		s.Services = []agent.ServiceState{st}
 	})
 	mustShow(t, w, "ALPHA(Prod)", "pulling…")
 	if !u.rave.pullNow.Disabled() {
@@ -212,9 +239,10 @@ func TestRavePullLiveUpdates(t *testing.T) {
 	f.quarantine = []store.Quarantined{{ID: 1, Time: time.Now(), Source: "ALPHA(Prod)/audit startid=1000",
 		Reason: "ItemData without ItemOID", Fragment: "<ItemData Value=\"1\"/>"}}
 	f.mu.Unlock()
-	f.setPull(t, u, func(p *PullStatus) {
-		p.Studies[0] = PullState{Study: "ALPHA(Prod)", Runs: 1, LastEnd: time.Now(), NextRun: time.Now().Add(time.Hour),
-			Pages: 3, Rows: 1200, Written: 1200, Quarantined: 1}
+	f.setSnap(t, u, func(s *agent.Snapshot) {
+		st := study("ALPHA(Prod)")
+		st.Runs, st.LastEnd, st.NextRun, st.Last = 1, time.Now(), time.Now().Add(time.Hour), pulled(3, 1200, 1200, 1)
+		s.Services[0] = st
 	})
 	mustShow(t, w, "idle", "1,200", "1 fragment awaiting review", "ALPHA(Prod)/audit startid=1000")
 	if shows(w, "pulling…") {
@@ -227,7 +255,7 @@ func TestRavePullLiveUpdates(t *testing.T) {
 	// The dashboard follows too.
 	test.Tap(u.nav[0])
 	u.bridge.wait()
-	f.setPull(t, u, func(p *PullStatus) { p.Studies[0].Err = "connection refused" })
+	f.setSnap(t, u, func(s *agent.Snapshot) { s.Services[0].Err = "connection refused" })
 	mustBeRed(t, w, "ALPHA(Prod): last pull failed at")
 }
 

@@ -22,7 +22,7 @@ func TestDashboard(t *testing.T) {
 			},
 			want: []string{"/data/trialsync.db", "0123456789abcdef", "20260101T000000Z-abcdef",
 				"4 (covered by the keyed checkpoint)", "e436764885ff213c2dc1d059934486834f7521788ca42d9e9a1386520579daf1",
-				"/data/config.toml", "Not configured: add a [rave] section", "Not built yet: arrives with a later issue."},
+				"/data/config.toml", "Not configured: add a [rave] section", "Not available in this version."},
 			not: []string{"Could not"},
 		},
 		{
@@ -60,9 +60,9 @@ func TestCredentialScreens(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{2, []string{"Not built yet: arrives with a later issue.", "rave.password: set",
+		{2, []string{"Not available in this version.", "rave.password: set",
 			"intake.token: not set (trialsync creds set intake.token)"}, []string{"sureadhere.token", "custom.extra"}},
-		{3, []string{"Not built yet: arrives with a later issue.", "sureadhere.token: not set (trialsync creds set sureadhere.token)"},
+		{3, []string{"Not available in this version.", "sureadhere.token: not set (trialsync creds set sureadhere.token)"},
 			[]string{"rave.password", "custom.extra"}},
 		{6, []string{"rave.password: set", "edc.token: not set (trialsync creds set edc.token)", "custom.extra: set",
 			"/data/trialsync.db", "/data/config.toml"}, nil},

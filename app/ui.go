@@ -33,10 +33,11 @@ type UI struct {
 	body    *fyne.Container
 	current int
 
-	pulls pullFeed // the Rave pull's state, for the screens that show it
+	state stateFeed // the agent's snapshot, for the screens that show it
 
-	audit *auditScreen    // kept for tests
-	rave  *ravePullScreen // kept for tests
+	audit    *auditScreen    // kept for tests
+	rave     *ravePullScreen // kept for tests
+	settings *settingsScreen // kept for tests
 }
 
 // New builds the window for a and b. Background calls run under ctx; cancelling it (Ctrl+C in the
@@ -49,7 +50,7 @@ func New(ctx context.Context, a fyne.App, b Backend, opts Options) *UI {
 		opts.PageSize = 200
 	}
 	u := &UI{app: a, backend: b, opts: opts, bridge: newBridge(ctx), screens: screens(), current: -1}
-	u.pulls.u = u
+	u.state.u = u
 	u.win = a.NewWindow(opts.Title)
 	if icon := a.Icon(); icon != nil {
 		u.win.SetIcon(icon)
@@ -78,7 +79,7 @@ func New(ctx context.Context, a fyne.App, b Backend, opts Options) *UI {
 	u.win.SetContent(container.NewBorder(nil, nil, nav, nil, container.NewPadded(page)))
 	u.win.Resize(fyne.NewSize(1120, 720))
 	u.Select(0)
-	u.pulls.start() // last: from here on, updates may arrive
+	u.state.start() // last: from here on, updates may arrive
 	return u
 }
 

@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/trialsync/trialsync/sync/agent"
 )
 
 // Small building blocks the screens share.
@@ -64,7 +66,7 @@ func form(pairs ...fyne.CanvasObject) *fyne.Container {
 }
 
 // loadStatus asks the backend for its status off the Fyne goroutine and hands it to show on it.
-func (u *UI) loadStatus(show func(Status, error)) {
+func (u *UI) loadStatus(show func(agent.Status, error)) {
 	u.bridge.background(func(ctx context.Context) func() {
 		st, err := u.backend.Status(ctx)
 		return func() { show(st, err) }
@@ -74,37 +76,44 @@ func (u *UI) loadStatus(show func(Status, error)) {
 // credentialRows shows, for each name, whether the keyring holds it and how to set it when not.
 type credentialRows struct {
 	names  []string
-	extras bool // also list credentials st holds that are not among names
+	extras bool              // also list credentials st holds that are not among names
+	set    func(name string) // when not nil, each row has a Set… button calling it
 	box    *fyne.Container
 }
 
-func newCredentialRows(names []string, extras bool) *credentialRows {
-	return &credentialRows{names: names, extras: extras, box: container.NewVBox()}
+func newCredentialRows(names []string, extras bool, set func(name string)) *credentialRows {
+	return &credentialRows{names: names, extras: extras, set: set, box: container.NewVBox()}
 }
 
 // update redraws the rows from st.
-func (c *credentialRows) update(st Status) {
+func (c *credentialRows) update(st agent.Status) {
 	c.box.RemoveAll()
 	seen := map[string]bool{}
 	for _, n := range c.names {
 		seen[n] = true
-		c.box.Add(credentialRow(n, st.HasCredential(n)))
+		c.box.Add(c.row(n, st.HasCredential(n)))
 	}
 	for _, n := range st.Credentials {
 		if c.extras && !seen[n] {
-			c.box.Add(credentialRow(n, true))
+			c.box.Add(c.row(n, true))
 		}
 	}
 }
 
-func credentialRow(name string, set bool) fyne.CanvasObject {
+func (c *credentialRows) row(name string, set bool) fyne.CanvasObject {
 	icon := widget.NewIcon(theme.ConfirmIcon())
 	text := widget.NewLabel(name + ": set")
 	if !set {
 		icon.SetResource(theme.NewWarningThemedResource(theme.WarningIcon()))
 		text.SetText(name + ": not set (trialsync creds set " + name + ")")
 	}
-	return container.NewHBox(icon, text)
+	row := container.NewHBox(icon, text)
+	if c.set != nil {
+		b := widget.NewButtonWithIcon("Set…", theme.DocumentCreateIcon(), func() { c.set(name) })
+		b.Importance = widget.LowImportance
+		row.Add(b)
+	}
+	return row
 }
 
 // knownCredentials are the keyring entries the command-line contract names, in its order.

@@ -30,3 +30,9 @@ func (tx *Tx) Cursor(study, site, feed string) (c Cursor, ok bool, err error) {
 func (tx *Tx) PutCursor(study, site, feed string, c Cursor) error {
 	return putJSON(tx.Bucket(BucketCursors), cursorKey(study, site, feed), c)
 }
+
+// DeleteCursor forgets a feed's cursor, so that its next pull starts from the beginning; call it in
+// the same transaction as the audit entry that says why.
+func (tx *Tx) DeleteCursor(study, site, feed string) error {
+	return tx.Bucket(BucketCursors).Delete(cursorKey(study, site, feed))
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/agent"
@@ -21,90 +23,86 @@ func newAuditCommand(g *globals) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				p := newProgress(g.stderr, "verifying")
-				rep, err := a.VerifyAudit(cmd.Context(), p.update)
-				p.done()
-				if err != nil {
-					return err
-				}
-				if !rep.OK() {
-					return verifyError{rep.Problem}
-				}
-				g.printf("ok: %d entries, tip %s\n", rep.Entries, rep.TipHex())
-				return nil
+				return runAuditVerify(cmd.Context(), a, g.output())
 			})
 		},
 	}
 
-	var out string
+	var eo auditExportOptions
 	export := &cobra.Command{
 		Use:   "export --out FILE",
 		Short: "Write the entries and the keyed checkpoint as JSON Lines",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" {
+			if eo.out == "" {
 				return usagef("audit export needs --out FILE")
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				return exportAudit(g, a, cmd, out)
+				return runAuditExport(cmd.Context(), a, g.output(), eo)
 			})
 		},
 	}
-	export.Flags().StringVar(&out, "out", "", "output file (JSON Lines)")
+	eo.addFlags(export.Flags())
 
-	var since, format string
+	var lo auditListOptions
 	list := &cobra.Command{
 		Use:   "list [--since T] [--format jsonl]",
 		Short: "Browse audit entries",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var t time.Time
-			if since != "" {
+			if lo.since != "" {
 				var err error
-				if t, err = parseSince(since); err != nil {
-					return usagef("--since %q: want RFC 3339 time, date YYYY-MM-DD or a duration like 24h", since)
+				if lo.from, err = parseSince(lo.since); err != nil {
+					return usagef("--since %q: want RFC 3339 time, date YYYY-MM-DD or a duration like 24h", lo.since)
 				}
 			}
-			if format != "" && format != "jsonl" && format != "text" {
-				return usagef("--format %q: want jsonl or text", format)
+			if lo.format != "" && lo.format != "jsonl" && lo.format != "text" {
+				return usagef("--format %q: want jsonl or text", lo.format)
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				if format == "jsonl" {
-					enc := json.NewEncoder(g.stdout)
-					return a.WalkAudit(cmd.Context(), t, func(e store.Entry) error { return enc.Encode(agent.NewAuditRecord(e)) })
-				}
-				tw := tabwriter.NewWriter(g.stderr, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tACTOR\tACTION\tOBJECT\tREASON")
-				err := a.WalkAudit(cmd.Context(), t, func(e store.Entry) error {
-					if e.Damage != "" {
-						_, err := fmt.Fprintf(tw, "%d\t\t\t(damaged)\t\t%s\n", e.Seq, e.Damage)
-						return err
-					}
-					_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Format("2006-01-02 15:04:05"), e.Actor, e.Action, e.Object, e.Reason)
-					return err
-				})
-				if ferr := tw.Flush(); err == nil {
-					err = ferr
-				}
-				return err
+				return runAuditList(cmd.Context(), a, g.output(), lo)
 			})
 		},
 	}
-	list.Flags().StringVar(&since, "since", "", "only entries at or after T (RFC 3339, YYYY-MM-DD, or a duration ago like 24h)")
-	list.Flags().StringVar(&format, "format", "", "jsonl for machine output on stdout")
+	lo.addFlags(list.Flags())
 
 	return group("audit", "Verify, export and browse the audit trail", verify, export, list)
 }
 
-// exportAudit writes to a temporary file and renames it into place, so a failed export never leaves a
-// file that looks complete.
-func exportAudit(g *globals, a *agent.Agent, cmd *cobra.Command, out string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".partial-*")
+// runAuditVerify walks the chain with a progress report: "ok: N entries, tip H", or the first
+// problem as a verification failure (exit 3).
+func runAuditVerify(ctx context.Context, a *agent.Agent, out output) error {
+	p := newProgress(out.text, "verifying")
+	rep, err := a.VerifyAudit(ctx, p.update)
+	p.done()
+	if err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return verifyError{rep.Problem}
+	}
+	out.printf("ok: %d entries, tip %s\n", rep.Entries, rep.TipHex())
+	return nil
+}
+
+// auditExportOptions are the flags of `audit export`.
+type auditExportOptions struct {
+	out string
+}
+
+func (o *auditExportOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.out, "out", "", "output file (JSON Lines)")
+}
+
+// runAuditExport writes to a temporary file and renames it into place, so a failed export never
+// leaves a file that looks complete.
+func runAuditExport(ctx context.Context, a *agent.Agent, out output, o auditExportOptions) error {
+	tmp, err := os.CreateTemp(filepath.Dir(o.out), filepath.Base(o.out)+".partial-*")
 	if err != nil {
 		return fmt.Errorf("audit export: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	cp, n, err := a.ExportAudit(cmd.Context(), tmp)
+	cp, n, err := a.ExportAudit(ctx, tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -112,16 +110,49 @@ func exportAudit(g *globals, a *agent.Agent, cmd *cobra.Command, out string) err
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), out)
+		err = os.Rename(tmp.Name(), o.out)
 	}
 	if err != nil {
-		return fmt.Errorf("audit export to %s: %w", out, err)
+		return fmt.Errorf("audit export to %s: %w", o.out, err)
 	}
-	if err := a.RecordExport(cmd.Context(), cp, out); err != nil {
+	if err := a.RecordExport(ctx, cp, o.out); err != nil {
 		return err
 	}
-	g.printf("exported %d entries and the checkpoint to %s\n", n, out)
+	out.printf("exported %d entries and the checkpoint to %s\n", n, o.out)
 	return nil
+}
+
+// auditListOptions are the flags of `audit list`.
+type auditListOptions struct {
+	since, format string
+	from          time.Time // since, parsed
+}
+
+func (o *auditListOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.since, "since", "", "only entries at or after T (RFC 3339, YYYY-MM-DD, or a duration ago like 24h)")
+	fs.StringVar(&o.format, "format", "", "jsonl for machine output on stdout")
+}
+
+// runAuditList writes the entries from o.from on: JSON Lines on the data stream, or a table for people.
+func runAuditList(ctx context.Context, a *agent.Agent, out output, o auditListOptions) error {
+	if o.format == "jsonl" {
+		enc := json.NewEncoder(out.data)
+		return a.WalkAudit(ctx, o.from, func(e store.Entry) error { return enc.Encode(agent.NewAuditRecord(e)) })
+	}
+	tw := tabwriter.NewWriter(out.text, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tACTOR\tACTION\tOBJECT\tREASON")
+	err := a.WalkAudit(ctx, o.from, func(e store.Entry) error {
+		if e.Damage != "" {
+			_, err := fmt.Fprintf(tw, "%d\t\t\t(damaged)\t\t%s\n", e.Seq, e.Damage)
+			return err
+		}
+		_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Format("2006-01-02 15:04:05"), e.Actor, e.Action, e.Object, e.Reason)
+		return err
+	})
+	if ferr := tw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 func parseSince(s string) (time.Time, error) {

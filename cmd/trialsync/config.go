@@ -13,14 +13,19 @@ func newConfigCommand(g *globals) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				cfg, err := a.Config()
-				if err != nil {
-					return err
-				}
-				g.printf("ok: %s\n", cfg.Path)
-				return nil
+				return runConfigCheck(a, g.output())
 			})
 		},
 	}
 	return group("config", "Check the configuration", check)
+}
+
+// runConfigCheck loads the configuration and says it is fine, or returns its first problem.
+func runConfigCheck(a *agent.Agent, out output) error {
+	cfg, err := a.Config()
+	if err != nil {
+		return err
+	}
+	out.printf("ok: %s\n", cfg.Path)
+	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,11 +26,7 @@ func newCredsCommand(g *globals) *cobra.Command {
 				return err
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				if err := a.SetCredential(cmd.Context(), args[0], secret); err != nil {
-					return err
-				}
-				g.printf("credential %s set\n", args[0])
-				return nil
+				return runCredsSet(cmd.Context(), a, g.output(), args[0], secret)
 			})
 		},
 	}
@@ -39,11 +36,7 @@ func newCredsCommand(g *globals) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				names, err := a.Credentials()
-				for _, n := range names {
-					fmt.Fprintln(g.stderr, n)
-				}
-				return err
+				return runCredsList(a, g.output())
 			})
 		},
 	}
@@ -53,15 +46,38 @@ func newCredsCommand(g *globals) *cobra.Command {
 		Args:  exactArgs(1, "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				if err := a.DeleteCredential(cmd.Context(), args[0]); err != nil {
-					return err
-				}
-				g.printf("credential %s deleted\n", args[0])
-				return nil
+				return runCredsDelete(cmd.Context(), a, g.output(), args[0])
 			})
 		},
 	}
 	return group("creds", "Manage secrets in the OS keyring", set, list, del)
+}
+
+// runCredsSet stores the secret under name (audited by fingerprint).
+func runCredsSet(ctx context.Context, a *agent.Agent, out output, name, secret string) error {
+	if err := a.SetCredential(ctx, name, secret); err != nil {
+		return err
+	}
+	out.printf("credential %s set\n", name)
+	return nil
+}
+
+// runCredsList prints the names of the stored credentials, never their values.
+func runCredsList(a *agent.Agent, out output) error {
+	names, err := a.Credentials()
+	for _, n := range names {
+		fmt.Fprintln(out.text, n)
+	}
+	return err
+}
+
+// runCredsDelete removes the credential name (audited).
+func runCredsDelete(ctx context.Context, a *agent.Agent, out output, name string) error {
+	if err := a.DeleteCredential(ctx, name); err != nil {
+		return err
+	}
+	out.printf("credential %s deleted\n", name)
+	return nil
 }
 
 // readSecret reads one line from stdin, without echo when stdin is a terminal; the trailing newline

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/agent"
@@ -44,35 +46,49 @@ func (r clinicalRow) record() []string {
 }
 
 func newExportCommand(g *globals) *cobra.Command {
-	var format string
+	var o exportClinicalOptions
 	clinical := &cobra.Command{
 		Use:   "clinical [--format jsonl|csv]",
 		Short: "Write stored clinical rows, sorted by natural key, to stdout",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "jsonl" && format != "csv" {
-				return usagef("--format %q: want jsonl or csv", format)
+			if o.format != "jsonl" && o.format != "csv" {
+				return usagef("--format %q: want jsonl or csv", o.format)
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				if format == "jsonl" {
-					enc := json.NewEncoder(g.stdout)
-					return a.WalkClinical(cmd.Context(), func(k store.ClinicalKey, v store.ClinicalValue) error {
-						return enc.Encode(newClinicalRow(k, v))
-					})
-				}
-				w := csv.NewWriter(g.stdout)
-				w.Write(clinicalColumns)
-				err := a.WalkClinical(cmd.Context(), func(k store.ClinicalKey, v store.ClinicalValue) error {
-					return w.Write(newClinicalRow(k, v).record())
-				})
-				w.Flush()
-				if err == nil {
-					err = w.Error()
-				}
-				return err
+				return runExportClinical(cmd.Context(), a, g.output(), o)
 			})
 		},
 	}
-	clinical.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
+	o.addFlags(clinical.Flags())
 	return group("export", "Export stored data", clinical)
+}
+
+// exportClinicalOptions are the flags of `export clinical`.
+type exportClinicalOptions struct {
+	format string
+}
+
+func (o *exportClinicalOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.format, "format", "jsonl", "jsonl or csv")
+}
+
+// runExportClinical writes every stored item value to the data stream in the contract's form.
+func runExportClinical(ctx context.Context, a *agent.Agent, out output, o exportClinicalOptions) error {
+	if o.format == "jsonl" {
+		enc := json.NewEncoder(out.data)
+		return a.WalkClinical(ctx, func(k store.ClinicalKey, v store.ClinicalValue) error {
+			return enc.Encode(newClinicalRow(k, v))
+		})
+	}
+	w := csv.NewWriter(out.data)
+	w.Write(clinicalColumns)
+	err := a.WalkClinical(ctx, func(k store.ClinicalKey, v store.ClinicalValue) error {
+		return w.Write(newClinicalRow(k, v).record())
+	})
+	w.Flush()
+	if err == nil {
+		err = w.Error()
+	}
+	return err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/trialsync/trialsync/sync/odm"
 	"github.com/trialsync/trialsync/sync/odm/odmbench"
@@ -46,7 +48,7 @@ func newOdmCommand(g *globals) *cobra.Command {
 		Short: "Stream an ODM 1.3 file to JSON Lines, one object per ItemData",
 		Args:  exactArgs(1, "FILE|-"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return odmRows(g, args[0])
+			return g.withInput(args[0], func(in io.Reader) error { return runOdmRows(in, g.output()) })
 		},
 	}
 	check := &cobra.Command{
@@ -54,35 +56,23 @@ func newOdmCommand(g *globals) *cobra.Command {
 		Short: "Check that an ODM 1.3 file is well-formed and its clinical data well-structured",
 		Args:  exactArgs(1, "FILE|-"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return odmCheck(g, args[0])
+			return g.withInput(args[0], func(in io.Reader) error { return runOdmCheck(in, g.output()) })
 		},
 	}
-	var size, dir, python string
+	var bo odmBenchOptions
 	bench := &cobra.Command{
 		Use:   "bench [--size 512MiB]",
 		Short: "Measure the ODM reader against lxml.iterparse on a synthetic Rave-style export",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, err := odmbench.ParseSize(size)
-			if err != nil {
+			var err error
+			if bo.bytes, err = odmbench.ParseSize(bo.size); err != nil {
 				return usagef("--size: %v", err)
 			}
-			self, err := os.Executable()
-			if err != nil {
-				return fmt.Errorf("finding the trialsync binary: %w", err)
-			}
-			rep, err := odmbench.Run(cmd.Context(), odmbench.Options{Size: n, Dir: dir, Python: python,
-				Self: []string{self, "odm", "bench-child"}, Log: g.stderr})
-			if err != nil {
-				return fmt.Errorf("odm bench: %w", err)
-			}
-			odmbench.Print(g.stderr, rep)
-			return nil
+			return runOdmBench(cmd.Context(), g.output(), bo)
 		},
 	}
-	bench.Flags().StringVar(&size, "size", "512MiB", "size of the synthetic export (KiB, MiB, GiB, KB, MB, GB)")
-	bench.Flags().StringVar(&dir, "dir", "", "directory for the synthetic export (default: the system temp dir)")
-	bench.Flags().StringVar(&python, "python", "/usr/bin/python3", "Python with lxml for the comparison (\"\" to skip it)")
+	bo.addFlags(bench.Flags())
 	child := &cobra.Command{
 		Use:    "bench-child FILE",
 		Short:  "The Go side of odm bench, run in its own process",
@@ -95,27 +85,51 @@ func newOdmCommand(g *globals) *cobra.Command {
 	return group("odm", "Read, check and benchmark CDISC ODM 1.3 files", rows, check, bench, child)
 }
 
-// odmInput opens FILE, or stdin for "-".
-func (g *globals) odmInput(name string) (io.Reader, func(), error) {
+// withInput runs fn on FILE, or on stdin for "-".
+func (g *globals) withInput(name string, fn func(io.Reader) error) error {
 	if name == "-" {
-		return g.stdin, func() {}, nil
+		return fn(g.stdin)
 	}
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, nil, err
-	}
-	return f, func() { f.Close() }, nil
-}
-
-// odmRows writes one JSON object per ItemData value; a document that is not well-formed (or whose
-// clinical data is badly structured) stops it with exit 1 and "line:col: reason".
-func odmRows(g *globals, name string) error {
-	in, done, err := g.odmInput(name)
-	if err != nil {
 		return err
 	}
-	defer done()
-	out := bufio.NewWriterSize(g.stdout, 64<<10)
+	defer f.Close()
+	return fn(f)
+}
+
+// odmBenchOptions are the flags of `odm bench`.
+type odmBenchOptions struct {
+	size, dir, python string
+	bytes             int64 // size, parsed
+}
+
+func (o *odmBenchOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.size, "size", "512MiB", "size of the synthetic export (KiB, MiB, GiB, KB, MB, GB)")
+	fs.StringVar(&o.dir, "dir", "", "directory for the synthetic export (default: the system temp dir)")
+	fs.StringVar(&o.python, "python", "/usr/bin/python3", "Python with lxml for the comparison (\"\" to skip it)")
+}
+
+// runOdmBench generates the export, reads it with this binary (in a child process) and with lxml,
+// and prints the figures.
+func runOdmBench(ctx context.Context, out output, o odmBenchOptions) error {
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding the trialsync binary: %w", err)
+	}
+	rep, err := odmbench.Run(ctx, odmbench.Options{Size: o.bytes, Dir: o.dir, Python: o.python,
+		Self: []string{self, "odm", "bench-child"}, Log: out.text})
+	if err != nil {
+		return fmt.Errorf("odm bench: %w", err)
+	}
+	odmbench.Print(out.text, rep)
+	return nil
+}
+
+// runOdmRows writes one JSON object per ItemData value; a document that is not well-formed (or whose
+// clinical data is badly structured) stops it with exit 1 and "line:col: reason".
+func runOdmRows(in io.Reader, o output) error {
+	out := bufio.NewWriterSize(o.data, 64<<10)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	r := odm.NewReader(in)
@@ -151,15 +165,10 @@ func odmRows(g *globals, name string) error {
 	return nil
 }
 
-// odmCheck reads the whole document. A structure problem in one block does not stop it: one problem is
+// runOdmCheck reads the whole document. A structure problem in one block does not stop it: one problem is
 // the error message, several are listed on stderr one a line before it. A well-formedness error stops
 // it at once. Any problem is exit 1.
-func odmCheck(g *globals, name string) error {
-	in, done, err := g.odmInput(name)
-	if err != nil {
-		return err
-	}
-	defer done()
+func runOdmCheck(in io.Reader, out output) error {
 	r := odm.NewReader(in)
 	var values, others int64
 	var problems []*odm.BlockError
@@ -186,13 +195,13 @@ func odmCheck(g *globals, name string) error {
 	}
 	switch len(problems) {
 	case 0:
-		g.printf("ok: %d values, %d audit events on containers\n", values, others)
+		out.printf("ok: %d values, %d audit events on containers\n", values, others)
 		return nil
 	case 1:
 		return problems[0]
 	}
 	for _, p := range problems {
-		g.printf("%s (%s at bytes %d-%d)\n", p.Error(), p.Block, p.Start, p.End)
+		out.printf("%s (%s at bytes %d-%d)\n", p.Error(), p.Block, p.Start, p.End)
 	}
 	return fmt.Errorf("%d ODM structure problems (listed above)", len(problems))
 }

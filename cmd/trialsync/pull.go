@@ -2,91 +2,133 @@ package main
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/trialsync/trialsync/sync/agent"
 	"github.com/trialsync/trialsync/sync/ravepull"
 )
 
+// pullOptions are the flags of `pull`.
+type pullOptions struct {
+	study, site, feed string
+	once              bool
+}
+
+func (o *pullOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.study, "study", "", "only this study OID")
+	fs.StringVar(&o.site, "site", "", "only this site")
+	fs.StringVar(&o.feed, "feed", "", "only this feed: audit or dataset (default both)")
+	fs.BoolVar(&o.once, "once", false, "pull once and exit (default: keep polling)")
+}
+
 func newPullCommand(g *globals) *cobra.Command {
-	var study, site, feed string
-	var once bool
+	var o pullOptions
 	cmd := &cobra.Command{
-		Use:   "pull [--study S] [--site X] [--once]",
+		Use:   "pull [--study S] [--site X] [--feed audit|dataset] [--once]",
 		Short: "Pull clinical data and audit records from Rave into the store",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if feed != "" && feed != ravepull.FeedAudit && feed != ravepull.FeedDataset {
-				return usagef("--feed %q: want audit or dataset (or leave it out for both)", feed)
+			if err := checkFeedFlag(o.feed); err != nil {
+				return err
 			}
-			if !once {
+			if !o.once {
 				g.consoleLogs = true
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				if !once {
-					if study != "" || site != "" || feed != "" {
-						return usagef("--study, --site and --feed need --once; the polling pull runs every configured study")
-					}
-					return runPolling(cmd.Context(), g, a)
-				}
-				began := time.Now()
-				results, err := a.Pull(cmd.Context(), agent.PullOptions{Study: study, Site: site, Feed: feed, Progress: pullProgress(g)})
-				secs := time.Since(began).Seconds()
-				for _, r := range results {
-					if r.Err == nil {
-						g.printf("%s: %d pages, %d rows read, %d written, %d quarantined in %.1f s (%.0f rows/s)\n",
-							r.Study, r.Pages, r.Rows, r.Written, r.Quarantined, secs, float64(r.Rows)/secs)
-					}
-				}
-				return err
+				return runPull(cmd.Context(), a, g.output(), o)
 			})
 		},
 	}
-	cmd.Flags().StringVar(&study, "study", "", "only this study OID")
-	cmd.Flags().StringVar(&site, "site", "", "only this site")
-	cmd.Flags().StringVar(&feed, "feed", "", "only this feed: audit or dataset (default both)")
-	cmd.Flags().BoolVar(&once, "once", false, "pull once and exit (default: keep polling)")
+	o.addFlags(cmd.Flags())
+	cmd.AddCommand(newPullResetCommand(g))
 	return cmd
 }
 
-// runPolling runs the agent's service tree (a pull service per study, polling at [rave] poll) until
-// interrupted, printing each completed run. Configuration, credential and store problems end it at
-// once with their error; a failed pull is printed and retried with backoff.
-func runPolling(ctx context.Context, g *globals, a *agent.Agent) error {
+func checkFeedFlag(feed string) error {
+	if feed != "" && feed != agent.FeedAudit && feed != agent.FeedDataset {
+		return usagef("--feed %q: want audit or dataset (or leave it out for both)", feed)
+	}
+	return nil
+}
+
+// runPull pulls once (--once), or polls the configured studies (or the one asked for) until
+// interrupted.
+func runPull(ctx context.Context, a *agent.Agent, out output, o pullOptions) error {
+	if !o.once {
+		return runPolling(ctx, a, out, agent.Scope{Study: o.study, Site: o.site, Feed: o.feed})
+	}
+	began := time.Now()
+	results, err := a.Pull(ctx, agent.PullOptions{Study: o.study, Site: o.site, Feed: o.feed, Progress: pullProgress(out)})
+	secs := time.Since(began).Seconds()
+	for _, r := range results {
+		if r.Err == nil {
+			out.printf("%s: %d pages, %d rows read, %d written, %d quarantined in %.1f s (%.0f rows/s)\n",
+				r.Study, r.Pages, r.Rows, r.Written, r.Quarantined, secs, float64(r.Rows)/secs)
+		}
+	}
+	return err
+}
+
+// runPolling runs the Rave pull's services (one per study, polling at [rave] poll) until interrupted,
+// printing each completed run. A failed pull is printed and retried with backoff; a pull that stops
+// (a credential missing or rejected, a store that refuses writes) is printed, and when every one has
+// stopped the command ends with their errors, since nothing would change without a person.
+func runPolling(ctx context.Context, a *agent.Agent, out output, scope agent.Scope) error {
+	changed, unsubscribe := a.Subscribe()
+	defer unsubscribe()
 	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	runs := map[string]int{}
+	go func() { done <- a.Run(ctx, agent.StartOptions{Engines: []string{agent.EngineRavePull}, Scope: scope}) }()
+	seen := map[string]agent.ServiceState{}
 	for {
 		select {
 		case err := <-done:
+			printRuns(a, out, seen)
 			return err
-		case <-a.Changed():
-			for _, st := range a.PullStates() {
-				if st.Runs == runs[st.Study] {
-					continue
-				}
-				runs[st.Study] = st.Runs
-				if st.Err != "" {
-					g.printf("%s: pull failed, retrying at %s: %s\n", st.Study, st.NextRun.Format("15:04:05"), st.Err)
-					continue
-				}
-				g.printf("%s: %d pages, %d rows read, %d written, %d quarantined; next pull at %s\n",
-					st.Study, st.Last.Pages, st.Last.Rows, st.Last.Written, st.Last.Quarantined, st.NextRun.Format("15:04:05"))
-			}
+		case <-changed:
+			printRuns(a, out, seen)
 		}
 	}
 }
 
+// printRuns prints the runs completed, and the stops and waits begun, since seen.
+func printRuns(a *agent.Agent, out output, seen map[string]agent.ServiceState) {
+	for _, st := range a.Snapshot().ServicesOf(agent.EngineRavePull) {
+		was := seen[st.Name]
+		seen[st.Name] = st
+		switch {
+		case st.Stopped && !was.Stopped:
+			out.printf("%s: stopped: %s\n", st.Subject, stopLine(st))
+		case st.Offline && !was.Offline:
+			out.printf("%s: Rave cannot be reached (%s); waiting for it to answer\n", st.Subject, st.Err)
+		case st.Runs == was.Runs || st.Stopped || st.Offline:
+		case st.Err != "":
+			out.printf("%s: pull failed, retrying at %s: %s\n", st.Subject, st.NextRun.Format("15:04:05"), st.Err)
+		default:
+			out.printf("%s: %s; next pull at %s\n", st.Subject, st.Last.Text, st.NextRun.Format("15:04:05"))
+		}
+	}
+}
+
+// stopLine is why a service stopped and what starts it again, on one line.
+func stopLine(st agent.ServiceState) string {
+	if st.Hint == "" {
+		return st.Err
+	}
+	return strings.TrimSuffix(st.Err, ".") + ". " + st.Hint
+}
+
 // pullProgress prints one line per committed page or batch, at most every two seconds (always the last).
-func pullProgress(g *globals) func(ravepull.Progress) {
+func pullProgress(out output) func(ravepull.Progress) {
 	var last time.Time
 	return func(p ravepull.Progress) {
 		if !p.Done && time.Since(last) < 2*time.Second {
 			return
 		}
 		last = time.Now()
-		g.printf("%s %s: %d pages, %d rows\n", p.Study, p.Feed, p.Pages, p.Rows)
+		out.printf("%s %s: %d pages, %d rows\n", p.Study, p.Feed, p.Pages, p.Rows)
 	}
 }

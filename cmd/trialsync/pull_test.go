@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -96,4 +99,104 @@ func TestPullSurvivesKill9(t *testing.T) {
 		t.Fatalf("audit after kills: %s", r.stderr)
 	}
 	t.Logf("%d kills (seed %d), %d rows equal", killed, seed, strings.Count(got, "\n"))
+}
+
+// TestPullReset: `pull reset` forgets a study's position with a reason (both required), audited; the
+// next pull reads the feed from the beginning and changes nothing it had stored.
+func TestPullReset(t *testing.T) {
+	needKeyring(t)
+	isolate(t)
+	_, cfg := pullSetup(t, simrws.Options{Seed: 5, SubjectsPerSite: 2, Visits: 1})
+	path := filepath.Join(t.TempDir(), "s.db")
+	base := []string{"--store", path, "--config", cfg}
+	if r := cli(t, "sim-password\n", append(base, "creds", "set", "rave.password")...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	usage := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"pull", "reset", "--reason", "r"}, "needs --study S"},
+		{[]string{"pull", "reset", "--study", "ALPHA(Prod)"}, "needs --reason R"},
+		{[]string{"pull", "reset", "--study", "ALPHA(Prod)", "--reason", " "}, "needs --reason R"},
+		{[]string{"pull", "reset", "--study", "ALPHA(Prod)", "--reason", "r", "--feed", "both"}, `--feed "both"`},
+		{[]string{"pull", "reset", "extra"}, "takes no arguments"},
+	}
+	for _, u := range usage {
+		oneLineError(t, cli(t, "", append(base, u.args...)...), 2, u.want)
+	}
+	oneLineError(t, cli(t, "", append(base, "pull", "reset", "--study", "GAMMA(Prod)", "--reason", "r")...), 1,
+		`no configured study matches --study "GAMMA(Prod)"`)
+
+	if r := cli(t, "", append(base, "pull", "--once")...); r.code != 0 {
+		t.Fatalf("pull: %s", r.stderr)
+	}
+	before := cli(t, "", append(base, "export", "clinical")...).stdout
+	r := cli(t, "", append(base, "pull", "reset", "--study", "ALPHA(Prod)", "--feed", "audit", "--reason", "Rave moved")...)
+	if r.code != 0 || !strings.HasPrefix(r.stderr, "ALPHA(Prod) audit: reset (was http://127.0.0.1:") ||
+		!strings.Contains(r.stderr, "the next pull reads it from the beginning") {
+		t.Fatalf("reset: exit %d %q", r.code, r.stderr)
+	}
+	r = cli(t, "", append(base, "pull", "reset", "--study", "ALPHA(Prod)", "--site", "101", "--reason", "r")...)
+	if r.code != 0 || r.stderr != "ALPHA(Prod) dataset: not pulled yet, nothing to reset\nALPHA(Prod) audit: not pulled yet, nothing to reset\n" {
+		t.Fatalf("reset of a position never pulled: exit %d %q", r.code, r.stderr)
+	}
+	list := cli(t, "", append(base, "audit", "list", "--format", "jsonl")...).stdout
+	if n := strings.Count(list, `"action":"pull.cursor.reset"`); n != 1 || !strings.Contains(list, `"reason":"Rave moved"`) {
+		t.Fatalf("%d reset entries in the audit trail:\n%s", n, list)
+	}
+	r = cli(t, "", append(base, "pull", "--once", "--feed", "audit")...)
+	if r.code != 0 || !strings.Contains(r.stderr, "rows read, 0 written") || strings.Contains(r.stderr, " 0 pages") {
+		t.Fatalf("pull after the reset: exit %d %q", r.code, r.stderr)
+	}
+	if after := cli(t, "", append(base, "export", "clinical")...).stdout; after != before {
+		t.Fatal("reading the feed again changed the store")
+	}
+}
+
+// TestPullPollingScope: `pull --study S --site X` polls without --once (only that study and site),
+// printing each run, until interrupted; a rejected password ends polling with exit 1 and says so.
+func TestPullPollingScope(t *testing.T) {
+	needKeyring(t)
+	isolate(t)
+	_, cfg := pullSetup(t, simrws.Options{Seed: 5, SubjectsPerSite: 2, Visits: 1})
+	path := filepath.Join(t.TempDir(), "s.db")
+	base := []string{"--store", path, "--config", cfg}
+	if r := cli(t, "sim-password\n", append(base, "creds", "set", "rave.password")...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append(base, "pull", "--study", "ALPHA(Prod)", "--site", "101"), strings.NewReader(""), io.Discard, pw)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	var seen []string
+	for lines.Scan() {
+		seen = append(seen, lines.Text())
+		if strings.HasPrefix(lines.Text(), "ALPHA(Prod): ") && strings.Contains(lines.Text(), "; next pull at ") {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d after interrupt; said:\n%s", code, strings.Join(seen, "\n"))
+	}
+	db := cli(t, "", append(base, "audit", "list", "--format", "jsonl")...).stdout
+	if !strings.Contains(db, `"object":"ALPHA(Prod)/dataset sites 101"`) || strings.Contains(db, `"object":"ALPHA(Prod)/dataset"`) {
+		t.Fatalf("the scoped polling pulled something else than site 101:\n%s", db)
+	}
+
+	if r := cli(t, "wrong\n", append(base, "creds", "set", "rave.password")...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := cli(t, "", append(base, "pull")...)
+	oneLineError(t, r, 1, "RWS00008")
+	if !strings.Contains(r.stderr, "ALPHA(Prod): stopped: credential rave.password rejected") || strings.Contains(r.stderr, "wrong") {
+		t.Fatalf("stderr %q", r.stderr)
+	}
 }

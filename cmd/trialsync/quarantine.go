@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -8,73 +9,103 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/trialsync/trialsync/sync/agent"
 )
 
 func newQuarantineCommand(g *globals) *cobra.Command {
-	var format string
-	var all bool
+	var lo quarantineListOptions
 	list := &cobra.Command{
 		Use:   "list [--format jsonl] [--all]",
 		Short: "List quarantined fragments awaiting review",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "" && format != "jsonl" && format != "text" {
-				return usagef("--format %q: want jsonl or text", format)
+			if lo.format != "" && lo.format != "jsonl" && lo.format != "text" {
+				return usagef("--format %q: want jsonl or text", lo.format)
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				qs, err := a.Quarantine(cmd.Context(), all)
-				if err != nil {
-					return err
-				}
-				if format == "jsonl" {
-					enc := json.NewEncoder(g.stdout)
-					for _, q := range qs {
-						if err := enc.Encode(q); err != nil {
-							return err
-						}
-					}
-					return nil
-				}
-				tw := tabwriter.NewWriter(g.stderr, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tTIME (UTC)\tSOURCE\tREASON\tFRAGMENT")
-				for _, q := range qs {
-					frag := strings.Join(strings.Fields(q.Fragment), " ")
-					if len(frag) > 60 {
-						frag = frag[:60] + "…"
-					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", q.ID, q.Time.Format("2006-01-02 15:04:05"), q.Source, q.Reason, frag)
-				}
-				return tw.Flush()
+				return runQuarantineList(cmd.Context(), a, g.output(), lo)
 			})
 		},
 	}
-	list.Flags().StringVar(&format, "format", "", "jsonl for machine output on stdout")
-	list.Flags().BoolVar(&all, "all", false, "include resolved fragments")
+	lo.addFlags(list.Flags())
 
-	var reason string
+	var ro quarantineResolveOptions
 	resolve := &cobra.Command{
 		Use:   "resolve ID --reason R",
 		Short: "Mark a quarantined fragment reviewed",
 		Args:  exactArgs(1, "ID --reason R"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[0], 10, 64)
-			if err != nil {
+			var err error
+			if ro.id, err = strconv.ParseUint(args[0], 10, 64); err != nil {
 				return usagef("quarantine ID %q is not a number", args[0])
 			}
-			if strings.TrimSpace(reason) == "" {
+			if strings.TrimSpace(ro.reason) == "" {
 				return usagef("quarantine resolve needs --reason R")
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				if err := a.ResolveQuarantine(cmd.Context(), id, reason); err != nil {
-					return err
-				}
-				g.printf("quarantine %d resolved\n", id)
-				return nil
+				return runQuarantineResolve(cmd.Context(), a, g.output(), ro)
 			})
 		},
 	}
-	resolve.Flags().StringVar(&reason, "reason", "", "why it is resolved (recorded in the audit trail)")
+	ro.addFlags(resolve.Flags())
 	return group("quarantine", "Review fragments that could not be stored", list, resolve)
+}
+
+// quarantineListOptions are the flags of `quarantine list`.
+type quarantineListOptions struct {
+	format string
+	all    bool
+}
+
+func (o *quarantineListOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.format, "format", "", "jsonl for machine output on stdout")
+	fs.BoolVar(&o.all, "all", false, "include resolved fragments")
+}
+
+// runQuarantineList writes the fragments: JSON Lines on the data stream, or a table for people.
+func runQuarantineList(ctx context.Context, a *agent.Agent, out output, o quarantineListOptions) error {
+	qs, err := a.Quarantine(ctx, o.all)
+	if err != nil {
+		return err
+	}
+	if o.format == "jsonl" {
+		enc := json.NewEncoder(out.data)
+		for _, q := range qs {
+			if err := enc.Encode(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(out.text, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTIME (UTC)\tSOURCE\tREASON\tFRAGMENT")
+	for _, q := range qs {
+		frag := strings.Join(strings.Fields(q.Fragment), " ")
+		if len(frag) > 60 {
+			frag = frag[:60] + "…"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", q.ID, q.Time.Format("2006-01-02 15:04:05"), q.Source, q.Reason, frag)
+	}
+	return tw.Flush()
+}
+
+// quarantineResolveOptions are the argument and flags of `quarantine resolve`.
+type quarantineResolveOptions struct {
+	id     uint64
+	reason string
+}
+
+func (o *quarantineResolveOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.reason, "reason", "", "why it is resolved (recorded in the audit trail)")
+}
+
+// runQuarantineResolve marks the fragment reviewed with the reason (audited).
+func runQuarantineResolve(ctx context.Context, a *agent.Agent, out output, o quarantineResolveOptions) error {
+	if err := a.ResolveQuarantine(ctx, o.id, o.reason); err != nil {
+		return err
+	}
+	out.printf("quarantine %d resolved\n", o.id)
+	return nil
 }

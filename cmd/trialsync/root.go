@@ -11,6 +11,19 @@ import (
 	"github.com/trialsync/trialsync/sync/logging"
 )
 
+// Every command has one shape (bbolt's cmd/bbolt): an xOptions struct with its flags (addFlags) and
+// arguments; newXCommand builds the cobra command, turns bad flags into usage errors (exit 2) and calls
+// runX, a plain function of the context, the agent (for commands that need one), an output and the
+// options, which does the work and writes the result. Tests drive the whole CLI through run.
+
+// output is where a command writes: data is machine output (stdout: jsonl, rows, csv), text is for
+// people (stderr: results, tables, progress), as the command-line contract separates them.
+type output struct {
+	data, text io.Writer
+}
+
+func (o output) printf(format string, args ...any) { fmt.Fprintf(o.text, format, args...) }
+
 // globals holds the global flags and the process's streams; every subcommand receives it.
 type globals struct {
 	storePath  string
@@ -124,4 +137,5 @@ func group(use, short string, children ...*cobra.Command) *cobra.Command {
 	return c
 }
 
-func (g *globals) printf(format string, args ...any) { fmt.Fprintf(g.stderr, format, args...) }
+// output is the process's output streams.
+func (g *globals) output() output { return output{data: g.stdout, text: g.stderr} }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/trialsync/trialsync/sync/sim"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
@@ -19,6 +20,7 @@ func newSimCommand(g *globals) *cobra.Command {
 	)
 }
 
+// simRWSOptions are the flags of `sim rws`.
 type simRWSOptions struct {
 	addr     string
 	faults   string
@@ -54,10 +56,14 @@ listing only) sends 0.4 MB of gzip that inflates to 400 MiB; 429storm answers th
 the N-1 after it with 429. The full grammar is in the sync/sim package documentation.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSimRWS(cmd.Context(), g, o)
+			return runSimRWS(cmd.Context(), g.output(), o)
 		},
 	}
-	f := c.Flags()
+	o.addFlags(c.Flags())
+	return c
+}
+
+func (o *simRWSOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8378", "loopback address to listen on")
 	f.StringVar(&o.faults, "faults", "", `fault spec, e.g. "429:0.1,503burst:3,drop:0.05,truncate:0.05,slow:2s,expire:30s,iis401:0.05"`)
 	f.Int64Var(&o.seed, "seed", 1, "seed of the study and of the fault sequence")
@@ -69,10 +75,10 @@ the N-1 after it with 429. The full grammar is in the sync/sim package documenta
 	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "lifetime stated for OAuth2 access tokens")
 	f.StringVar(&o.forms, "extra-forms", "EX_INH,EX_RPT", "forms besides DM, RAND, AE, VS that posts may write, with any ItemOID")
 	f.BoolVar(&o.noGzip, "no-gzip", false, "never compress answers (benchmarks: gzip costs the simulator CPU)")
-	return c
 }
 
-func runSimRWS(ctx context.Context, g *globals, o *simRWSOptions) error {
+// runSimRWS serves the simulator until ctx ends, after saying where.
+func runSimRWS(ctx context.Context, out output, o *simRWSOptions) error {
 	if o.subjects < 1 || o.visits < 1 {
 		return usagef("--subjects and --visits must be at least 1")
 	}
@@ -106,11 +112,11 @@ func runSimRWS(ctx context.Context, g *globals, o *simRWSOptions) error {
 		return err
 	}
 	opts := s.Options()
-	g.printf("rws simulator: %s (token endpoint %s)\n", s.URL(), s.TokenURL())
-	g.printf("study %s, sites %s, %d subjects, %d audit records; Basic user %q, OAuth2 client %q\n",
+	out.printf("rws simulator: %s (token endpoint %s)\n", s.URL(), s.TokenURL())
+	out.printf("study %s, sites %s, %d subjects, %d audit records; Basic user %q, OAuth2 client %q\n",
 		opts.Study, strings.Join(opts.Sites, ","), len(opts.Sites)*opts.SubjectsPerSite, s.TotalRecords(), opts.User, opts.ClientID)
 	if o.faults != "" {
-		g.printf("faults: %s\n", o.faults)
+		out.printf("faults: %s\n", o.faults)
 	}
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,28 +17,33 @@ func newStatusCommand(g *globals) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
-				st, err := a.Status(cmd.Context())
-				if err != nil {
-					// Say what can be said without the store (a fresh machine may have no keyring yet).
-					cfg := "ok"
-					if _, cerr := a.Config(); cerr != nil {
-						cfg = cerr.Error()
-					}
-					g.printf("trialsync %s\nstore:       %s (not opened)\nconfig:      %s: %s\n", version, g.storePath, g.configPath, cfg)
-					return err
-				}
-				cfg := "ok"
-				if st.ConfigError != "" {
-					cfg = st.ConfigError
-				}
-				creds := strings.Join(st.Credentials, ", ")
-				if creds == "" {
-					creds = "none (trialsync creds set NAME)"
-				}
-				g.printf("trialsync %s\nstore:       %s (schema %d, install %s)\naudit:       %d entries, tip %.12s\nconfig:      %s: %s\ncredentials: %s\n",
-					version, st.StorePath, st.Schema, st.InstallID, st.AuditCount, st.AuditTip, st.ConfigPath, cfg, creds)
-				return nil
+				return runStatus(cmd.Context(), a, g.output(), g.storePath, g.configPath)
 			})
 		},
 	}
+}
+
+// runStatus prints the store, the audit checkpoint, the configuration and the credential names.
+func runStatus(ctx context.Context, a *agent.Agent, out output, storePath, configPath string) error {
+	st, err := a.Status(ctx)
+	if err != nil {
+		// Say what can be said without the store (a fresh machine may have no keyring yet).
+		cfg := "ok"
+		if _, cerr := a.Config(); cerr != nil {
+			cfg = cerr.Error()
+		}
+		out.printf("trialsync %s\nstore:       %s (not opened)\nconfig:      %s: %s\n", version, storePath, configPath, cfg)
+		return err
+	}
+	cfg := "ok"
+	if st.ConfigError != "" {
+		cfg = st.ConfigError
+	}
+	creds := strings.Join(st.Credentials, ", ")
+	if creds == "" {
+		creds = "none (trialsync creds set NAME)"
+	}
+	out.printf("trialsync %s\nstore:       %s (schema %d, install %s)\naudit:       %d entries, tip %.12s\nconfig:      %s: %s\ncredentials: %s\n",
+		version, st.StorePath, st.Schema, st.InstallID, st.AuditCount, st.AuditTip, st.ConfigPath, cfg, creds)
+	return nil
 }

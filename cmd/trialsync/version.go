@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/trialsync/trialsync/store"
@@ -14,8 +12,13 @@ func newVersionCommand(g *globals) *cobra.Command {
 		Short: "Print version, commit and store schema version",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(g.stderr, "trialsync %s (commit %s, store schema %d)\n", version, commit, store.SchemaVersion)
-			return nil
+			return runVersion(g.output())
 		},
 	}
+}
+
+// runVersion prints the build's version and commit, and the store schema it writes.
+func runVersion(out output) error {
+	out.printf("trialsync %s (commit %s, store schema %d)\n", version, commit, store.SchemaVersion)
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/config"
 	"github.com/trialsync/trialsync/sync/logging"
+	"github.com/trialsync/trialsync/sync/rws"
 )
 
 // Options say where the agent's files are and how it reports.
@@ -27,9 +28,17 @@ type Options struct {
 	KeyringService string
 	// Keyring replaces the OS keyring (unit tests use go-keyring's mock through store.SystemKeyring).
 	Keyring store.Keyring
+	// Engines replaces the engine registry (tests register engines of their own); the agent's own
+	// registry when nil.
+	Engines []Engine
 }
 
 // Agent is one run of trialsync. Open it, use it, Close it; it is safe for concurrent use.
+//
+// It is the composition root: it owns the configuration, the log, the keyring, the store, one client
+// per remote system (shared by every engine that talks to it), the engine registry and the services
+// Start builds from it, and the snapshot and change broadcast the GUI and the CLI read. It holds no
+// engine's logic; each engine's file adapts its sync/<engine> package.
 type Agent struct {
 	opts    Options
 	runID   string
@@ -47,16 +56,30 @@ type Agent struct {
 	mu sync.Mutex
 	db *store.DB
 
-	stateMu sync.Mutex
-	pulls   []*pullService
-	changed chan struct{}
+	engines []Engine
+	rave    *remote[*rws.Client]
+	remotes []remoteEntry
+	studies keyLocks // a study's pull and a reset of its position never overlap
+	changed broadcast
+
+	runMu   sync.Mutex
+	run     *runner // the services of the last Start; nil before it
+	problem string  // why the last Start started nothing, for the snapshot
+
+	auditMu sync.Mutex
+	audit   AuditState
 }
 
 // Open prepares an agent: logging first (so that every secret the keyring hands out is known to the
 // redactor before anything can print it), then the keyring. The store is opened on first use, so
 // commands that do not need it (creds list, odm) work while another instance holds it.
 func Open(ctx context.Context, opts Options) (*Agent, error) {
-	a := &Agent{opts: opts, runID: newRunID(), actor: osUser(), changed: make(chan struct{}, 1)}
+	a := &Agent{opts: opts, runID: newRunID(), actor: osUser(), engines: opts.Engines}
+	if a.engines == nil {
+		a.engines = defaultEngines()
+	}
+	a.rave = newRemote(RemoteRave, "Rave", []string{"rave.password", "rave.client_secret"}, a.newRaveClient)
+	a.remotes = []remoteEntry{a.rave}
 	lg, closeLg, redact, err := newLogger(opts, a.runID)
 	if err != nil {
 		return nil, err
@@ -85,11 +108,29 @@ func (a *Agent) Store(ctx context.Context) (*store.DB, error) {
 		a.log.Warn().Str("store", db.Path()).Msg("previous run did not shut down cleanly; store checked and consistent")
 	}
 	a.db = db
+	a.readAudit(ctx, db)
 	return db, nil
 }
 
-// Close closes the store (recording a clean shutdown) and the log file.
+// openedStore is the store if it is open, without opening it.
+func (a *Agent) openedStore() *store.DB {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.db
+}
+
+// storeRefusesWrites says why the open store refuses writes (rolled back or replaced, audit key
+// missing), nil when it accepts them or is not open.
+func (a *Agent) storeRefusesWrites() error {
+	if db := a.openedStore(); db != nil {
+		return db.Writable()
+	}
+	return nil
+}
+
+// Close stops the services, then closes the store (recording a clean shutdown) and the log file.
 func (a *Agent) Close() error {
+	a.Stop()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var errs []error
@@ -127,6 +168,9 @@ func (a *Agent) Record(ctx context.Context, e store.Entry) (store.Entry, error) 
 		out, err = tx.Append(e)
 		return err
 	})
+	if err == nil {
+		a.refreshAudit(ctx)
+	}
 	return out, err
 }
 

@@ -29,10 +29,12 @@ func (a *Agent) VerifyAudit(ctx context.Context, progress func(done, total uint6
 	}
 	rep, err := db.Verify(ctx, progress)
 	if err == nil {
-		ev := a.log.Info()
+		ev, problem := a.log.Info(), ""
 		if !rep.OK() {
-			ev = a.log.Error().Str("problem", rep.Problem.Error())
+			problem = rep.Problem.Error()
+			ev = a.log.Error().Str("problem", problem)
 		}
+		a.verified(problem)
 		ev.Uint64("entries", rep.Entries).Str("tip", rep.TipHex()).Msg("audit verified")
 	}
 	return rep, err

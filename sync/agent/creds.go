@@ -8,7 +8,8 @@ import (
 )
 
 // SetCredential stores a secret in the OS keyring and records the change in the audit trail with
-// the secret's fingerprint only.
+// the secret's fingerprint only. The clients built with the old secret are rebuilt on their next use,
+// and the services stopped for want of it (missing or rejected) start again.
 func (a *Agent) SetCredential(ctx context.Context, name, secret string) error {
 	if err := store.ValidName(name); err != nil {
 		return err
@@ -34,6 +35,7 @@ func (a *Agent) SetCredential(ctx context.Context, name, secret string) error {
 	if err == nil {
 		a.log.Info().Str("credential", name).Str("fingerprint", store.Fingerprint(secret)).Str("store", db.Path()).Msg("credential set")
 	}
+	a.credentialSet(name) // the keyring holds the new secret even if its audit entry failed
 	return err
 }
 
@@ -52,6 +54,7 @@ func (a *Agent) DeleteCredential(ctx context.Context, name string) error {
 		}
 		return err
 	}
+	a.credentialSet(name) // clients built with it are dropped; the next use finds it missing
 	_, err = a.Record(ctx, store.Entry{Action: "creds.delete", Object: name, Reason: "credential deleted by " + a.actor})
 	return err
 }

@@ -6,11 +6,62 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/trialsync/trialsync/store"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
 	"github.com/trialsync/trialsync/sync/config"
 	"github.com/trialsync/trialsync/sync/ravepull"
-	"github.com/trialsync/trialsync/sync/rws"
 )
+
+// EngineRavePull is the Rave pull's engine name.
+const EngineRavePull = "rave-pull"
+
+// The Rave pull's feeds, for Scope.Feed, PullOptions.Feed and CursorReset.Feed.
+const (
+	FeedAudit   = ravepull.FeedAudit
+	FeedDataset = ravepull.FeedDataset
+)
+
+// ravePullEngine registers the Rave pull: one service per configured study (or the one the scope
+// names), polling at [rave] poll through the agent's one Rave client.
+func ravePullEngine() Engine {
+	return Engine{
+		Name:    EngineRavePull,
+		Title:   "Rave pull",
+		Section: "[rave] with at least one [[rave.study]]",
+		Configured: func(cfg *config.Config) bool {
+			return cfg.Rave != nil && len(cfg.Rave.Studies) > 0
+		},
+		Services: func(a *Agent, cfg *config.Config, sc Scope) ([]ServiceSpec, error) {
+			if err := checkFeed(sc.Feed); err != nil {
+				return nil, err
+			}
+			studies, err := selectStudies(cfg.Rave, sc.Study, sc.Site)
+			if err != nil {
+				return nil, err
+			}
+			var specs []ServiceSpec
+			for _, st := range studies {
+				name := "Rave pull " + st.OID
+				if sc.Site != "" {
+					name += " site " + sc.Site
+				}
+				if sc.Feed != "" {
+					name += " (" + sc.Feed + ")"
+				}
+				specs = append(specs, ServiceSpec{
+					Name: name, Engine: EngineRavePull, Subject: st.OID, Remote: RemoteRave,
+					Credentials: []string{raveCredential(cfg.Rave)}, Every: cfg.Rave.Poll,
+					Run: func(ctx context.Context) (Summary, error) {
+						res, err := a.pullStudy(ctx, st, sc.Feed, cfg.Rave.PageSize, nil)
+						return pullSummary(res), err
+					},
+				})
+			}
+			return specs, nil
+		},
+	}
+}
 
 // PullOptions narrow a pull to one study or one site; empty means everything configured.
 type PullOptions struct {
@@ -27,25 +78,28 @@ type PullResult struct {
 	Err error
 }
 
-// Pull runs the Rave pull once for the configured studies (or the one asked for). A study that fails
-// does not stop the others; the joined error names each failure.
+// Pull runs the Rave pull once for the configured studies (or the one asked for), through the same
+// client as the services. A study that fails does not stop the others; the joined error names each
+// failure.
 func (a *Agent) Pull(ctx context.Context, o PullOptions) ([]PullResult, error) {
-	eng, studies, err := a.pullEngine(ctx, o)
+	if err := checkFeed(o.Feed); err != nil {
+		return nil, err
+	}
+	cfg, err := a.Config()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Rave == nil {
+		return nil, errNoRave(cfg)
+	}
+	studies, err := selectStudies(cfg.Rave, o.Study, o.Site)
 	if err != nil {
 		return nil, err
 	}
 	var out []PullResult
 	var errs []error
 	for _, st := range studies {
-		var res ravepull.Result
-		switch o.Feed {
-		case ravepull.FeedAudit:
-			res, err = eng.PullAudit(ctx, st)
-		case ravepull.FeedDataset:
-			res, err = eng.PullDataset(ctx, st)
-		default:
-			res, err = eng.Pull(ctx, st)
-		}
+		res, err := a.pullStudy(ctx, st, o.Feed, cfg.Rave.PageSize, o.Progress)
 		out = append(out, PullResult{Study: st.OID, Result: res, Err: err})
 		if err != nil {
 			a.log.Error().Err(err).Str("study", st.OID).Msg("pull failed")
@@ -54,33 +108,59 @@ func (a *Agent) Pull(ctx context.Context, o PullOptions) ([]PullResult, error) {
 			a.log.Info().Str("study", st.OID).Int("pages", res.Pages).Int("rows", res.Rows).Int("written", res.Written).
 				Int("quarantined", res.Quarantined).Msg("pull done")
 		}
+		if IsFatal(err) {
+			break // the same for every study: a credential, the store
+		}
 	}
+	a.refreshAudit(ctx)
 	return out, errors.Join(errs...)
 }
 
-// pullEngine builds the pull engine (RWS client, store) and the studies the options select.
-func (a *Agent) pullEngine(ctx context.Context, o PullOptions) (*ravepull.Engine, []ravepull.Study, error) {
-	cfg, err := a.Config()
+// pullStudy pulls one study's feeds (or the one named) once, holding the study's lock so that a
+// cursor reset cannot cross it.
+func (a *Agent) pullStudy(ctx context.Context, st ravepull.Study, feed string, pageSize int, progress func(ravepull.Progress)) (ravepull.Result, error) {
+	client, err := a.rave.get(ctx)
 	if err != nil {
-		return nil, nil, err
-	}
-	if cfg.Rave == nil {
-		return nil, nil, fmt.Errorf("%s: no [rave] section: nothing to pull", cfg.Path)
-	}
-	studies, err := selectStudies(cfg.Rave, o.Study, o.Site)
-	if err != nil {
-		return nil, nil, err
-	}
-	client, err := a.raveClient(ctx, cfg.Rave)
-	if err != nil {
-		return nil, nil, err
+		return ravepull.Result{}, err
 	}
 	db, err := a.Store(ctx)
 	if err != nil {
-		return nil, nil, err
+		return ravepull.Result{}, err
 	}
-	eng := ravepull.New(ravepull.Options{DB: db, Feed: client, Log: a.log, RunID: a.runID, PageSize: cfg.Rave.PageSize, Progress: o.Progress})
-	return eng, studies, nil
+	unlock, err := a.studies.lock(ctx, st.OID)
+	if err != nil {
+		return ravepull.Result{}, err
+	}
+	defer unlock()
+	eng := ravepull.New(ravepull.Options{DB: db, Source: client, Log: a.log, RunID: a.runID, PageSize: pageSize, Progress: progress})
+	switch feed {
+	case ravepull.FeedAudit:
+		return eng.PullAudit(ctx, st)
+	case ravepull.FeedDataset:
+		return eng.PullDataset(ctx, st)
+	}
+	return eng.Pull(ctx, st)
+}
+
+// pullSummary puts a pull's counts in words and figures.
+func pullSummary(r ravepull.Result) Summary {
+	p := message.NewPrinter(language.English)
+	return Summary{
+		Text: p.Sprintf("%d pages, %d rows read, %d written, %d quarantined", r.Pages, r.Rows, r.Written, r.Quarantined),
+		Figures: []Figure{{"pages", r.Pages}, {"rows", r.Rows}, {"written", r.Written},
+			{"quarantined", r.Quarantined}},
+	}
+}
+
+func checkFeed(feed string) error {
+	if feed != "" && feed != ravepull.FeedAudit && feed != ravepull.FeedDataset {
+		return fmt.Errorf("feed %q: want %s or %s (or none for both)", feed, ravepull.FeedAudit, ravepull.FeedDataset)
+	}
+	return nil
+}
+
+func errNoRave(cfg *config.Config) error {
+	return fmt.Errorf("%s: no [rave] section: nothing to pull", cfg.Path)
 }
 
 func selectStudies(r *config.Rave, study, site string) ([]ravepull.Study, error) {
@@ -102,36 +182,4 @@ func selectStudies(r *config.Rave, study, site string) ([]ravepull.Study, error)
 		return nil, fmt.Errorf("no configured study matches --study %q --site %q", study, site)
 	}
 	return out, nil
-}
-
-// raveClient builds the RWS client from [rave] and the keyring. Token rotations are audited with the
-// token's fingerprint only.
-func (a *Agent) raveClient(ctx context.Context, r *config.Rave) (*rws.Client, error) {
-	var auth rws.Auth
-	switch r.Auth {
-	case config.AuthOAuth2:
-		secret, err := a.Credential("rave.client_secret")
-		if err != nil {
-			return nil, err
-		}
-		auth = rws.OAuth2ClientCredentials(r.TokenURL, r.ClientID, secret)
-	default:
-		pw, err := a.Credential("rave.password")
-		if err != nil {
-			return nil, err
-		}
-		auth = rws.BasicAuth(r.User, pw)
-	}
-	return rws.New(rws.Config{
-		BaseURL: r.URL,
-		Auth:    auth,
-		Logger:  a.log,
-		OnTokenRotated: func(fp string) {
-			_, err := a.Record(context.WithoutCancel(ctx), store.Entry{Action: "rws.token.rotated", Object: r.URL,
-				New: "sha256:" + fp, Reason: "OAuth2 access token renewed"})
-			if err != nil {
-				a.log.Error().Err(err).Msg("auditing a token rotation")
-			}
-		},
-	})
 }

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/config"
@@ -43,3 +44,6 @@ func (a *Agent) Status(ctx context.Context) (Status, error) {
 	st.Credentials, err = a.Credentials()
 	return st, err
 }
+
+// HasCredential reports whether the named credential is in the keyring.
+func (s Status) HasCredential(name string) bool { return slices.Contains(s.Credentials, name) }

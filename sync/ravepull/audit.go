@@ -16,7 +16,7 @@ import (
 // records added since (re-applying its rows changes nothing).
 func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 	var res Result
-	subjects, err := newSubjectIndex(ctx, e.opts.Feed, st.OID)
+	subjects, err := newSubjectIndex(ctx, e.opts.Source, st.OID)
 	if err != nil {
 		return res, fmt.Errorf("pull %s: subject listing: %w", st.OID, err)
 	}
@@ -29,9 +29,9 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 		fetch := func() (*rws.Page, error) {
 			corr = logging.NewCorrelationID() // ties this answer's audit entry to its log lines
 			if cur.Next != "" {
-				return e.opts.Feed.FollowNext(ctx, cur.Next)
+				return e.opts.Source.FollowNext(ctx, cur.Next)
 			}
-			return e.opts.Feed.AuditRecords(ctx, st.OID, 1, e.opts.PageSize)
+			return e.opts.Source.AuditRecords(ctx, st.OID, 1, e.opts.PageSize)
 		}
 		var next string
 		var stop bool

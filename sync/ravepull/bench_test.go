@@ -16,7 +16,7 @@ func BenchmarkPullDataset(b *testing.B) {
 	var rows int
 	for b.Loop() {
 		db := openStore(b)
-		e := New(Options{DB: db, Feed: c, RunID: "bench", BatchRows: 50_000})
+		e := New(Options{DB: db, Source: c, RunID: "bench", BatchRows: 50_000})
 		res, err := e.PullDataset(b.Context(), study)
 		if err != nil {
 			b.Fatal(err)

@@ -34,7 +34,7 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 	fetch := func() (*rws.Page, error) {
 		asked = time.Now().UTC()
 		corr = logging.NewCorrelationID() // one answer's batches share it
-		return e.opts.Feed.Dataset(ctx, st.OID, "", since)
+		return e.opts.Source.Dataset(ctx, st.OID, "", since)
 	}
 	err = e.readAnswer(ctx, fetch, func() *parser {
 		return &parser{study: st, feed: FeedDataset, runID: e.opts.RunID, split: e.opts.BatchRows}

@@ -12,8 +12,8 @@ import (
 	"github.com/trialsync/trialsync/sync/rws"
 )
 
-// Feed is the part of the RWS client the engine uses.
-type Feed interface {
+// Source is the part of the RWS client the engine reads from (the feeds below are what it reads).
+type Source interface {
 	AuditRecords(ctx context.Context, study string, startID int64, perPage int) (*rws.Page, error)
 	FollowNext(ctx context.Context, next string) (*rws.Page, error)
 	Dataset(ctx context.Context, study, formOID string, since time.Time) (*rws.Page, error)
@@ -44,7 +44,7 @@ func (st Study) siteSuffix() string {
 // Options configure an Engine.
 type Options struct {
 	DB        *store.DB
-	Feed      Feed
+	Source    Source
 	Log       zerolog.Logger
 	RunID     string
 	Actor     string // recorded on audit entries; "agent" when empty
@@ -78,7 +78,8 @@ const (
 	FeedDataset = "dataset"
 )
 
-// Engine pulls configured studies into the store. It is safe to use one Engine from one goroutine.
+// Engine pulls configured studies into the store. It keeps no state between calls, so one Engine may
+// serve several goroutines (the agent runs one per study); pull one study from one goroutine at a time.
 type Engine struct {
 	opts Options
 }

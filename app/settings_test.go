@@ -1,0 +1,164 @@
+package app
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/trialsync/trialsync/sync/agent"
+)
+
+const settingsNav = 6 // its place in the navigation
+
+func openSettings(t *testing.T, f *fakeBackend) (*UI, fyne.Window) {
+	t.Helper()
+	u, w := newTestUI(t, f, Options{})
+	test.Tap(u.nav[settingsNav])
+	u.bridge.wait()
+	return u, w
+}
+
+// setButton is the Set… button on the credential row of name.
+func setButton(t *testing.T, s *settingsScreen, name string) *widget.Button {
+	t.Helper()
+	for _, o := range s.creds.box.Objects {
+		row := o.(*fyne.Container)
+		if l, ok := row.Objects[1].(*widget.Label); ok && strings.HasPrefix(l.Text, name+":") {
+			return row.Objects[2].(*widget.Button)
+		}
+	}
+	t.Fatalf("no credential row for %s", name)
+	return nil
+}
+
+// TestSettingsSetsCredential: Set… asks for the secret without showing it and hands it to the agent;
+// an empty one is refused before it gets there; the agent's refusal shows in red.
+func TestSettingsSetsCredential(t *testing.T) {
+	cases := []struct {
+		name    string
+		typed   string
+		cancel  bool
+		credErr error
+		want    []string // what the agent received
+		shows   string
+		red     string
+	}{
+		{name: "set", typed: "s3cret pass", want: []string{"rave.password=s3cret pass"}, shows: "Credential rave.password set."},
+		{name: "empty", typed: ""},
+		{name: "cancelled", typed: "s3cret", cancel: true},
+		{name: "agent refuses", typed: "s3cret", credErr: errFake, want: []string{"rave.password=s3cret"},
+			red: "Could not set credential rave.password: store is locked"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(1)
+			f.credErr = tc.credErr
+			u, w := openSettings(t, f)
+			s := u.settings
+			test.Tap(setButton(t, s, "rave.password"))
+			d, entry := s.dialog, s.entry
+			if d == nil || !entry.Password {
+				t.Fatal("Set… opened no dialog with a hidden entry")
+			}
+			if tc.typed != "" {
+				test.Type(entry, tc.typed)
+			}
+			if tc.cancel {
+				d.Hide()
+			} else {
+				d.Submit()
+			}
+			u.bridge.wait()
+			if !slices.Equal(f.creds, tc.want) {
+				t.Errorf("the agent received %q, want %q", f.creds, tc.want)
+			}
+			if tc.shows != "" {
+				mustShow(t, w, tc.shows, "rave.password: set")
+			}
+			if tc.red != "" {
+				mustBeRed(t, w, tc.red)
+			}
+			if shows(w, tc.typed) && tc.typed != "" {
+				t.Error("the secret is on show")
+			}
+		})
+	}
+}
+
+// TestSettingsResetsPullPosition: the section offers the Rave pull's studies; Reset… asks for a
+// reason (required) and hands the chosen study and feed to the agent, then says what it did.
+func TestSettingsResetsPullPosition(t *testing.T) {
+	f := newFake(1)
+	u, w := openSettings(t, f)
+	s := u.settings
+	mustShow(t, w, "Available once the Rave pull is configured and running.")
+
+	f.setSnap(t, u, func(sn *agent.Snapshot) { *sn = pullSnap(true, "", study("ALPHA(Prod)"), study("BETA(Prod)")) })
+	if s.position.Hidden || !s.reset.Disabled() {
+		t.Fatal("the section is hidden, or Reset… is enabled with no study chosen")
+	}
+	if !slices.Equal(s.study.Options, []string{"ALPHA(Prod)", "BETA(Prod)"}) {
+		t.Fatalf("studies offered %q", s.study.Options)
+	}
+	s.study.SetSelected("BETA(Prod)")
+	s.feed.SetSelected("Audit records")
+	f.resetOut = []agent.FeedReset{{Feed: agent.FeedAudit, Old: "https://x/next", Reset: true}}
+
+	// A blank reason is refused by the dialog; nothing reaches the agent.
+	test.Tap(s.reset)
+	test.Type(s.entry, "   ")
+	s.dialog.Submit()
+	u.bridge.wait()
+	if len(f.resets) != 0 || s.dialog == nil {
+		t.Fatalf("a blank reason went through: %+v", f.resets)
+	}
+	s.dialog.Hide()
+
+	test.Tap(s.reset)
+	test.Type(s.entry, "Rave moved to a new address")
+	s.dialog.Submit()
+	u.bridge.wait()
+	want := agent.CursorReset{Study: "BETA(Prod)", Feed: agent.FeedAudit, Reason: "Rave moved to a new address"}
+	if len(f.resets) != 1 || f.resets[0] != want {
+		t.Fatalf("the agent received %+v, want %+v", f.resets, want)
+	}
+	mustShow(t, w, "BETA(Prod): the audit records will be read from the beginning at the next pull.")
+
+	f.resetErr = errFake
+	test.Tap(s.reset)
+	test.Type(s.entry, "again")
+	s.dialog.Submit()
+	u.bridge.wait()
+	mustBeRed(t, w, "Could not reset BETA(Prod): store is locked")
+}
+
+func TestResetText(t *testing.T) {
+	got := resetText("ALPHA(Prod)", []agent.FeedReset{{Feed: agent.FeedDataset, Reset: true}, {Feed: agent.FeedAudit}})
+	want := "ALPHA(Prod): the dataset will be read from the beginning at the next pull; the audit records had not been pulled yet (nothing to reset)."
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestDashboardRemotesAndVerification: the dashboard says whether each remote answers (red when not)
+// and what the last verification found.
+func TestDashboardRemotesAndVerification(t *testing.T) {
+	now := time.Now()
+	f := newFake(1)
+	f.snap.Remotes = []agent.RemoteState{{Name: "rave", Title: "Rave", Status: agent.RemoteOffline, Since: now,
+		Err: "dial tcp: connection refused"}}
+	f.snap.Audit = agent.AuditState{Verified: now, Problem: "broken at entry 7: content changed"}
+	_, w := newTestUI(t, f, Options{})
+	mustBeRed(t, w, "Rave: offline (at "+now.Format("15:04")+"). Last failure: dial tcp: connection refused.")
+	mustBeRed(t, w, "At "+now.Format("15:04")+": Broken at entry 7: content changed.")
+
+	g := newFake(1)
+	g.snap.Remotes = []agent.RemoteState{{Name: "rave", Title: "Rave", Status: agent.RemoteOnline, Since: now}}
+	_, w = newTestUI(t, g, Options{})
+	mustShow(t, w, "Rave: online (at "+now.Format("15:04")+")", "Not yet since trialsync started (Audit screen, Verify).")
+}

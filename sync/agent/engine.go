@@ -1,0 +1,37 @@
+package agent
+
+import (
+	"github.com/trialsync/trialsync/sync/config"
+)
+
+// Engine is one kind of work the agent runs. It says whether its configuration section is present and
+// builds its services; the agent walks the registry (Options.Engines, defaultEngines when nil), so that
+// nothing else asks which sections are configured. Each engine registers from its own file of this
+// package, where it adapts its sync/<engine> package to ServiceSpec.
+type Engine struct {
+	Name    string // stable identifier, used as ServiceSpec.Engine and by StartOptions.Engines
+	Title   string // for people: "Rave pull"
+	Section string // what the configuration needs for it, for messages: "[rave] with at least one [[rave.study]]"
+	// Configured reports whether cfg has what the engine needs to run.
+	Configured func(cfg *config.Config) bool
+	// Services builds the engine's services for a configuration in which it is Configured, narrowed
+	// by scope. It does no I/O: the services' runs open the store and build the clients.
+	Services func(a *Agent, cfg *config.Config, scope Scope) ([]ServiceSpec, error)
+}
+
+// Scope narrows what Start starts, as the CLI's `pull --study S --site X --feed F` and
+// `reconcile --study S` do; each engine applies the fields it knows. The zero Scope is everything.
+type Scope struct {
+	Study string // one study OID
+	Site  string // one site of it
+	Feed  string // one feed of the Rave pull: ravepull.FeedAudit or ravepull.FeedDataset
+}
+
+// defaultEngines is the registry, in the order the snapshot lists the engines.
+func defaultEngines() []Engine {
+	return []Engine{
+		ravePullEngine(),
+		// The exposure sends, the subject push and the checklist reconciliation register here, each
+		// built in its own file as ravePullEngine is in pull.go.
+	}
+}
