@@ -1,0 +1,174 @@
+package checklist
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Input is one reconciliation's view of the world: both systems' complete listings, decoded by their
+// adapters, the stored baselines, and the items whose conflict is still open.
+type Input struct {
+	EDC  []Record
+	CTMS []Record
+	// Baselines are the last agreed records, by key.
+	Baselines map[Key]Item
+	// Open holds the keys of the items with an open (not yet adjudicated) conflict.
+	Open map[Key]bool
+}
+
+// Plan is the decisions of one reconciliation, one per item in key order (records without a readable key
+// last, EDC first), and their counts.
+type Plan struct {
+	Decisions []Decision
+	Counts    Counts
+}
+
+// Counts are the number of items per outcome.
+type Counts struct {
+	Items     int
+	InSync    int
+	WriteCTMS int
+	WriteEDC  int
+	WriteBoth int
+	Conflict  int
+	Gap       int
+	Unmapped  int
+}
+
+func (c *Counts) add(o Outcome) {
+	c.Items++
+	switch o {
+	case OutcomeInSync:
+		c.InSync++
+	case OutcomeWriteCTMS:
+		c.WriteCTMS++
+	case OutcomeWriteEDC:
+		c.WriteEDC++
+	case OutcomeWriteBoth:
+		c.WriteBoth++
+	case OutcomeConflict:
+		c.Conflict++
+	case OutcomeGap:
+		c.Gap++
+	case OutcomeUnmapped:
+		c.Unmapped++
+	}
+}
+
+// String is the summary line `reconcile --once` ends with.
+func (c Counts) String() string {
+	return fmt.Sprintf("reconciled %d items: in_sync %d, write_ctms %d, write_edc %d, write_both %d, conflict %d, gap %d, unmapped %d",
+		c.Items, c.InSync, c.WriteCTMS, c.WriteEDC, c.WriteBoth, c.Conflict, c.Gap, c.Unmapped)
+}
+
+// Plan decides every item of in. It lines the two listings up by key (a sort-merge: listings that come
+// sorted cost one pass), so a record is never dropped: an item only one system has is a gap, a record
+// without a readable key or whose key appears twice in one listing is unmapped. The decisions point into
+// in's records; the caller must not change them while it uses the plan.
+func (e *Engine) Plan(in Input) Plan {
+	var ord [2][]int32
+	var keyless [2][]int32
+	for s, recs := range [2][]Record{in.EDC, in.CTMS} {
+		ord[s] = make([]int32, 0, len(recs))
+		for i := range recs {
+			if k := recs[i].Key(); k.Site == "" || k.Code == "" {
+				keyless[s] = append(keyless[s], int32(i))
+			} else {
+				ord[s] = append(ord[s], int32(i))
+			}
+		}
+		byKey := func(a, b int32) int {
+			if c := recs[a].Item.Key().Compare(recs[b].Item.Key()); c != 0 {
+				return c
+			}
+			return int(a - b)
+		}
+		if !slices.IsSortedFunc(ord[s], byKey) {
+			slices.SortFunc(ord[s], byKey)
+		}
+	}
+	recs := [2][]Record{in.EDC, in.CTMS}
+	p := Plan{Decisions: make([]Decision, 0, max(len(in.EDC), len(in.CTMS))+len(keyless[0])+len(keyless[1]))}
+	var at [2]int
+	for at[0] < len(ord[0]) || at[1] < len(ord[1]) {
+		// The smallest key at the head of either listing, and its run of records in each.
+		var k Key
+		first := true
+		for s := range 2 {
+			if at[s] < len(ord[s]) {
+				if hk := recs[s][ord[s][at[s]]].Key(); first || hk.Compare(k) < 0 {
+					k, first = hk, false
+				}
+			}
+		}
+		var run [2][]int32
+		for s := range 2 {
+			end := at[s]
+			for end < len(ord[s]) && recs[s][ord[s][end]].Key() == k {
+				end++
+			}
+			run[s], at[s] = ord[s][at[s]:end], end
+		}
+		p.Decisions = append(p.Decisions, e.decide(k, recs, run, in))
+	}
+	for s := range 2 {
+		for _, i := range keyless[s] {
+			r := &recs[s][i]
+			d := Decision{Key: r.Key(), Outcome: OutcomeUnmapped}
+			reason := r.Defect
+			if reason == "" {
+				reason = "the record has no site or item code"
+			}
+			d.Defects = []Defect{{System: r.System, Reason: reason, Raw: r.Raw}}
+			if s == 0 {
+				d.EDC = r
+			} else {
+				d.CTMS = r
+			}
+			p.Decisions = append(p.Decisions, d)
+		}
+	}
+	for i := range p.Decisions {
+		p.Counts.add(p.Decisions[i].Outcome)
+	}
+	return p
+}
+
+// decide makes the decision of the item k, whose records are run[s] (indexes into recs[s]).
+func (e *Engine) decide(k Key, recs [2][]Record, run [2][]int32, in Input) Decision {
+	d := Decision{Key: k}
+	var rec [2]*Record
+	for s := range 2 {
+		if len(run[s]) > 0 {
+			rec[s] = &recs[s][run[s][0]]
+		}
+		if len(run[s]) > 1 {
+			for _, i := range run[s] {
+				r := &recs[s][i]
+				d.Defects = append(d.Defects, Defect{System: r.System,
+					Reason: fmt.Sprintf("item %s appears %d times in the %s listing", k, len(run[s]), systems[s].Label()), Raw: r.Raw})
+			}
+		} else if rec[s] != nil && !rec[s].Mapped() {
+			d.Defects = append(d.Defects, Defect{System: rec[s].System, Reason: rec[s].Defect, Raw: rec[s].Raw})
+		}
+	}
+	d.EDC, d.CTMS = rec[0], rec[1]
+	if len(d.Defects) > 0 {
+		d.Outcome = OutcomeUnmapped
+		return d
+	}
+	var base *Item
+	if b, ok := in.Baselines[k]; ok {
+		base = &b
+	}
+	open := in.Open[k]
+	switch {
+	case rec[0] == nil:
+		e.mergeOne(&d, rec, 1, base, open)
+	case rec[1] == nil:
+		e.mergeOne(&d, rec, 0, base, open)
+	default:
+		e.mergeBoth(&d, rec, base, open)
+	}
+	return d
+}
