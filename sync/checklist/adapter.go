@@ -129,22 +129,29 @@ func (d *decoder) fail(format string, args ...any) {
 
 // text reads a string field; absent and null are "". A number is taken as written.
 func (d *decoder) text(name string) string {
+	s, _ := d.textOK(name)
+	return s
+}
+
+// textOK is text, and whether the value was readable (the problem is recorded when it was not).
+func (d *decoder) textOK(name string) (string, bool) {
 	v, ok := d.obj[name]
 	if !ok {
-		return ""
+		return "", true
 	}
 	s, err := jsonText(v)
 	if err != nil {
 		d.fail("%s %v", name, err)
+		return "", false
 	}
-	return s
+	return s, true
 }
 
 // required reads a string field that must be present and not empty.
 func (d *decoder) required(name string) string {
-	s := d.text(name)
-	if strings.TrimSpace(s) == "" {
-		if _, ok := d.obj[name]; !ok {
+	s, ok := d.textOK(name)
+	if ok && strings.TrimSpace(s) == "" {
+		if _, present := d.obj[name]; !present {
 			d.fail("%s is missing", name)
 		} else {
 			d.fail("%s is empty", name)

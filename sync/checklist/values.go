@@ -155,11 +155,15 @@ func parseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, fmt.Errorf("is empty")
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	stamp := s
+	if len(s) > 10 && (s[10] == ' ' || s[10] == 't') {
+		stamp = s[:10] + "T" + s[11:] // RFC 3339 allows both
+	}
+	t, err := time.Parse(time.RFC3339Nano, stamp)
 	if err == nil {
 		return t.UTC(), nil
 	}
-	if _, nerr := time.Parse(naiveLayout, s); nerr == nil {
+	if _, nerr := time.Parse(naiveLayout, stamp); nerr == nil {
 		return time.Time{}, fmt.Errorf("%q has no time zone", s)
 	}
 	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time", s)
