@@ -102,7 +102,9 @@ func TestDecodeValues(t *testing.T) {
 		{"date that does not exist", `"plannedActivation":"2025-02-30"`, nil, `plannedActivation "2025-02-30" is not a date (YYYY-MM-DD)`},
 		{"date with junk after it", `"plannedActivation":"2025-04-01x"`, nil, `plannedActivation "2025-04-01x" is not a date (YYYY-MM-DD)`},
 		{"update time with offset is UTC", `"modifiedUtc":"2025-01-01T02:00:00+02:00"`,
-			func(it Item) bool { return it.SourceUpdated.Equal(utc(t, "2025-01-01T00:00:00Z")) && it.SourceUpdated.Location().String() == "UTC" }, ""},
+			func(it Item) bool {
+				return it.SourceUpdated.Equal(utc(t, "2025-01-01T00:00:00Z")) && it.SourceUpdated.Location().String() == "UTC"
+			}, ""},
 		{"update time not a time", `"modifiedUtc":"yesterday"`, nil, `modifiedUtc "yesterday" is not an RFC 3339 time`},
 		{"update time empty", `"modifiedUtc":""`, nil, "modifiedUtc is empty"},
 		{"status empty", `"state":" "`, nil, "state is empty"},
@@ -131,7 +133,7 @@ func TestDecodeValues(t *testing.T) {
 // names and words read into the same canonical item.
 func TestConfiguredAdapter(t *testing.T) {
 	m := Mapping{
-		Fields: FieldNames{Site: "loc", Code: "item", Status: "stage", PlannedActivationDate: "goLive", SourceUpdated: "ts"},
+		Fields:   FieldNames{Site: "loc", Code: "item", Status: "stage", PlannedActivationDate: "goLive", SourceUpdated: "ts"},
 		Statuses: map[Status]string{NotStarted: "todo", InReview: "review", Complete: "done", Rejected: "bounced"},
 		ListPath: "/api/items", ItemPath: "/api/sites/{site}/items/{code}",
 	}
