@@ -54,7 +54,7 @@ type Decision struct {
 	// Baseline is the new baseline to store once every write of this decision was acknowledged (at once
 	// when there is none). Nil means the stored baseline stands: it is unchanged, or the item is in
 	// conflict, a gap or unmapped and must not move.
-	Baseline *Item `json:"baseline,omitempty"`
+	Baseline *Baseline `json:"baseline,omitempty"`
 	// DropBaseline asks the caller to delete the stored baseline (a person accepted a deletion).
 	DropBaseline bool `json:"drop_baseline,omitempty"`
 	// ClosesConflict is set when the item's open conflict ends with this decision: adjudicated, or both
@@ -85,8 +85,9 @@ type Write struct {
 	Changes []Change `json:"changes"`
 	// Body is the PUT body: the system's record as it last sent it, with the changed fields replaced.
 	Body json.RawMessage `json:"body"`
-	// IdempotencyKey is derived from the system, the path and the body: the same plan made again from
-	// the same state (after a crash) gives the same key, and any other payload a different one.
+	// IdempotencyKey is derived from the payload (system, path, body) and the baseline's revision: the
+	// same plan made again from the same state (after a crash) gives the same key, and any other payload,
+	// or the same payload in a later state, a different one.
 	IdempotencyKey string `json:"idempotency_key"`
 	// Creates is set when the system has no record of the item and the PUT makes one (an adjudication
 	// that keeps an item the system had deleted).
@@ -105,13 +106,16 @@ type Change struct {
 // Conflict is an item that both systems changed differently since the baseline (or that one deleted while
 // the other edited). Nothing is written for it until a person settles it with Engine.Resolve.
 type Conflict struct {
+	// ID is the caller's identity of the conflict (the store's), the same for as long as it stays open.
+	// Plan leaves it empty; Resolve requires it, for the idempotency keys of the adjudication's writes.
+	ID     string          `json:"id,omitempty"`
 	Key    Key             `json:"key"`
 	Fields []FieldConflict `json:"fields"`
 	// EDC and CTMS are each system's record, canonical; nil for a system that deleted the item.
 	EDC  *Item `json:"edc"`
 	CTMS *Item `json:"ctms"`
 	// Baseline is the last agreed record.
-	Baseline *Item `json:"baseline"`
+	Baseline *Baseline `json:"baseline"`
 	// Deleted names the system that deleted the item, for a delete-versus-edit conflict.
 	Deleted System `json:"deleted,omitempty"`
 	// EDCRaw and CTMSRaw are the records as each system sent them; Resolve encodes its writes from them.

@@ -50,17 +50,18 @@ func (e *Engine) Adapter(s System) *Adapter { return e.ad[s.side()] }
 // Owners is the ownership the engine applies.
 func (e *Engine) Owners() Owners { return e.owners }
 
-// IdempotencyKey is the Idempotency-Key of a PUT of body to path on system sys: a hash of the three, so a
-// write made again from the same state carries the same key (the system applies it once), and a different
-// payload never reuses a key (which the system would refuse with 422). The body starts from the system's
-// record as it was read, update time included, so even a value written back to what it once was gets a
-// fresh key.
-func IdempotencyKey(sys System, path string, body []byte) string {
+// idempotencyKey is the Idempotency-Key of a PUT of body to path on system sys: a hash of the payload, so
+// a write made again from the same state carries the same key (the system applies it once), and a
+// different payload never reuses a key (which the system would refuse with 422). basis names the state the
+// write was decided in — the baseline's revision, and for an adjudication the conflict's ID — so that a
+// write that repeats an earlier payload in a later state (a value set, undone and set again over a record
+// that reads the same) is a new write, not a replay.
+func idempotencyKey(sys System, path string, body []byte, basis string) string {
 	h := sha256.New()
-	h.Write([]byte(sys))
-	h.Write([]byte{0})
-	h.Write([]byte(path))
-	h.Write([]byte{0})
+	for _, part := range [][]byte{[]byte(sys), []byte(path), []byte(basis)} {
+		h.Write(part)
+		h.Write([]byte{0})
+	}
 	h.Write(body)
 	var sum [sha256.Size]byte
 	return "ck1-" + hex.EncodeToString(h.Sum(sum[:0])[:16])

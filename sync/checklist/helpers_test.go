@@ -3,12 +3,18 @@ package checklist
 import (
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 )
 
+// tb is what the helpers need of a test: *testing.T, *testing.B and *rapid.T all have it.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // fixture reads a raw record from testdata/.
-func fixture(t testing.TB, name string) []byte {
+func fixture(t tb, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -17,7 +23,7 @@ func fixture(t testing.TB, name string) []byte {
 	return b
 }
 
-func utc(t testing.TB, s string) time.Time {
+func utc(t tb, s string) time.Time {
 	t.Helper()
 	v, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -27,7 +33,7 @@ func utc(t testing.TB, s string) time.Time {
 }
 
 // defaultEngine is the engine of the command-line contract's defaults.
-func defaultEngine(t testing.TB) *Engine {
+func defaultEngine(t tb) *Engine {
 	t.Helper()
 	e, err := New(DefaultEDC(), DefaultCTMS(), DefaultOwners())
 	if err != nil {
@@ -36,7 +42,7 @@ func defaultEngine(t testing.TB) *Engine {
 	return e
 }
 
-func mustAdapter(t testing.TB, s System, m Mapping) *Adapter {
+func mustAdapter(t tb, s System, m Mapping) *Adapter {
 	t.Helper()
 	a, err := NewAdapter(s, m)
 	if err != nil {

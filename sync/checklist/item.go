@@ -89,5 +89,22 @@ type Item struct {
 	Operator string `json:"operator,omitempty"`
 }
 
+// Baseline is the last record both systems agreed on, as the caller stores it (JSON: the item's fields and
+// "revision"). Revision counts the times it moved. It goes into the idempotency keys, so that a write that
+// happens to repeat an earlier one byte for byte (the same value over a record that looks the same again)
+// is never taken by the system for a replay of the earlier one.
+type Baseline struct {
+	Item
+	Revision uint64 `json:"revision"`
+}
+
+// item is the baseline's item, or nil for no baseline.
+func (b *Baseline) item() *Item {
+	if b == nil {
+		return nil
+	}
+	return &b.Item
+}
+
 // Key is the item's identity in both systems.
 func (it *Item) Key() Key { return Key{Site: it.Site, Code: it.Code} }

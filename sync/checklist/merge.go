@@ -1,5 +1,7 @@
 package checklist
 
+import "strconv"
+
 // The three-way merge, field by field, against the baseline's values. Everything here works on side
 // indexes (0 is the EDC, 1 the CTMS) and never on names, so swapping the systems swaps the decisions and
 // nothing else; no update time is ever read.
@@ -62,8 +64,9 @@ func (e *Engine) mergeField(f Field, v [2]*Item, base *Item) fieldMerge {
 
 // mergeBoth decides an item both systems have. open: the item has an open conflict, so nothing is
 // written for it unless the systems now agree on every field.
-func (e *Engine) mergeBoth(d *Decision, recs [2]*Record, base *Item, open bool) {
+func (e *Engine) mergeBoth(d *Decision, recs [2]*Record, baseline *Baseline, open bool) {
 	v := [2]*Item{&recs[0].Item, &recs[1].Item}
+	base := baseline.item()
 	var res [numFields]fieldMerge
 	var clashes, writes int
 	merged := Item{Site: d.Key.Site, Code: d.Key.Code}
@@ -80,7 +83,7 @@ func (e *Engine) mergeBoth(d *Decision, recs [2]*Record, base *Item, open bool) 
 		f.set(&merged, r.val)
 	}
 	if clashes > 0 || (open && writes > 0) {
-		c := e.conflict(d.Key, recs, base)
+		c := e.conflict(d.Key, recs, baseline)
 		for f := range numFields {
 			if res[f].kind == fieldClash || (open && res[f].kind == fieldWrite) {
 				c.Fields = append(c.Fields, conflictField(f, v, base))
@@ -91,12 +94,18 @@ func (e *Engine) mergeBoth(d *Decision, recs [2]*Record, base *Item, open bool) 
 	}
 	d.Initial = base == nil
 	d.ClosesConflict = open
-	e.emit(d, recs, &res, &merged, base)
+	e.emit(d, recs, &res, &merged, baseline, "")
 }
 
 // emit turns the fields' merge into the decision's writes, outcome and baseline. merged holds every
-// field's merged value; it is stored as the baseline when it differs from base.
-func (e *Engine) emit(d *Decision, recs [2]*Record, res *[numFields]fieldMerge, merged *Item, base *Item) {
+// field's merged value; it becomes the next revision of the baseline when it differs from base. occasion
+// goes into the idempotency keys along with the baseline's revision (Resolve gives the conflict's ID).
+func (e *Engine) emit(d *Decision, recs [2]*Record, res *[numFields]fieldMerge, merged *Item, base *Baseline, occasion string) {
+	var rev uint64
+	if base != nil {
+		rev = base.Revision
+	}
+	basis := occasion + "b" + strconv.FormatUint(rev, 10)
 	var writes [2]int
 	for f := range numFields {
 		if res[f].kind == fieldWrite {
@@ -113,7 +122,7 @@ func (e *Engine) emit(d *Decision, recs [2]*Record, res *[numFields]fieldMerge, 
 				changes = append(changes, Change{Field: f, Old: r.old, New: r.val, Cause: r.cause})
 			}
 		}
-		w, err := e.makeWrite(s, d.Key, recs[s], recs[s].Item, changes)
+		w, err := e.makeWrite(s, d.Key, recs[s], recs[s].Item, changes, basis)
 		if err != nil {
 			d.Writes, d.Baseline, d.ClosesConflict = nil, nil, false
 			d.Outcome = OutcomeUnmapped
@@ -123,17 +132,17 @@ func (e *Engine) emit(d *Decision, recs [2]*Record, res *[numFields]fieldMerge, 
 		d.Writes = append(d.Writes, w)
 	}
 	d.Outcome = writeOutcome(writes[0] > 0, writes[1] > 0)
-	if base == nil || !sameValues(base, merged) {
-		b := *merged
-		d.Baseline = &b
+	if base == nil || !sameValues(&base.Item, merged) {
+		d.Baseline = &Baseline{Item: *merged, Revision: rev + 1}
 	}
 }
 
 // mergeOne decides an item only one system has (present is its side). With no baseline it is a gap. With
 // a baseline, the other system deleted it: a gap when the present side did not change it since, a
 // conflict (delete versus edit) when it did.
-func (e *Engine) mergeOne(d *Decision, recs [2]*Record, present int, base *Item, open bool) {
+func (e *Engine) mergeOne(d *Decision, recs [2]*Record, present int, baseline *Baseline, open bool) {
 	gone := 1 - present
+	base := baseline.item()
 	if base == nil {
 		d.Outcome, d.Missing = OutcomeGap, systems[gone]
 		return
@@ -159,13 +168,13 @@ func (e *Engine) mergeOne(d *Decision, recs [2]*Record, present int, base *Item,
 		d.Outcome, d.Missing = OutcomeGap, systems[gone]
 		return
 	}
-	c := e.conflict(d.Key, recs, base)
+	c := e.conflict(d.Key, recs, baseline)
 	c.Fields, c.Deleted = fields, systems[gone]
 	d.Outcome, d.Conflict = OutcomeConflict, c
 }
 
 // conflict holds both records (nil when deleted) and the baseline, for the quarantine.
-func (e *Engine) conflict(k Key, recs [2]*Record, base *Item) *Conflict {
+func (e *Engine) conflict(k Key, recs [2]*Record, base *Baseline) *Conflict {
 	c := &Conflict{Key: k}
 	if base != nil {
 		b := *base
@@ -195,8 +204,8 @@ func conflictField(f Field, v [2]*Item, base *Item) FieldConflict {
 }
 
 // makeWrite encodes the write of changes to side s: to its record rec, which holds from, or, when rec is
-// nil, as a new record made from from (the PUT creates it).
-func (e *Engine) makeWrite(s int, k Key, rec *Record, from Item, changes []Change) (Write, error) {
+// nil, as a new record made from from (the PUT creates it). basis joins the payload in the idempotency key.
+func (e *Engine) makeWrite(s int, k Key, rec *Record, from Item, changes []Change, basis string) (Write, error) {
 	ad := e.ad[s]
 	w := Write{System: systems[s], Key: k, Changes: changes, Creates: rec == nil}
 	var raw []byte
@@ -215,7 +224,7 @@ func (e *Engine) makeWrite(s int, k Key, rec *Record, from Item, changes []Chang
 	}
 	w.Path = ad.ItemPath(site, code)
 	w.Body = body
-	w.IdempotencyKey = IdempotencyKey(w.System, w.Path, body)
+	w.IdempotencyKey = idempotencyKey(w.System, w.Path, body, basis)
 	return w, nil
 }
 

@@ -2,6 +2,7 @@ package checklist
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -9,7 +10,7 @@ import (
 
 // raw makes the record system s would send for it: every field the system holds, its update time, and
 // one field trialsync does not know.
-func raw(t testing.TB, e *Engine, s System, it Item) json.RawMessage {
+func raw(t tb, e *Engine, s System, it Item) json.RawMessage {
 	t.Helper()
 	ad := e.Adapter(s)
 	body, err := ad.Encode(nil, &it, nil)
@@ -33,7 +34,7 @@ func raw(t testing.TB, e *Engine, s System, it Item) json.RawMessage {
 }
 
 // record decodes raw(it) as system s, failing the test on a defect.
-func record(t testing.TB, e *Engine, s System, it Item) Record {
+func record(t tb, e *Engine, s System, it Item) Record {
 	t.Helper()
 	r := e.Adapter(s).Decode(raw(t, e, s, it))
 	if !r.Mapped() {
@@ -81,19 +82,19 @@ func TestMergeRules(t *testing.T) {
 			edc: func(it *Item) { it.Status = Complete }, ctms: func(it *Item) { it.Status = Complete },
 			outcome: OutcomeInSync, baseline: func(it *Item) { it.Status = Complete }},
 		{name: "owner (EDC) changed the status alone",
-			edc:     func(it *Item) { it.Status = Complete },
-			outcome: OutcomeWriteCTMS,
-			writes:  []wantWrite{{CTMS, []Change{{FieldStatus, "in_review", "complete", OwnerChanged}}}},
+			edc:      func(it *Item) { it.Status = Complete },
+			outcome:  OutcomeWriteCTMS,
+			writes:   []wantWrite{{CTMS, []Change{{FieldStatus, "in_review", "complete", OwnerChanged}}}},
 			baseline: func(it *Item) { it.Status = Complete }},
 		{name: "owner (CTMS) changed the date alone",
-			ctms:    func(it *Item) { it.PlannedActivationDate = "2025-05-01" },
-			outcome: OutcomeWriteEDC,
-			writes:  []wantWrite{{EDC, []Change{{FieldPlannedActivationDate, "2025-04-01", "2025-05-01", OwnerChanged}}}},
+			ctms:     func(it *Item) { it.PlannedActivationDate = "2025-05-01" },
+			outcome:  OutcomeWriteEDC,
+			writes:   []wantWrite{{EDC, []Change{{FieldPlannedActivationDate, "2025-04-01", "2025-05-01", OwnerChanged}}}},
 			baseline: func(it *Item) { it.PlannedActivationDate = "2025-05-01" }},
 		{name: "owner cleared a field alone",
-			edc:     func(it *Item) { it.EvidenceDocID = "" },
-			outcome: OutcomeWriteCTMS,
-			writes:  []wantWrite{{CTMS, []Change{{FieldEvidenceDocID, "DOC-1", "", OwnerChanged}}}},
+			edc:      func(it *Item) { it.EvidenceDocID = "" },
+			outcome:  OutcomeWriteCTMS,
+			writes:   []wantWrite{{CTMS, []Change{{FieldEvidenceDocID, "DOC-1", "", OwnerChanged}}}},
 			baseline: func(it *Item) { it.EvidenceDocID = "" }},
 		{name: "non-owner (CTMS) changed the status alone: the owner's value goes back, the overwritten one is kept",
 			ctms: func(it *Item) { it.Status = Rejected }, skew: true,
@@ -137,9 +138,9 @@ func TestMergeRules(t *testing.T) {
 			}}},
 			baseline: func(it *Item) { it.Status, it.EvidenceDocID, it.Version = Complete, "DOC-2", "V2" }},
 		{name: "changed on both sides to different values: conflict, nothing written",
-			edc:     func(it *Item) { it.Status, it.EvidenceDocID = Complete, "DOC-2" },
-			ctms:    func(it *Item) { it.Status = Rejected },
-			outcome: OutcomeConflict,
+			edc:      func(it *Item) { it.Status, it.EvidenceDocID = Complete, "DOC-2" },
+			ctms:     func(it *Item) { it.Status = Rejected },
+			outcome:  OutcomeConflict,
 			conflict: []FieldConflict{{FieldStatus, "complete", "rejected", "in_review"}}},
 		{name: "a field cleared on one side and edited on the other is a conflict",
 			edc: func(it *Item) { it.EvidenceDocID = "" }, ctms: func(it *Item) { it.EvidenceDocID = "DOC-3" },
@@ -205,7 +206,7 @@ func TestMergeRules(t *testing.T) {
 			if c.ctms != nil {
 				c.ctms(&ctmsIt)
 			}
-			in := Input{Baselines: map[Key]Item{}, Open: map[Key]bool{}}
+			in := Input{Baselines: map[Key]Baseline{}, Open: map[Key]bool{}}
 			if !c.edcGone {
 				in.EDC = []Record{record(t, e, EDC, edcIt)}
 			}
@@ -213,8 +214,10 @@ func TestMergeRules(t *testing.T) {
 				in.CTMS = []Record{record(t, e, CTMS, ctmsIt)}
 			}
 			k := agreed.Key()
+			var rev uint64 // the stored baseline's revision
 			if !c.noBaseline {
-				in.Baselines[k] = agreed
+				rev = 4
+				in.Baselines[k] = Baseline{Item: agreed, Revision: rev}
 			}
 			in.Open[k] = c.open
 			p := e.Plan(in)
@@ -226,7 +229,7 @@ func TestMergeRules(t *testing.T) {
 				t.Errorf("decision %s %s initial=%v missing=%q closes=%v, want %s initial=%v missing=%q closes=%v",
 					d.Key, d.Outcome, d.Initial, d.Missing, d.ClosesConflict, c.outcome, c.initial, c.missing, c.closes)
 			}
-			checkWrites(t, e, &d, in, c.writes)
+			checkWrites(t, e, &d, fmt.Sprintf("b%d", rev), c.writes)
 			switch {
 			case c.conflict == nil && d.Conflict != nil:
 				t.Errorf("unexpected conflict %+v", d.Conflict.Fields)
@@ -236,7 +239,7 @@ func TestMergeRules(t *testing.T) {
 				if !reflect.DeepEqual(d.Conflict.Fields, c.conflict) || d.Conflict.Deleted != c.deleted {
 					t.Errorf("conflict %+v deleted %q\nwant     %+v deleted %q", d.Conflict.Fields, d.Conflict.Deleted, c.conflict, c.deleted)
 				}
-				if d.Conflict.Baseline == nil || *d.Conflict.Baseline != agreed {
+				if d.Conflict.Baseline == nil || d.Conflict.Baseline.Item != agreed || d.Conflict.Baseline.Revision != rev {
 					t.Errorf("conflict baseline %+v", d.Conflict.Baseline)
 				}
 				if (d.Conflict.EDC == nil) != c.edcGone || (d.Conflict.CTMS == nil) != c.ctmsGone ||
@@ -250,8 +253,8 @@ func TestMergeRules(t *testing.T) {
 			case c.baseline != nil && d.Baseline == nil:
 				t.Errorf("baseline stands; want it to move")
 			case c.baseline != nil:
-				want := agreed
-				c.baseline(&want)
+				want := Baseline{Item: agreed, Revision: rev + 1}
+				c.baseline(&want.Item)
 				if *d.Baseline != want {
 					t.Errorf("baseline %+v\nwant     %+v", *d.Baseline, want)
 				}
@@ -269,7 +272,7 @@ func TestMergeRules(t *testing.T) {
 
 // checkWrites compares d's writes with want, and checks that each body is what the target system will
 // read as its record with exactly those changes, sent to its own path with the key of that payload.
-func checkWrites(t *testing.T, e *Engine, d *Decision, in Input, want []wantWrite) {
+func checkWrites(t *testing.T, e *Engine, d *Decision, basis string, want []wantWrite) {
 	t.Helper()
 	if len(d.Writes) != len(want) {
 		t.Fatalf("%d writes %+v, want %d", len(d.Writes), d.Writes, len(want))
@@ -286,7 +289,7 @@ func checkWrites(t *testing.T, e *Engine, d *Decision, in Input, want []wantWrit
 		if w.Path != e.Adapter(w.System).ItemPath(src.SourceSite, src.SourceCode) {
 			t.Errorf("write to %s path %s", w.System, w.Path)
 		}
-		if w.IdempotencyKey != IdempotencyKey(w.System, w.Path, w.Body) {
+		if w.IdempotencyKey != idempotencyKey(w.System, w.Path, w.Body, basis) {
 			t.Errorf("write to %s: the key is not the payload's", w.System)
 		}
 		got := e.Adapter(w.System).Decode(w.Body)

@@ -2,6 +2,7 @@ package checklist
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -11,7 +12,7 @@ type Input struct {
 	EDC  []Record
 	CTMS []Record
 	// Baselines are the last agreed records, by key.
-	Baselines map[Key]Item
+	Baselines map[Key]Baseline
 	// Open holds the keys of the items with an open (not yet adjudicated) conflict.
 	Open map[Key]bool
 }
@@ -63,7 +64,9 @@ func (c Counts) String() string {
 
 // Plan decides every item of in. It lines the two listings up by key (a sort-merge: listings that come
 // sorted cost one pass), so a record is never dropped: an item only one system has is a gap, a record
-// without a readable key or whose key appears twice in one listing is unmapped. The decisions point into
+// without a readable key or whose key appears twice in one listing is unmapped. An item that has a
+// baseline or an open conflict but that both systems deleted is in_sync with DropBaseline (both agree it
+// is gone). The decisions point into
 // in's records; the caller must not change them while it uses the plan.
 func (e *Engine) Plan(in Input) Plan {
 	var ord [2][]int32
@@ -90,6 +93,7 @@ func (e *Engine) Plan(in Input) Plan {
 	recs := [2][]Record{in.EDC, in.CTMS}
 	p := Plan{Decisions: make([]Decision, 0, max(len(in.EDC), len(in.CTMS))+len(keyless[0])+len(keyless[1]))}
 	var at [2]int
+	var withBase, withOpen int
 	for at[0] < len(ord[0]) || at[1] < len(ord[1]) {
 		// The smallest key at the head of either listing, and its run of records in each.
 		var k Key
@@ -109,7 +113,17 @@ func (e *Engine) Plan(in Input) Plan {
 			}
 			run[s], at[s] = ord[s][at[s]:end], end
 		}
-		p.Decisions = append(p.Decisions, e.decide(k, recs, run, in))
+		d := e.decide(k, recs, run, in)
+		if _, ok := in.Baselines[k]; ok {
+			withBase++
+		}
+		if in.Open[k] {
+			withOpen++
+		}
+		p.Decisions = append(p.Decisions, d)
+	}
+	if withBase < len(in.Baselines) || withOpen < countOpen(in.Open) {
+		p.Decisions = vanished(p.Decisions, in)
 	}
 	for s := range 2 {
 		for _, i := range keyless[s] {
@@ -157,7 +171,7 @@ func (e *Engine) decide(k Key, recs [2][]Record, run [2][]int32, in Input) Decis
 		d.Outcome = OutcomeUnmapped
 		return d
 	}
-	var base *Item
+	var base *Baseline
 	if b, ok := in.Baselines[k]; ok {
 		base = &b
 	}
@@ -171,4 +185,42 @@ func (e *Engine) decide(k Key, recs [2][]Record, run [2][]int32, in Input) Decis
 		e.mergeBoth(&d, rec, base, open)
 	}
 	return d
+}
+
+func countOpen(open map[Key]bool) int {
+	n := 0
+	for _, o := range open {
+		if o {
+			n++
+		}
+	}
+	return n
+}
+
+// vanished adds a decision for every item that has a baseline or an open conflict but is in neither
+// listing: both systems deleted it, which is agreement — the baseline is dropped and the conflict closes.
+// keyed holds the decisions made so far, in key order.
+func vanished(keyed []Decision, in Input) []Decision {
+	seen := make(map[Key]bool, len(keyed))
+	for i := range keyed {
+		seen[keyed[i].Key] = true
+	}
+	var gone []Decision
+	for _, k := range slices.SortedFunc(maps.Keys(in.Baselines), Key.Compare) {
+		if !seen[k] {
+			seen[k] = true
+			gone = append(gone, Decision{Key: k, Outcome: OutcomeInSync, DropBaseline: true, ClosesConflict: in.Open[k]})
+		}
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(in.Open), Key.Compare) {
+		if in.Open[k] && !seen[k] {
+			gone = append(gone, Decision{Key: k, Outcome: OutcomeInSync, ClosesConflict: true})
+		}
+	}
+	if len(gone) == 0 {
+		return keyed
+	}
+	out := append(keyed, gone...)
+	slices.SortStableFunc(out, func(a, b Decision) int { return a.Key.Compare(b.Key) })
+	return out
 }

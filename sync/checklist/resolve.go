@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -34,6 +35,9 @@ func (e *Engine) Resolve(c *Conflict, take map[Field]System, reason string) (Dec
 	if reason == "" {
 		return Decision{}, fmt.Errorf("conflict %s: %w", c.Key, ErrNoReason)
 	}
+	if c.ID == "" {
+		return Decision{}, fmt.Errorf("conflict %s has no ID: store it before settling it", c.Key)
+	}
 	if err := checkChoices(c, take); err != nil {
 		return Decision{}, fmt.Errorf("conflict %s: %w", c.Key, err)
 	}
@@ -59,7 +63,7 @@ func (e *Engine) Resolve(c *Conflict, take map[Field]System, reason string) (Dec
 	var res [numFields]fieldMerge
 	merged := Item{Site: c.Key.Site, Code: c.Key.Code}
 	for f := range numFields {
-		r := e.mergeField(f, v, c.Baseline)
+		r := e.mergeField(f, v, c.Baseline.item())
 		if s, ok := take[f]; ok {
 			chosen := s.side()
 			r = fieldMerge{kind: fieldAgree, val: f.value(v[chosen])}
@@ -73,7 +77,7 @@ func (e *Engine) Resolve(c *Conflict, take map[Field]System, reason string) (Dec
 		res[f] = r
 		f.set(&merged, r.val)
 	}
-	e.emit(&d, recs, &res, &merged, nil)
+	e.emit(&d, recs, &res, &merged, c.Baseline, "c"+c.ID+"/")
 	if d.Outcome == OutcomeUnmapped {
 		return Decision{}, fmt.Errorf("conflict %s: %s", c.Key, d.Defects[0].Reason)
 	}
@@ -128,18 +132,22 @@ func (e *Engine) resolveDeletion(d Decision, c *Conflict, recs [2]*Record, take 
 		case e.holds[present][f]:
 			f.set(&from, f.value(&recs[present].Item))
 		case c.Baseline != nil:
-			f.set(&from, f.value(c.Baseline))
+			f.set(&from, f.value(&c.Baseline.Item))
 		}
 		if e.holds[gone][f] {
 			changes = append(changes, Change{Field: f, New: f.value(&from), Cause: Adjudicated})
 		}
 	}
-	w, err := e.makeWrite(gone, c.Key, nil, from, changes)
+	var rev uint64
+	if c.Baseline != nil {
+		rev = c.Baseline.Revision
+	}
+	w, err := e.makeWrite(gone, c.Key, nil, from, changes, "c"+c.ID+"/b"+strconv.FormatUint(rev, 10))
 	if err != nil {
 		return Decision{}, fmt.Errorf("conflict %s: %w", c.Key, err)
 	}
 	d.Writes = []Write{w}
 	d.Outcome = writeOutcome(gone == 0, gone == 1)
-	d.Baseline = &from
+	d.Baseline = &Baseline{Item: from, Revision: rev + 1}
 	return d, nil
 }
