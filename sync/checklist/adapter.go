@@ -16,7 +16,8 @@ type Adapter struct {
 	sys   System
 	m     Mapping
 	words [4]string // the vocabulary, normalised, in the order of statuses
-	path  *strings.Replacer
+	names [numSlots]string
+	slots map[string]int // a field's JSON key, quoted as it appears in a record, to its slot
 }
 
 // NewAdapter checks m and returns the adapter for system sys. The error names every problem of the
@@ -28,9 +29,17 @@ func NewAdapter(sys System, m Mapping) (*Adapter, error) {
 	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("%s mapping: %w", sys.Label(), err)
 	}
-	a := &Adapter{sys: sys, m: m}
+	a := &Adapter{sys: sys, m: m, slots: map[string]int{}}
 	for i, s := range statuses {
 		a.words[i] = normText(m.Statuses[s])
+	}
+	n := &m.Fields
+	a.names = [numSlots]string{n.Site, n.Code, n.Version, n.Status, n.EvidenceDocID, n.MilestoneSignedOff,
+		n.PlannedActivationDate, n.SourceUpdated, n.Operator}
+	for slot, name := range a.names {
+		if name != "" {
+			a.slots[string(quote(name))] = slot
+		}
 	}
 	return a, nil
 }
@@ -61,65 +70,83 @@ func (r *Record) Key() Key { return r.Item.Key() }
 func (r *Record) Mapped() bool { return r.Defect == "" }
 
 // Decode reads one raw record (a JSON object). It never fails: a record that cannot be read comes back
-// unmapped, with every problem in Defect, and nothing in it is defaulted. The Record keeps raw; the caller
-// must not modify it afterwards.
+// unmapped, with every problem in Defect, and nothing in it is defaulted. The Record keeps raw (and the
+// strings it holds may share its memory); the caller must not modify raw afterwards.
 func (a *Adapter) Decode(raw json.RawMessage) Record {
 	rec := Record{System: a.sys, Raw: raw}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+	d := decoder{names: &a.names}
+	err := eachMember(raw, func(key []byte, v0, v1 int) {
+		if slot, ok := a.slotOf(key); ok {
+			d.val[slot] = raw[v0:v1]
+		}
+	})
+	if err != nil {
 		rec.Defect = "the record is not a JSON object"
 		return rec
 	}
-	d := decoder{obj: obj}
-	n := &a.m.Fields
-	rec.SourceSite = d.required(n.Site)
-	rec.SourceCode = d.required(n.Code)
+	rec.SourceSite = d.required(slotSite)
+	rec.SourceCode = d.required(slotCode)
 	it := &rec.Item
 	it.Site, it.Code = normCode(rec.SourceSite), normCode(rec.SourceCode)
-	if n.Version != "" {
-		it.Version = normCode(d.text(n.Version))
+	if a.names[slotVersion] != "" {
+		it.Version = normCode(d.text(slotVersion))
 	}
-	if word, ok := d.status(n.Status); ok {
-		it.Status = a.status(word, &d, n.Status)
+	if word, ok := d.status(); ok {
+		it.Status = a.status(word, &d)
 	}
-	if n.EvidenceDocID != "" {
-		it.EvidenceDocID = normCode(d.text(n.EvidenceDocID))
+	if a.names[slotEvidence] != "" {
+		it.EvidenceDocID = normCode(d.text(slotEvidence))
 	}
-	if n.MilestoneSignedOff != "" {
-		it.MilestoneSignedOff = d.flag(n.MilestoneSignedOff)
+	if a.names[slotMilestone] != "" {
+		it.MilestoneSignedOff = d.flag(slotMilestone)
 	}
-	if n.PlannedActivationDate != "" {
-		it.PlannedActivationDate = d.date(n.PlannedActivationDate)
+	if a.names[slotPlanned] != "" {
+		it.PlannedActivationDate = d.date(slotPlanned)
 	}
-	if s := d.required(n.SourceUpdated); s != "" {
+	if s := d.required(slotUpdated); s != "" {
 		t, err := parseTime(s)
 		if err != nil {
-			d.fail("%s %v", n.SourceUpdated, err)
+			d.fail("%s %v", a.names[slotUpdated], err)
 		}
 		it.SourceUpdated = t
 	}
-	if n.Operator != "" {
-		it.Operator = normText(d.text(n.Operator))
+	if a.names[slotOperator] != "" {
+		it.Operator = normText(d.text(slotOperator))
 	}
 	rec.Defect = strings.Join(d.problems, "; ")
 	return rec
 }
 
 // status maps the system's word to the canonical status; an unknown word is a defect, never a default.
-func (a *Adapter) status(word string, d *decoder, name string) Status {
+func (a *Adapter) status(word string, d *decoder) Status {
 	w := normText(word)
 	for i, v := range a.words {
 		if strings.EqualFold(w, v) {
 			return statuses[i]
 		}
 	}
-	d.fail("%s %q is not in the %s vocabulary (%s)", name, word, a.sys.Label(), strings.Join(a.words[:], ", "))
+	d.fail("%s %q is not in the %s vocabulary (%s)", a.names[slotStatus], word, a.sys.Label(), strings.Join(a.words[:], ", "))
 	return ""
 }
 
+// The fields of a raw record that Decode reads, by slot.
+const (
+	slotSite = iota
+	slotCode
+	slotVersion
+	slotStatus
+	slotEvidence
+	slotMilestone
+	slotPlanned
+	slotUpdated
+	slotOperator
+	numSlots
+)
+
 // decoder reads typed values out of one record's fields and collects every problem.
 type decoder struct {
-	obj      map[string]json.RawMessage
+	val      [numSlots][]byte // the raw value of each slot; nil when the record lacks it
+	names    *[numSlots]string
 	problems []string
 }
 
@@ -128,60 +155,56 @@ func (d *decoder) fail(format string, args ...any) {
 }
 
 // text reads a string field; absent and null are "". A number is taken as written.
-func (d *decoder) text(name string) string {
-	s, _ := d.textOK(name)
+func (d *decoder) text(slot int) string {
+	s, _ := d.textOK(slot)
 	return s
 }
 
 // textOK is text, and whether the value was readable (the problem is recorded when it was not).
-func (d *decoder) textOK(name string) (string, bool) {
-	v, ok := d.obj[name]
-	if !ok {
+func (d *decoder) textOK(slot int) (string, bool) {
+	v := d.val[slot]
+	if v == nil {
 		return "", true
 	}
 	s, err := jsonText(v)
 	if err != nil {
-		d.fail("%s %v", name, err)
+		d.fail("%s %v", d.names[slot], err)
 		return "", false
 	}
 	return s, true
 }
 
 // required reads a string field that must be present and not empty.
-func (d *decoder) required(name string) string {
-	s, ok := d.textOK(name)
+func (d *decoder) required(slot int) string {
+	s, ok := d.textOK(slot)
 	if ok && strings.TrimSpace(s) == "" {
-		if _, present := d.obj[name]; !present {
-			d.fail("%s is missing", name)
+		if d.val[slot] == nil {
+			d.fail("%s is missing", d.names[slot])
 		} else {
-			d.fail("%s is empty", name)
+			d.fail("%s is empty", d.names[slot])
 		}
 	}
 	return s
 }
 
-// status reads the status word; ok is false when it is missing (the problem is recorded).
-func (d *decoder) status(name string) (string, bool) {
+// status reads the status word; ok is false when it is missing or unreadable (the problem is recorded).
+func (d *decoder) status() (string, bool) {
 	before := len(d.problems)
-	s := d.required(name)
+	s := d.required(slotStatus)
 	return s, len(d.problems) == before
 }
 
 // flag reads a yes/no field: JSON true or false, or the strings "true", "false", "yes", "no"; absent,
 // null and "" are no.
-func (d *decoder) flag(name string) Flag {
-	v, ok := d.obj[name]
-	if !ok {
-		return FlagNo
-	}
-	v = bytes.TrimSpace(v)
+func (d *decoder) flag(slot int) Flag {
+	v := d.val[slot]
 	switch string(v) {
+	case "", "false", "null":
+		return FlagNo
 	case "true":
 		return FlagYes
-	case "false", "null":
-		return FlagNo
 	}
-	if len(v) > 0 && v[0] == '"' {
+	if v[0] == '"' {
 		s, err := jsonText(v)
 		switch strings.ToLower(normText(s)) {
 		case "true", "yes":
@@ -192,15 +215,15 @@ func (d *decoder) flag(name string) Flag {
 			}
 		}
 	}
-	d.fail("%s %s is not true or false", name, v)
+	d.fail("%s %s is not true or false", d.names[slot], v)
 	return NoFlag
 }
 
-func (d *decoder) date(name string) Date {
-	s := d.text(name)
+func (d *decoder) date(slot int) Date {
+	s := d.text(slot)
 	day, err := ParseDate(s)
 	if err != nil {
-		d.fail("%s %v", name, err)
+		d.fail("%s %v", d.names[slot], err)
 	}
 	return day
 }
@@ -234,18 +257,15 @@ func jsonText(v json.RawMessage) (string, error) {
 var ErrNotHeld = errors.New("the system does not hold this field")
 
 // Encode makes the PUT body that gives the system's record the values of fields from it. It starts from
-// raw, the record as the system last sent it, so that every field trialsync does not know (and every field
-// not listed) is kept; with raw nil it makes a new record holding the key and every field the system holds.
-// The body is compact JSON with sorted keys, so the same inputs always give the same bytes.
+// raw, the record as the system last sent it, and replaces only the values of those fields, so every other
+// byte — fields trialsync does not know, their order and spelling — is kept; a listed field the record
+// lacks is added at the end. With raw nil it makes a new record holding the key and every field the system
+// holds. The same inputs always give the same bytes.
 func (a *Adapter) Encode(raw json.RawMessage, it *Item, fields []Field) ([]byte, error) {
-	obj := map[string]json.RawMessage{}
-	if raw != nil {
-		if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
-			return nil, fmt.Errorf("%s record %s: not a JSON object", a.sys.Label(), it.Key())
-		}
-	} else {
-		obj[a.m.Fields.Site] = quote(it.Site)
-		obj[a.m.Fields.Code] = quote(it.Code)
+	var set [numSlots]json.RawMessage
+	if raw == nil {
+		raw = json.RawMessage("{}")
+		set[slotSite], set[slotCode] = quote(it.Site), quote(it.Code)
 		fields = nil
 		for f := range numFields {
 			if a.Holds(f) {
@@ -254,19 +274,62 @@ func (a *Adapter) Encode(raw json.RawMessage, it *Item, fields []Field) ([]byte,
 		}
 	}
 	for _, f := range fields {
-		name := a.m.Fields.of(f)
-		if name == "" {
+		if !a.Holds(f) {
 			return nil, fmt.Errorf("%s record %s, field %s: %w", a.sys.Label(), it.Key(), f, ErrNotHeld)
 		}
-		obj[name] = a.encodeValue(f, it)
+		set[fieldSlot[f]] = a.encodeValue(f, it)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(obj); err != nil {
-		return nil, fmt.Errorf("%s record %s: %w", a.sys.Label(), it.Key(), err)
+	out := make([]byte, 0, len(raw)+64)
+	var done [numSlots]bool
+	last, members := 0, 0
+	err := eachMember(raw, func(key []byte, v0, v1 int) {
+		members++
+		if slot, ok := a.slotOf(key); ok && set[slot] != nil {
+			out = append(out, raw[last:v0]...)
+			out = append(out, set[slot]...)
+			last, done[slot] = v1, true
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s record %s: not a JSON object", a.sys.Label(), it.Key())
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	end := bytes.LastIndexByte(raw, '}')
+	out = append(out, raw[last:end]...)
+	for slot, v := range set {
+		if v == nil || done[slot] {
+			continue
+		}
+		if members > 0 {
+			out = append(out, ',')
+		}
+		members++
+		out = append(out, quote(a.names[slot])...)
+		out = append(out, ':')
+		out = append(out, v...)
+	}
+	return append(out, raw[end:]...), nil
+}
+
+// fieldSlot is the decoder slot of each merged field.
+var fieldSlot = [numFields]int{
+	FieldVersion: slotVersion, FieldStatus: slotStatus, FieldEvidenceDocID: slotEvidence,
+	FieldMilestoneSignedOff: slotMilestone, FieldPlannedActivationDate: slotPlanned,
+}
+
+// slotOf finds the slot of a record's raw key (with its quotes), also when the key is spelt with escapes.
+func (a *Adapter) slotOf(key []byte) (int, bool) {
+	if slot, ok := a.slots[string(key)]; ok {
+		return slot, true
+	}
+	if bytes.IndexByte(key, '\\') < 0 {
+		return 0, false
+	}
+	var k string
+	if json.Unmarshal(key, &k) != nil {
+		return 0, false
+	}
+	slot, ok := a.slots[string(quote(k))]
+	return slot, ok
 }
 
 func (a *Adapter) encodeValue(f Field, it *Item) json.RawMessage {
@@ -297,7 +360,9 @@ func quote(s string) json.RawMessage {
 
 // ItemPath is the path of the system's PUT for one item, from the system's own spelling of the key.
 func (a *Adapter) ItemPath(site, code string) string {
-	return strings.NewReplacer("{site}", url.PathEscape(site), "{code}", url.PathEscape(code)).Replace(a.m.ItemPath)
+	// PathEscape escapes braces, so the site cannot bring a {code} placeholder of its own.
+	p := strings.Replace(a.m.ItemPath, "{site}", url.PathEscape(site), 1)
+	return strings.Replace(p, "{code}", url.PathEscape(code), 1)
 }
 
 // ListPath is the path and query of one page of the listing: limit items of study, after cursor ("" for
@@ -317,21 +382,32 @@ type Page struct {
 }
 
 // DecodePage reads a listing answer, {"items":[...],"next_cursor":"C"} (next_cursor null or absent on the
-// last page). The records are left raw for Decode.
+// last page). The records are left raw for Decode; they share body's memory, so the caller must not modify
+// body afterwards.
 func (a *Adapter) DecodePage(body []byte) (Page, error) {
-	var w struct {
-		Items      *[]json.RawMessage `json:"items"`
-		NextCursor *string            `json:"next_cursor"`
+	var items, next []byte
+	err := eachMember(body, func(key []byte, v0, v1 int) {
+		switch string(key) {
+		case `"items"`:
+			items = body[v0:v1]
+		case `"next_cursor"`:
+			next = body[v0:v1]
+		}
+	})
+	if err != nil {
+		return Page{}, fmt.Errorf("%s listing: the answer is not a JSON page of items", a.sys.Label())
 	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return Page{}, fmt.Errorf("%s listing: not a JSON page of items: %w", a.sys.Label(), err)
-	}
-	if w.Items == nil {
+	if items == nil || items[0] != '[' {
 		return Page{}, fmt.Errorf("%s listing: the answer has no items array", a.sys.Label())
 	}
-	p := Page{Items: *w.Items}
-	if w.NextCursor != nil {
-		p.NextCursor = *w.NextCursor
+	var p Page
+	_ = eachElement(items, func(e []byte) { p.Items = append(p.Items, e) })
+	if next != nil {
+		cursor, err := jsonText(next)
+		if err != nil || (next[0] != '"' && next[0] != 'n') {
+			return Page{}, fmt.Errorf("%s listing: next_cursor %s is not a string", a.sys.Label(), next)
+		}
+		p.NextCursor = cursor
 	}
 	return p, nil
 }

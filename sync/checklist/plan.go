@@ -113,14 +113,14 @@ func (e *Engine) Plan(in Input) Plan {
 			}
 			run[s], at[s] = ord[s][at[s]:end], end
 		}
-		d := e.decide(k, recs, run, in)
-		if _, ok := in.Baselines[k]; ok {
+		p.Decisions = append(p.Decisions, Decision{Key: k})
+		hadBase, wasOpen := e.decide(&p.Decisions[len(p.Decisions)-1], recs, run, in)
+		if hadBase {
 			withBase++
 		}
-		if in.Open[k] {
+		if wasOpen {
 			withOpen++
 		}
-		p.Decisions = append(p.Decisions, d)
 	}
 	if withBase < len(in.Baselines) || withOpen < countOpen(in.Open) {
 		p.Decisions = vanished(p.Decisions, in)
@@ -148,9 +148,15 @@ func (e *Engine) Plan(in Input) Plan {
 	return p
 }
 
-// decide makes the decision of the item k, whose records are run[s] (indexes into recs[s]).
-func (e *Engine) decide(k Key, recs [2][]Record, run [2][]int32, in Input) Decision {
-	d := Decision{Key: k}
+// decide makes the decision d of the item d.Key, whose records are run[s] (indexes into recs[s]). It
+// reports whether the item had a baseline and an open conflict.
+func (e *Engine) decide(d *Decision, recs [2][]Record, run [2][]int32, in Input) (hadBase, open bool) {
+	k := d.Key
+	var base *Baseline
+	if b, ok := in.Baselines[k]; ok {
+		base = &b
+	}
+	open = len(in.Open) > 0 && in.Open[k]
 	var rec [2]*Record
 	for s := range 2 {
 		if len(run[s]) > 0 {
@@ -167,24 +173,17 @@ func (e *Engine) decide(k Key, recs [2][]Record, run [2][]int32, in Input) Decis
 		}
 	}
 	d.EDC, d.CTMS = rec[0], rec[1]
-	if len(d.Defects) > 0 {
-		d.Outcome = OutcomeUnmapped
-		return d
-	}
-	var base *Baseline
-	if b, ok := in.Baselines[k]; ok {
-		base = &b
-	}
-	open := in.Open[k]
 	switch {
+	case len(d.Defects) > 0:
+		d.Outcome = OutcomeUnmapped
 	case rec[0] == nil:
-		e.mergeOne(&d, rec, 1, base, open)
+		e.mergeOne(d, rec, 1, base, open)
 	case rec[1] == nil:
-		e.mergeOne(&d, rec, 0, base, open)
+		e.mergeOne(d, rec, 0, base, open)
 	default:
-		e.mergeBoth(&d, rec, base, open)
+		e.mergeBoth(d, rec, base, open)
 	}
-	return d
+	return base != nil, open
 }
 
 func countOpen(open map[Key]bool) int {
