@@ -61,6 +61,30 @@ type Record struct {
 	// SourceSite and SourceCode are the system's own spelling of the item's key: its PUT path uses them.
 	SourceSite string `json:"source_site,omitempty"`
 	SourceCode string `json:"source_code,omitempty"`
+	// spelling keeps the system's own case of a code-like value (a version, a document ID) where it is not
+	// the canonical upper case: codes compare ignoring case, but a write carries the owner's spelling.
+	spelling *[numFields]string
+}
+
+// code normalises a code-like value of field f, remembering the system's spelling when it differs.
+func (r *Record) code(f Field, s string) string {
+	s = normText(s)
+	c := strings.ToUpper(s)
+	if c != s {
+		if r.spelling == nil {
+			r.spelling = new([numFields]string)
+		}
+		r.spelling[f] = s
+	}
+	return c
+}
+
+// spelt is the record's own spelling of canonical value v of field f (v itself when it has none).
+func (r *Record) spelt(f Field, v string) string {
+	if r != nil && r.spelling != nil && r.spelling[f] != "" && strings.ToUpper(r.spelling[f]) == v {
+		return r.spelling[f]
+	}
+	return v
 }
 
 // Key is the record's item key (empty when the record has no readable site or code).
@@ -89,13 +113,13 @@ func (a *Adapter) Decode(raw json.RawMessage) Record {
 	it := &rec.Item
 	it.Site, it.Code = normCode(rec.SourceSite), normCode(rec.SourceCode)
 	if a.names[slotVersion] != "" {
-		it.Version = normCode(d.text(slotVersion))
+		it.Version = rec.code(FieldVersion, d.text(slotVersion))
 	}
 	if word, ok := d.status(); ok {
 		it.Status = a.status(word, &d)
 	}
 	if a.names[slotEvidence] != "" {
-		it.EvidenceDocID = normCode(d.text(slotEvidence))
+		it.EvidenceDocID = rec.code(FieldEvidenceDocID, d.text(slotEvidence))
 	}
 	if a.names[slotMilestone] != "" {
 		it.MilestoneSignedOff = d.flag(slotMilestone)

@@ -122,7 +122,7 @@ func (e *Engine) emit(d *Decision, recs [2]*Record, res *[numFields]fieldMerge, 
 				changes = append(changes, Change{Field: f, Old: r.old, New: r.val, Cause: r.cause})
 			}
 		}
-		w, err := e.makeWrite(s, d.Key, recs[s], recs[s].Item, changes, basis)
+		w, err := e.makeWrite(s, d.Key, recs[s], recs[s].Item, recs[1-s], changes, basis)
 		if err != nil {
 			d.Writes, d.Baseline, d.ClosesConflict = nil, nil, false
 			d.Outcome = OutcomeUnmapped
@@ -204,8 +204,9 @@ func conflictField(f Field, v [2]*Item, base *Item) FieldConflict {
 }
 
 // makeWrite encodes the write of changes to side s: to its record rec, which holds from, or, when rec is
-// nil, as a new record made from from (the PUT creates it). basis joins the payload in the idempotency key.
-func (e *Engine) makeWrite(s int, k Key, rec *Record, from Item, changes []Change, basis string) (Write, error) {
+// nil, as a new record made from from (the PUT creates it). The values come from the other side's record
+// src, in its spelling. basis joins the payload in the idempotency key.
+func (e *Engine) makeWrite(s int, k Key, rec *Record, from Item, src *Record, changes []Change, basis string) (Write, error) {
 	ad := e.ad[s]
 	w := Write{System: systems[s], Key: k, Changes: changes, Creates: rec == nil}
 	var raw []byte
@@ -215,7 +216,7 @@ func (e *Engine) makeWrite(s int, k Key, rec *Record, from Item, changes []Chang
 	}
 	fields := make([]Field, len(changes))
 	for i, c := range changes {
-		c.Field.set(&from, c.New)
+		c.Field.set(&from, src.spelt(c.Field, c.New))
 		fields[i] = c.Field
 	}
 	body, err := ad.Encode(raw, &from, fields)

@@ -270,6 +270,30 @@ func TestMergeRules(t *testing.T) {
 	}
 }
 
+// TestWritesKeepTheOwnersSpelling: codes compare ignoring case, but the value written is the owner's own
+// spelling, not the canonical upper case; the audit values stay canonical.
+func TestWritesKeepTheOwnersSpelling(t *testing.T) {
+	e := defaultEngine(t)
+	edc := e.Adapter(EDC).Decode(json.RawMessage(`{"siteId":"101","code":"FDA-1572","version":" v1","status":"SUBMITTED",
+		"documentId":"vv-Tmf-77","plannedActivation":"2025-04-01","updatedAt":"2025-03-01T10:00:00Z"}`))
+	ctms := record(t, e, CTMS, Item{Site: "101", Code: "FDA-1572", Version: "V1", Status: InReview, EvidenceDocID: "DOC-1",
+		PlannedActivationDate: "2025-04-01", SourceUpdated: utc(t, "2025-03-01T10:00:00Z")})
+	p := e.Plan(Input{EDC: []Record{edc}, CTMS: []Record{ctms},
+		Baselines: map[Key]Baseline{agreed.Key(): {Item: agreed}}})
+	d := p.Decisions[0]
+	if d.Outcome != OutcomeWriteCTMS {
+		t.Fatalf("%s", d.Outcome)
+	}
+	w := d.Writes[0]
+	if want := []Change{{FieldEvidenceDocID, "DOC-1", "VV-TMF-77", OwnerChanged}}; !reflect.DeepEqual(w.Changes, want) {
+		t.Errorf("changes %+v", w.Changes)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(w.Body, &body); err != nil || body["documentId"] != "vv-Tmf-77" || body["formVersion"] != "V1" {
+		t.Errorf("body %s", w.Body)
+	}
+}
+
 // checkWrites compares d's writes with want, and checks that each body is what the target system will
 // read as its record with exactly those changes, sent to its own path with the key of that payload.
 func checkWrites(t *testing.T, e *Engine, d *Decision, basis string, want []wantWrite) {

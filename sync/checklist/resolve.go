@@ -142,7 +142,7 @@ func (e *Engine) resolveDeletion(d Decision, c *Conflict, recs [2]*Record, take 
 	if c.Baseline != nil {
 		rev = c.Baseline.Revision
 	}
-	w, err := e.makeWrite(gone, c.Key, nil, from, changes, "c"+c.ID+"/b"+strconv.FormatUint(rev, 10))
+	w, err := e.makeWrite(gone, c.Key, nil, from, recs[present], changes, "c"+c.ID+"/b"+strconv.FormatUint(rev, 10))
 	if err != nil {
 		return Decision{}, fmt.Errorf("conflict %s: %w", c.Key, err)
 	}
