@@ -66,31 +66,13 @@ func (c Counts) String() string {
 // sorted cost one pass), so a record is never dropped: an item only one system has is a gap, a record
 // without a readable key or whose key appears twice in one listing is unmapped. An item that has a
 // baseline or an open conflict but that both systems deleted is in_sync with DropBaseline (both agree it
-// is gone). The decisions point into
-// in's records; the caller must not change them while it uses the plan.
+// is gone). The decisions point into in's records; the caller must not change them while it uses the plan.
 func (e *Engine) Plan(in Input) Plan {
-	var ord [2][]int32
-	var keyless [2][]int32
-	for s, recs := range [2][]Record{in.EDC, in.CTMS} {
-		ord[s] = make([]int32, 0, len(recs))
-		for i := range recs {
-			if k := recs[i].Key(); k.Site == "" || k.Code == "" {
-				keyless[s] = append(keyless[s], int32(i))
-			} else {
-				ord[s] = append(ord[s], int32(i))
-			}
-		}
-		byKey := func(a, b int32) int {
-			if c := recs[a].Item.Key().Compare(recs[b].Item.Key()); c != 0 {
-				return c
-			}
-			return int(a - b)
-		}
-		if !slices.IsSortedFunc(ord[s], byKey) {
-			slices.SortFunc(ord[s], byKey)
-		}
-	}
 	recs := [2][]Record{in.EDC, in.CTMS}
+	var ord, keyless [2][]int32
+	for s := range 2 {
+		ord[s], keyless[s] = byKey(recs[s])
+	}
 	p := Plan{Decisions: make([]Decision, 0, max(len(in.EDC), len(in.CTMS))+len(keyless[0])+len(keyless[1]))}
 	var at [2]int
 	var withBase, withOpen int
@@ -127,25 +109,52 @@ func (e *Engine) Plan(in Input) Plan {
 	}
 	for s := range 2 {
 		for _, i := range keyless[s] {
-			r := &recs[s][i]
-			d := Decision{Key: r.Key(), Outcome: OutcomeUnmapped}
-			reason := r.Defect
-			if reason == "" {
-				reason = "the record has no site or item code"
-			}
-			d.Defects = []Defect{{System: r.System, Reason: reason, Raw: r.Raw}}
-			if s == 0 {
-				d.EDC = r
-			} else {
-				d.CTMS = r
-			}
-			p.Decisions = append(p.Decisions, d)
+			p.Decisions = append(p.Decisions, keylessDecision(&recs[s][i]))
 		}
 	}
 	for i := range p.Decisions {
 		p.Counts.add(p.Decisions[i].Outcome)
 	}
 	return p
+}
+
+// byKey returns the indexes of the records that have a key, in key order (listing order among equal
+// keys), and those of the records without one.
+func byKey(recs []Record) (ord, keyless []int32) {
+	ord = make([]int32, 0, len(recs))
+	for i := range recs {
+		if k := recs[i].Key(); k.Site == "" || k.Code == "" {
+			keyless = append(keyless, int32(i))
+		} else {
+			ord = append(ord, int32(i))
+		}
+	}
+	cmp := func(a, b int32) int {
+		if c := recs[a].Item.Key().Compare(recs[b].Item.Key()); c != 0 {
+			return c
+		}
+		return int(a - b)
+	}
+	if !slices.IsSortedFunc(ord, cmp) {
+		slices.SortFunc(ord, cmp)
+	}
+	return ord, keyless
+}
+
+// keylessDecision reports a record without a site or code: it cannot be lined up with anything.
+func keylessDecision(r *Record) Decision {
+	d := Decision{Key: r.Key(), Outcome: OutcomeUnmapped}
+	reason := r.Defect
+	if reason == "" {
+		reason = "the record has no site or item code"
+	}
+	d.Defects = []Defect{{System: r.System, Reason: reason, Raw: r.Raw}}
+	if r.System == CTMS {
+		d.CTMS = r
+	} else {
+		d.EDC = r
+	}
+	return d
 }
 
 // decide makes the decision d of the item d.Key, whose records are run[s] (indexes into recs[s]). It
