@@ -65,8 +65,8 @@ func TestMergeRules(t *testing.T) {
 		ctmsGone   bool
 		noBaseline bool
 		open       bool
-		// skew gives the non-owner's record a later update time than the owner's; it must not matter.
-		skew bool
+		// skew runs this system's clock decades ahead of the other's; it must not matter.
+		skew System
 
 		outcome  Outcome
 		writes   []wantWrite
@@ -97,11 +97,11 @@ func TestMergeRules(t *testing.T) {
 			writes:   []wantWrite{{CTMS, []Change{{FieldEvidenceDocID, "DOC-1", "", OwnerChanged}}}},
 			baseline: func(it *Item) { it.EvidenceDocID = "" }},
 		{name: "non-owner (CTMS) changed the status alone: the owner's value goes back, the overwritten one is kept",
-			ctms: func(it *Item) { it.Status = Rejected }, skew: true,
+			ctms: func(it *Item) { it.Status = Rejected }, skew: CTMS,
 			outcome: OutcomeWriteCTMS,
 			writes:  []wantWrite{{CTMS, []Change{{FieldStatus, "rejected", "in_review", OwnerRestored}}}}},
 		{name: "non-owner (EDC) changed the date alone",
-			edc: func(it *Item) { it.PlannedActivationDate = "2025-06-01" }, skew: true,
+			edc: func(it *Item) { it.PlannedActivationDate = "2025-06-01" }, skew: EDC,
 			outcome: OutcomeWriteEDC,
 			writes:  []wantWrite{{EDC, []Change{{FieldPlannedActivationDate, "2025-06-01", "2025-04-01", OwnerRestored}}}}},
 		{name: "non-owner cleared an owned field",
@@ -195,10 +195,11 @@ func TestMergeRules(t *testing.T) {
 			edcIt.MilestoneSignedOff = NoFlag
 			edcIt.SourceUpdated, edcIt.Operator = utc(t, "2025-03-01T10:00:00Z"), "crc.jones"
 			ctmsIt.SourceUpdated, ctmsIt.Operator = utc(t, "2025-03-01T09:00:00Z"), "cra.lee"
-			if c.skew {
-				// The non-owner's clock runs years ahead; nothing may follow from it.
-				ctmsIt.SourceUpdated = utc(t, "2031-01-01T00:00:00Z")
-				edcIt.SourceUpdated = utc(t, "2031-01-01T00:00:00Z")
+			switch c.skew {
+			case EDC:
+				edcIt.SourceUpdated, ctmsIt.SourceUpdated = utc(t, "2041-01-01T00:00:00Z"), utc(t, "2001-01-01T00:00:00Z")
+			case CTMS:
+				edcIt.SourceUpdated, ctmsIt.SourceUpdated = utc(t, "2001-01-01T00:00:00Z"), utc(t, "2041-01-01T00:00:00+14:00")
 			}
 			if c.edc != nil {
 				c.edc(&edcIt)
@@ -302,6 +303,9 @@ func checkWrites(t *testing.T, e *Engine, d *Decision, basis string, want []want
 		t.Fatalf("%d writes %+v, want %d", len(d.Writes), d.Writes, len(want))
 	}
 	for i, w := range d.Writes {
+		if d.WriteTo(w.System) != &d.Writes[i] {
+			t.Errorf("WriteTo(%s) is not write %d", w.System, i)
+		}
 		if w.System != want[i].to || !reflect.DeepEqual(w.Changes, want[i].changes) {
 			t.Errorf("write %d to %s %+v\nwant     to %s %+v", i, w.System, w.Changes, want[i].to, want[i].changes)
 			continue
