@@ -81,7 +81,7 @@ func TestMergeRules(t *testing.T) {
 		{name: "both changed to the same value",
 			edc: func(it *Item) { it.Status = Complete }, ctms: func(it *Item) { it.Status = Complete },
 			outcome: OutcomeInSync, baseline: func(it *Item) { it.Status = Complete }},
-		{name: "owner (EDC) changed the status alone",
+		{name: "owner (EDC) changed the status alone, with a clock decades behind", skew: CTMS,
 			edc:      func(it *Item) { it.Status = Complete },
 			outcome:  OutcomeWriteCTMS,
 			writes:   []wantWrite{{CTMS, []Change{{FieldStatus, "in_review", "complete", OwnerChanged}}}},
