@@ -15,7 +15,7 @@ type Entry struct {
 	RunID         string    // the agent run that made the change
 	CorrelationID string    // ties entries of one request or page together
 	Actor         string    // OS user for a person's action, "agent" for the agent's own
-	Action        string    // verb, e.g. "creds.set", "pull.page", "audit.key.created"
+	Action        string    // what was done: one of the Action* names (actions.go)
 	Object        string    // what was acted on, e.g. "ALPHA(Prod)/101/audit"
 	Old           string    // previous value, or its hash for bulk changes
 	New           string    // new value, or its hash for bulk changes

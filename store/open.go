@@ -314,7 +314,7 @@ func create(ctx context.Context, path string, opts Options) error {
 			return err
 		}
 		tx := &Tx{btx: btx, db: db}
-		if _, err := tx.Append(Entry{Actor: actor, Action: "store.created", Object: db.installID, RunID: opts.RunID,
+		if _, err := tx.Append(Entry{Actor: actor, Action: ActionStoreCreated, Object: db.installID, RunID: opts.RunID,
 			Old: replaced, Reason: reason}); err != nil {
 			return err
 		}

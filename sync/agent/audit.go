@@ -112,7 +112,7 @@ func (a *Agent) ExportAudit(ctx context.Context, w io.Writer) (store.Checkpoint,
 
 // RecordExport records a completed export in the audit trail.
 func (a *Agent) RecordExport(ctx context.Context, cp store.Checkpoint, file string) error {
-	_, err := a.Record(ctx, store.Entry{Action: "audit.exported", Object: file,
+	_, err := a.Record(ctx, store.Entry{Action: store.ActionAuditExported, Object: file,
 		New: fmt.Sprintf("%d entries, tip %s", cp.Count, cp.Tip), Reason: "audit export"})
 	return err
 }

@@ -41,7 +41,7 @@ func (a *Agent) ResolveQuarantine(ctx context.Context, id uint64, reason string)
 		if err != nil {
 			return err
 		}
-		e := store.Entry{Action: "quarantine.resolve", Object: "quarantine/" + strconv.FormatUint(id, 10),
+		e := store.Entry{Action: store.ActionQuarantineResolve, Object: "quarantine/" + strconv.FormatUint(id, 10),
 			Old: q.Reason, New: "resolved", Reason: reason}
 		a.fill(&e)
 		_, err = tx.Append(e)

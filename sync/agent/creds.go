@@ -29,7 +29,7 @@ func (a *Agent) SetCredential(ctx context.Context, name, secret string) error {
 	if err := a.creds.Set(name, secret); err != nil {
 		return err
 	}
-	_, err = a.Record(ctx, store.Entry{Action: "creds.set", Object: name, Old: old,
+	_, err = a.Record(ctx, store.Entry{Action: store.ActionCredsSet, Object: name, Old: old,
 		New: "sha256:" + store.Fingerprint(secret), Reason: "credential set by " + a.actor})
 	if err == nil {
 		a.log.Info().Str("credential", name).Str("fingerprint", store.Fingerprint(secret)).Str("store", db.Path()).Msg("credential set")
@@ -52,7 +52,7 @@ func (a *Agent) DeleteCredential(ctx context.Context, name string) error {
 		}
 		return err
 	}
-	_, err = a.Record(ctx, store.Entry{Action: "creds.delete", Object: name, Reason: "credential deleted by " + a.actor})
+	_, err = a.Record(ctx, store.Entry{Action: store.ActionCredsDelete, Object: name, Reason: "credential deleted by " + a.actor})
 	return err
 }
 

@@ -127,7 +127,7 @@ func (a *Agent) raveClient(ctx context.Context, r *config.Rave) (*rws.Client, er
 		Auth:    auth,
 		Logger:  a.log,
 		OnTokenRotated: func(fp string) {
-			_, err := a.Record(context.WithoutCancel(ctx), store.Entry{Action: "rws.token.rotated", Object: r.URL,
+			_, err := a.Record(context.WithoutCancel(ctx), store.Entry{Action: store.ActionTokenRotated, Object: r.URL,
 				New: "sha256:" + fp, Reason: "OAuth2 access token renewed"})
 			if err != nil {
 				a.log.Error().Err(err).Msg("auditing a token rotation")
