@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -117,10 +118,14 @@ func exportAudit(g *globals, a *agent.Agent, cmd *cobra.Command, out string) err
 	if err != nil {
 		return fmt.Errorf("audit export to %s: %w", out, err)
 	}
-	if err := a.RecordExport(cmd.Context(), cp, out); err != nil {
+	err = a.RecordExport(cmd.Context(), cp, out)
+	if err != nil && !errors.Is(err, store.ErrReadOnly) {
 		return err
 	}
 	g.printf("exported %d entries and the checkpoint to %s\n", n, out)
+	if err != nil {
+		g.printf("the store is read-only, so this export is not recorded in its audit trail\n")
+	}
 	return nil
 }
 

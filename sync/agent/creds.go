@@ -22,7 +22,7 @@ func (a *Agent) SetCredential(ctx context.Context, name, secret string) error {
 	}
 	old := ""
 	if prev, err := a.keyring.Get(name); err == nil {
-		old = "sha256:" + store.Fingerprint(prev)
+		old = "hmac:" + db.Fingerprint(prev)
 	} else if !errors.Is(err, store.ErrSecretNotFound) {
 		return err
 	}
@@ -30,9 +30,9 @@ func (a *Agent) SetCredential(ctx context.Context, name, secret string) error {
 		return err
 	}
 	_, err = a.Record(ctx, store.Entry{Action: store.ActionCredsSet, Object: name, Old: old,
-		New: "sha256:" + store.Fingerprint(secret), Reason: "credential set by " + a.actor})
+		New: "hmac:" + db.Fingerprint(secret), Reason: "credential set by " + a.actor})
 	if err == nil {
-		a.log.Info().Str("credential", name).Str("fingerprint", store.Fingerprint(secret)).Str("store", db.Path()).Msg("credential set")
+		a.log.Info().Str("credential", name).Str("fingerprint", db.Fingerprint(secret)).Str("store", db.Path()).Msg("credential set")
 	}
 	return err
 }

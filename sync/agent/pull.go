@@ -122,12 +122,17 @@ func (a *Agent) raveClient(ctx context.Context, r *config.Rave) (*rws.Client, er
 		}
 		auth = rws.BasicAuth(r.User, pw)
 	}
+	db, err := a.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return rws.New(rws.Config{
-		BaseURL: r.URL,
-		Auth:    auth,
-		Logger:  a.log,
+		BaseURL:     r.URL,
+		Auth:        auth,
+		Logger:      a.log,
+		Fingerprint: db.Fingerprint,
 		OnTokenRotated: func(fp string) {
-			_, err := a.Record(context.WithoutCancel(ctx), store.Entry{Action: store.ActionTokenRotated, Object: r.URL,
+			_, err := a.Record(context.WithoutCancel(ctx), store.Entry{Actor: store.ActorAgent, Action: store.ActionTokenRotated, Object: r.URL,
 				New: "sha256:" + fp, Reason: "OAuth2 access token renewed"})
 			if err != nil {
 				a.log.Error().Err(err).Msg("auditing a token rotation")

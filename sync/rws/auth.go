@@ -10,8 +10,6 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
-
-	"github.com/trialsync/trialsync/store"
 )
 
 // earlyRefresh is how long before its stated expiry an access token is replaced.
@@ -20,8 +18,9 @@ const earlyRefresh = 60 * time.Second
 // Auth authorises requests. Build one with BasicAuth, OAuth2ClientCredentials or OAuth2TokenSource;
 // the secrets it holds are never logged and never appear in errors.
 type Auth interface {
-	// bind prepares the auth for one client: the HTTP client for token requests and the rotation callback.
-	bind(hc *http.Client, onRotate func(string), timeout time.Duration) Auth
+	// bind prepares the auth for one client: the HTTP client for token requests, the rotation callback
+	// and the fingerprint it reports tokens by (nil: none).
+	bind(hc *http.Client, onRotate func(string), fingerprint func(string) string, timeout time.Duration) Auth
 	// authorize sets the Authorization header.
 	authorize(req *http.Request) error
 	// refused tells the auth its credentials were just refused; it reports whether a fresh attempt
@@ -34,7 +33,9 @@ func BasicAuth(user, password string) Auth { return &basicAuth{user: user, passw
 
 type basicAuth struct{ user, password string }
 
-func (a *basicAuth) bind(*http.Client, func(string), time.Duration) Auth { return a }
+func (a *basicAuth) bind(*http.Client, func(string), func(string) string, time.Duration) Auth {
+	return a
+}
 func (a *basicAuth) authorize(req *http.Request) error {
 	req.SetBasicAuth(a.user, a.password)
 	return nil
@@ -58,18 +59,19 @@ func OAuth2TokenSource(src oauth2.TokenSource) Auth {
 }
 
 type bearerAuth struct {
-	fetch    func(ctx context.Context) (*oauth2.Token, error)
-	ctx      context.Context // carries the HTTP client for token requests
-	timeout  time.Duration   // bounds one token request
-	onRotate func(string)
+	fetch       func(ctx context.Context) (*oauth2.Token, error)
+	ctx         context.Context // carries the HTTP client for token requests
+	timeout     time.Duration   // bounds one token request
+	onRotate    func(string)
+	fingerprint func(string) string // nil: rotations are reported without one
 
 	mu   sync.Mutex
 	src  oauth2.TokenSource // caching source, replaced when a token is refused
-	last string             // fingerprint of the token last used
+	last string             // the token last used
 }
 
-func (a *bearerAuth) bind(hc *http.Client, onRotate func(string), timeout time.Duration) Auth {
-	b := &bearerAuth{fetch: a.fetch, onRotate: onRotate, timeout: timeout}
+func (a *bearerAuth) bind(hc *http.Client, onRotate func(string), fingerprint func(string) string, timeout time.Duration) Auth {
+	b := &bearerAuth{fetch: a.fetch, onRotate: onRotate, fingerprint: fingerprint, timeout: timeout}
 	b.ctx = context.WithValue(context.Background(), oauth2.HTTPClient, hc)
 	b.src = b.newSource()
 	return b
@@ -101,12 +103,15 @@ func (a *bearerAuth) authorize(req *http.Request) error {
 	if tok.AccessToken == "" {
 		return &Error{Op: "token", Message: "token endpoint returned no access token", Err: ErrUnauthorized}
 	}
-	fp := store.Fingerprint(tok.AccessToken)
 	a.mu.Lock()
-	rotated := fp != a.last
-	a.last = fp
+	rotated := tok.AccessToken != a.last
+	a.last = tok.AccessToken
 	a.mu.Unlock()
 	if rotated && a.onRotate != nil {
+		fp := ""
+		if a.fingerprint != nil {
+			fp = a.fingerprint(tok.AccessToken)
+		}
 		a.onRotate(fp)
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)

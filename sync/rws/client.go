@@ -25,8 +25,11 @@ type Config struct {
 	// Auth authorises each request: BasicAuth or OAuth2ClientCredentials / OAuth2TokenSource.
 	Auth Auth
 	// OnTokenRotated, when set, is called with the fingerprint of each new OAuth2 access token as soon
-	// as the client starts using it (first 12 hex digits of its SHA-256; never the token).
+	// as the client starts using it (never the token).
 	OnTokenRotated func(fingerprint string)
+	// Fingerprint names a secret without revealing it (the store's keyed fingerprint); nil means no
+	// fingerprint is reported ("" is passed to OnTokenRotated).
+	Fingerprint func(secret string) string
 
 	// HTTPClient sends the requests; nil means a client with sane transport timeouts. Its Timeout, if
 	// any, bounds a whole streamed body too, so leave it 0 for large datasets and use Timeout below.
@@ -146,7 +149,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.slots = make(chan struct{}, n)
 	c.breaker = newBreaker(base.Host, cfg.Breaker, c.log)
-	c.auth = cfg.Auth.bind(c.hc, cfg.OnTokenRotated, c.timeout)
+	c.auth = cfg.Auth.bind(c.hc, cfg.OnTokenRotated, cfg.Fingerprint, c.timeout)
 	return c, nil
 }
 

@@ -27,8 +27,8 @@
 // # Caveats
 //
 // Secrets (the Basic password, the OAuth2 client secret, access tokens) are held only in memory; they
-// never appear in errors or logs. Token rotation is reported through Config.OnTokenRotated with a
-// fingerprint (the first 12 hex digits of the token's SHA-256), never the token.
+// never appear in errors or logs. Token rotation is reported through Config.OnTokenRotated with the
+// token's keyed fingerprint (Config.Fingerprint, the store's), never the token.
 //
 // The next link of the audit feed is returned exactly as the server gave it; callers store it and
 // follow it with FollowNext, which refuses a link that points outside the configured base URL (it

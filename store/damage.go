@@ -1,0 +1,50 @@
+package store
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bbolt reads pages straight from its memory map and trusts them: a damaged page can make it panic, and
+// a file cut short under it makes a read fault (SIGBUS), which Go turns into a recoverable panic only
+// when asked to (debug.SetPanicOnFault). Every transaction runs under recoverDamage, so that what
+// would kill the process with a stack dump becomes an ErrDamaged error naming the file; bbolt rolls
+// the transaction back on the way out, so nothing half-done is kept.
+
+// recoverDamage turns a panic or memory fault in the deferring function into ErrDamaged in *err. It must
+// be deferred directly.
+func recoverDamage(path string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("store %s: %w (%v); restore it from a backup or move it aside", path, ErrDamaged, r)
+	}
+}
+
+// view runs fn in a bbolt read transaction, with panics and faults turned into ErrDamaged.
+func (db *DB) view(fn func(*bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverDamage(db.path, &err)
+	return db.bolt.View(fn)
+}
+
+// update runs fn in a bbolt write transaction, with panics and faults turned into ErrDamaged.
+func (db *DB) update(fn func(*bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverDamage(db.path, &err)
+	return db.bolt.Update(fn)
+}
+
+// consistency runs bbolt's consistency check and returns how many problems it found and the first
+// limit of them, each as a line for a person. The error is set only when the check could not run.
+func (db *DB) consistency(limit int) (first []string, total int, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			if total++; len(first) < limit {
+				first = append(first, e.Error())
+			}
+		}
+		return nil
+	})
+	return first, total, err
+}
