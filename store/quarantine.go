@@ -25,7 +25,9 @@ type Quarantined struct {
 // ErrNoSuchQuarantine is returned for an unknown quarantine ID.
 var ErrNoSuchQuarantine = errors.New("no such quarantined fragment")
 
-func (tx *Tx) quarantine() SeqTable[Quarantined] { return seqTableOf[Quarantined](tx, BucketQuarantine) }
+func (tx *Tx) quarantine() SeqTable[Quarantined] {
+	return seqTableOf[Quarantined](tx, BucketQuarantine)
+}
 
 // Quarantine stores q under the next sequence number and returns it. Time defaults to now and RunID
 // to the transaction's run.
