@@ -26,7 +26,7 @@ const (
 	boltMagic      = 0xED0CDAED
 	boltVersion    = 2
 	boltPageHeader = 16 // id, flags, count, overflow
-	boltMetaLen    = 64 // bytes covered by the checksum
+	boltMetaLen    = 56 // bytes covered by the checksum, which follows them
 )
 
 // parseBoltMeta reads the meta page whose page starts at page[0]; ok is false when it does not validate.

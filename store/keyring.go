@@ -26,6 +26,9 @@ const ServiceName = "trialsync"
 // unlock prompt.
 const DefaultKeyringTimeout = 10 * time.Second
 
+// busEnv names the D-Bus session the Secret Service is reached through (Linux and the BSDs).
+const busEnv = "DBUS_SESSION_BUS_ADDRESS"
+
 // maxSecretLen keeps every entry under Windows Credential Manager's 2,560-byte cap.
 const maxSecretLen = 2048
 
@@ -88,6 +91,7 @@ func (k *SystemKeyring) call(verb, name string, op func() error) error {
 	if timeout <= 0 {
 		timeout = DefaultKeyringTimeout
 	}
+	noBus := preventBusLaunch()
 	done := make(chan error, 1)
 	go func() { done <- op() }()
 	var err error
@@ -102,6 +106,9 @@ func (k *SystemKeyring) call(verb, name string, op func() error) error {
 		return nil
 	case errors.Is(err, keyring.ErrNotFound):
 		return fmt.Errorf("credential %s: %w", name, ErrSecretNotFound)
+	case noBus:
+		return fmt.Errorf("credential %s: cannot %s: %w: no Secret Service reachable: there is no D-Bus session (%s is unset)%s",
+			name, verb, ErrKeyringUnavailable, busEnv, keyringHint())
 	default:
 		return fmt.Errorf("credential %s: cannot %s: %w: %s%s", name, verb, ErrKeyringUnavailable,
 			firstLine(err.Error()), keyringHint())
@@ -109,7 +116,7 @@ func (k *SystemKeyring) call(verb, name string, op func() error) error {
 }
 
 func keyringHint() string {
-	return "; start a Secret Service (e.g. gnome-keyring-daemon --unlock --components=secrets in a D-Bus session); secrets never fall back to a file"
+	return "; start a Secret Service in a D-Bus session (e.g. dbus-run-session -- sh -c 'gnome-keyring-daemon --unlock --components=secrets; trialsync ...'), or log in to a desktop; secrets never fall back to a file"
 }
 
 func firstLine(s string) string {
