@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 
 	bolt "go.etcd.io/bbolt"
@@ -37,8 +38,19 @@ func (db *DB) update(fn func(*bolt.Tx) error) (err error) {
 
 // consistency runs bbolt's consistency check and returns how many problems it found and the first
 // limit of them, each as a line for a person. The error is set only when the check could not run.
+//
+// bbolt checks on a goroutine of its own, which SetPanicOnFault cannot cover, so a file cut short
+// since it was opened is reported from its size before the check would read past its end.
 func (db *DB) consistency(limit int) (first []string, total int, err error) {
 	err = db.view(func(tx *bolt.Tx) error {
+		fi, err := os.Stat(db.path)
+		if err != nil {
+			return err
+		}
+		if fi.Size() < tx.Size() {
+			first, total = []string{fmt.Sprintf("the file holds %d bytes, its header says %d (truncated)", fi.Size(), tx.Size())}, 1
+			return nil
+		}
 		for e := range tx.Check() {
 			if total++; len(first) < limit {
 				first = append(first, e.Error())

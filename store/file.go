@@ -99,7 +99,7 @@ func checkSize(path string) error {
 // privateMode makes the store file readable and writable by its owner only, as ssh insists for private
 // keys: the store holds clinical data. It returns the mode the file had and the mode it has now. A file
 // it cannot tighten (owned by someone else) is refused with the reason.
-func privateMode(path string) (was, now fs.FileMode, err error) {
+func privateMode(path string, chmod func(string, fs.FileMode) error) (was, now fs.FileMode, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store %s: %w", path, err)
@@ -108,7 +108,7 @@ func privateMode(path string) (was, now fs.FileMode, err error) {
 	if mode&0o077 == 0 || runtime.GOOS == "windows" { // Windows: permissions are ACLs, not mode bits
 		return mode, mode, nil
 	}
-	if err := os.Chmod(path, mode&0o700); err != nil {
+	if err := chmod(path, mode&0o700); err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			err = errors.New("not its owner")
 		}

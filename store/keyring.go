@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -84,6 +85,12 @@ func (k *SystemKeyring) observe(name, s string) {
 	k.Observe(s)
 }
 
+// goKeyringMu serialises calls into go-keyring. What it talks to is one per process (godbus's shared
+// session connection; in unit tests, the mock's unguarded map), while the store's checkpoint copies
+// run on a timer beside every other keyring call. A call stuck past its timeout keeps the lock, and
+// the calls after it time out as well: the keyring is not answering anyway.
+var goKeyringMu sync.Mutex
+
 // call runs op under the timeout and classifies its error. The error text never includes a secret:
 // go-keyring's errors carry D-Bus names and states, not values.
 func (k *SystemKeyring) call(verb, name string, op func() error) error {
@@ -93,7 +100,11 @@ func (k *SystemKeyring) call(verb, name string, op func() error) error {
 	}
 	noBus := preventBusLaunch()
 	done := make(chan error, 1)
-	go func() { done <- op() }()
+	go func() {
+		goKeyringMu.Lock()
+		defer goKeyringMu.Unlock()
+		done <- op()
+	}()
 	var err error
 	select {
 	case err = <-done:

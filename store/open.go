@@ -111,7 +111,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 }
 
 func open(path string, opts Options) (*DB, error) {
-	was, mode, err := privateMode(path)
+	was, mode, err := privateMode(path, os.Chmod)
 	if err != nil {
 		return nil, err
 	}
