@@ -30,7 +30,7 @@ const (
 
 var errShortEntry = errors.New("entry too short")
 
-// encodeEntry appends the stored form of e (with e.Hash already computed) to dst.
+// encodeCanonical appends the canonical bytes of e (everything the entry hash covers) to dst.
 func encodeCanonical(dst []byte, e *Entry) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, e.Seq)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Time.UnixNano()))
