@@ -15,15 +15,21 @@ import (
 // keyringSyncInterval bounds how often, and how late, the keyring's checkpoint copy is refreshed.
 const keyringSyncInterval = time.Second
 
-// committed records cp as the newest checkpoint and makes sure a flush is scheduled.
+// committed records cp as the newest checkpoint and makes sure a flush is scheduled; if Close ran
+// between the commit and this call (and so found nothing to copy), it copies cp itself.
 func (db *DB) committed(cp *checkpoint) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
 	if cp.Count <= db.highest {
+		db.mu.Unlock()
 		return // an older commit finishing late: never move the keyring's copy backwards
 	}
 	db.highest, db.pending = cp.Count, cp
 	db.scheduleFlushLocked()
+	closed := db.closed
+	db.mu.Unlock()
+	if closed {
+		_ = db.flush()
+	}
 }
 
 // scheduleFlushLocked arms the flush timer unless it is armed already or the store is closing.
