@@ -3,7 +3,9 @@ package store
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -14,11 +16,37 @@ import (
 // would kill the process with a stack dump becomes an ErrDamaged error naming the file; bbolt rolls
 // the transaction back on the way out, so nothing half-done is kept.
 
-// recoverDamage turns a panic or memory fault in the deferring function into ErrDamaged in *err. It must
-// be deferred directly.
+// recoverDamage turns a memory fault, or a panic raised inside bbolt, in the deferring function into
+// ErrDamaged in *err; any other panic (a bug in the caller's transaction function) goes on, as it
+// would without the store in between. It must be deferred directly.
 func recoverDamage(path string, err *error) {
-	if r := recover(); r != nil {
-		*err = fmt.Errorf("store %s: %w (%v); restore it from a backup or move it aside", path, ErrDamaged, r)
+	r := recover()
+	if r == nil {
+		return
+	}
+	if !isDamage(r) {
+		panic(r)
+	}
+	*err = fmt.Errorf("store %s: %w (%v); restore it from a backup or move it aside", path, ErrDamaged, r)
+}
+
+// isDamage reports whether the panic being recovered is a memory fault or was raised by bbolt's own code
+// (the first frame below the runtime's panic machinery is bbolt's), which is how bbolt meets a page it
+// cannot read. It must be called from the deferred function that recovered.
+func isDamage(r any) bool {
+	if _, fault := r.(interface{ Addr() uintptr }); fault {
+		return true
+	}
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			return strings.HasPrefix(f.Function, "go.etcd.io/bbolt")
+		}
+		if !more {
+			return false
+		}
 	}
 }
 

@@ -126,3 +126,23 @@ func pageHolding(t *testing.T, raw, needle []byte) int {
 	}
 	return i &^ 4095
 }
+
+// TestABugIsNotDamage: a panic in the caller's own transaction function is a bug, not a damaged file: it
+// goes on as it would without the store, and the file is not blamed.
+func TestABugIsNotDamage(t *testing.T) {
+	db := storetest.Open(t, store.Options{})
+	for name, run := range map[string]func(fn func(*store.Tx) error) error{
+		"update": func(fn func(*store.Tx) error) error { return db.Update(t.Context(), fn) },
+		"view":   func(fn func(*store.Tx) error) error { return db.View(t.Context(), fn) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != "engine bug" {
+					t.Fatalf("recovered %v, want the caller's own panic", r)
+				}
+			}()
+			err := run(func(*store.Tx) error { panic("engine bug") })
+			t.Fatalf("the panic became an error: %v", err)
+		})
+	}
+}
