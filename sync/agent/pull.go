@@ -133,7 +133,7 @@ func (a *Agent) raveClient(ctx context.Context, r *config.Rave) (*rws.Client, er
 		Fingerprint: db.Fingerprint,
 		OnTokenRotated: func(fp string) {
 			_, err := a.Record(context.WithoutCancel(ctx), store.Entry{Actor: store.ActorAgent, Action: store.ActionTokenRotated, Object: r.URL,
-				New: "sha256:" + fp, Reason: "OAuth2 access token renewed"})
+				New: "hmac:" + fp, Reason: "OAuth2 access token renewed"})
 			if err != nil {
 				a.log.Error().Err(err).Msg("auditing a token rotation")
 			}
