@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"time"
 )
 
@@ -15,24 +16,49 @@ type Cursor struct {
 	Updated      time.Time `json:"updated"`
 }
 
-func cursorKey(study, site, feed string) []byte { return joinKey(nil, study, site, feed) }
+// cursors is the cursors bucket: one record per study / site set / feed.
+func (tx *Tx) cursors() Table[Cursor] { return tableOf[Cursor](tx, BucketCursors) }
 
 // Cursor returns the stored cursor of a feed; ok is false when the feed has not started.
 func (tx *Tx) Cursor(study, site, feed string) (c Cursor, ok bool, err error) {
-	raw := tx.Bucket(BucketCursors).Get(cursorKey(study, site, feed))
-	if raw == nil {
-		return c, false, nil
-	}
-	return c, true, getJSON(raw, &c)
+	return tx.cursors().Get(NewKey(study, site, feed))
 }
 
 // PutCursor stores a feed's cursor; call it in the same transaction as the page it follows.
 func (tx *Tx) PutCursor(study, site, feed string, c Cursor) error {
-	return putJSON(tx.Bucket(BucketCursors), cursorKey(study, site, feed), c)
+	return tx.cursors().Put(NewKey(study, site, feed), c)
 }
 
-// DeleteCursor forgets a feed's cursor, so that its next pull starts from the beginning; call it in
-// the same transaction as the audit entry that says why.
-func (tx *Tx) DeleteCursor(study, site, feed string) error {
-	return tx.Bucket(BucketCursors).Delete(cursorKey(study, site, feed))
+// DeleteCursor forgets a feed's cursor, so that its next pull starts from the beginning; it returns the
+// cursor as it was (ok false when there was none) for the audit entry that records the reset.
+func (tx *Tx) DeleteCursor(study, site, feed string) (old Cursor, ok bool, err error) {
+	k := NewKey(study, site, feed)
+	if old, ok, err = tx.cursors().Get(k); err != nil || !ok {
+		return old, ok, err
+	}
+	return old, true, tx.cursors().Delete(k)
+}
+
+// WalkCursors calls fn for every feed cursor of study (every study when empty), in key order.
+func (tx *Tx) WalkCursors(study string, fn func(site, feed string, c Cursor) error) error {
+	var prefix Key
+	if study != "" {
+		prefix = NewKey(study)
+	}
+	return tx.cursors().Walk(prefix, func(k Key, c Cursor) error {
+		p := k.Parts()
+		if len(p) != 3 {
+			return nil // not a study / site / feed key: not a cursor this build wrote
+		}
+		return fn(p[1], p[2], c)
+	})
+}
+
+// Cursor returns a feed's stored cursor from a read-only transaction of its own.
+func (db *DB) Cursor(ctx context.Context, study, site, feed string) (c Cursor, ok bool, err error) {
+	err = db.View(ctx, func(tx *Tx) error {
+		c, ok, err = tx.Cursor(study, site, feed)
+		return err
+	})
+	return c, ok, err
 }

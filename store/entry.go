@@ -15,7 +15,7 @@ type Entry struct {
 	RunID         string    // the agent run that made the change
 	CorrelationID string    // ties entries of one request or page together
 	Actor         string    // OS user for a person's action, "agent" for the agent's own
-	Action        string    // verb, e.g. "creds.set", "pull.page", "audit.key.created"
+	Action        string    // what was done: one of the Action* names (actions.go)
 	Object        string    // what was acted on, e.g. "ALPHA(Prod)/101/audit"
 	Old           string    // previous value, or its hash for bulk changes
 	New           string    // new value, or its hash for bulk changes
@@ -47,6 +47,9 @@ const (
 	KeyMissing                    // the audit key is not in the keyring
 	RolledBack                    // the store is behind, or diverges from, the checkpoint kept in the keyring
 	Undecodable                   // the entry cannot be decoded at all
+	StoreMissing                  // the store the keyring records at this path is gone (deleted or moved)
+	StoreReplaced                 // the file at this path is another store than the one the keyring records there
+	StoreDamaged                  // bbolt's consistency check found damaged pages (data other than the ledger may be lost)
 )
 
 var problemNames = [...]string{
@@ -60,6 +63,9 @@ var problemNames = [...]string{
 	KeyMissing:        "key missing",
 	RolledBack:        "rolled back or replaced",
 	Undecodable:       "entry unreadable",
+	StoreMissing:      "store missing",
+	StoreReplaced:     "store replaced",
+	StoreDamaged:      "store damaged",
 }
 
 func (k ProblemKind) String() string {
@@ -69,25 +75,34 @@ func (k ProblemKind) String() string {
 	return "unknown problem"
 }
 
-// Problem is the first bad entry verification met, and why.
+// Problem is the first bad entry verification met, and why; or, with Seq 0, what is wrong with the
+// store as a whole (missing, replaced, damaged). It is also an error: Open returns a StoreMissing one
+// for a read-only open where the keyring remembers a store.
 type Problem struct {
-	Seq    uint64      // the entry at fault (for a truncated tail: the first missing one)
+	Seq    uint64      // the entry at fault (for a truncated tail: the first missing one); 0 for the whole store
 	Kind   ProblemKind // what is wrong
 	Detail string      // one line for a person
 }
 
 func (p *Problem) Error() string {
+	if p.Seq == 0 {
+		return fmt.Sprintf("%s (%s)", p.Kind, p.Detail)
+	}
 	return fmt.Sprintf("broken at entry %d: %s (%s)", p.Seq, p.Kind, p.Detail)
 }
 
-// Report is the outcome of verifying the ledger.
+// Report is the outcome of verifying the ledger and the file that holds it.
 type Report struct {
 	Entries uint64   // entries walked
 	Tip     [32]byte // hash of the last good entry
-	Problem *Problem // nil when the whole ledger verified
+	Problem *Problem // nil when the whole ledger verified and the file is consistent
+	// Damage lists the first problems bbolt's consistency check found (DamageCount in all); a damaged
+	// file is a StoreDamaged Problem when the ledger itself verified.
+	Damage      []string
+	DamageCount int
 }
 
-// OK reports whether the ledger verified end to end.
+// OK reports whether the ledger verified end to end and the file is consistent.
 func (r Report) OK() bool { return r.Problem == nil }
 
 // TipHex is the tip hash in hex.

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -25,6 +26,9 @@ const ServiceName = "trialsync"
 // DefaultKeyringTimeout bounds every keyring call: go-keyring can wait forever on an unanswered
 // unlock prompt.
 const DefaultKeyringTimeout = 10 * time.Second
+
+// busEnv names the D-Bus session the Secret Service is reached through (Linux and the BSDs).
+const busEnv = "DBUS_SESSION_BUS_ADDRESS"
 
 // maxSecretLen keeps every entry under Windows Credential Manager's 2,560-byte cap.
 const maxSecretLen = 2048
@@ -81,6 +85,12 @@ func (k *SystemKeyring) observe(name, s string) {
 	k.Observe(s)
 }
 
+// goKeyringMu serialises calls into go-keyring. What it talks to is one per process (godbus's shared
+// session connection; in unit tests, the mock's unguarded map), while the store's checkpoint copies
+// run on a timer beside every other keyring call. A call stuck past its timeout keeps the lock, and
+// the calls after it time out as well: the keyring is not answering anyway.
+var goKeyringMu sync.Mutex
+
 // call runs op under the timeout and classifies its error. The error text never includes a secret:
 // go-keyring's errors carry D-Bus names and states, not values.
 func (k *SystemKeyring) call(verb, name string, op func() error) error {
@@ -88,8 +98,13 @@ func (k *SystemKeyring) call(verb, name string, op func() error) error {
 	if timeout <= 0 {
 		timeout = DefaultKeyringTimeout
 	}
+	noBus := preventBusLaunch()
 	done := make(chan error, 1)
-	go func() { done <- op() }()
+	go func() {
+		goKeyringMu.Lock()
+		defer goKeyringMu.Unlock()
+		done <- op()
+	}()
 	var err error
 	select {
 	case err = <-done:
@@ -102,6 +117,9 @@ func (k *SystemKeyring) call(verb, name string, op func() error) error {
 		return nil
 	case errors.Is(err, keyring.ErrNotFound):
 		return fmt.Errorf("credential %s: %w", name, ErrSecretNotFound)
+	case noBus:
+		return fmt.Errorf("credential %s: cannot %s: %w: no Secret Service reachable: there is no D-Bus session (%s is unset)%s",
+			name, verb, ErrKeyringUnavailable, busEnv, keyringHint())
 	default:
 		return fmt.Errorf("credential %s: cannot %s: %w: %s%s", name, verb, ErrKeyringUnavailable,
 			firstLine(err.Error()), keyringHint())
@@ -109,7 +127,7 @@ func (k *SystemKeyring) call(verb, name string, op func() error) error {
 }
 
 func keyringHint() string {
-	return "; start a Secret Service (e.g. gnome-keyring-daemon --unlock --components=secrets in a D-Bus session); secrets never fall back to a file"
+	return "; start a Secret Service in a D-Bus session (e.g. dbus-run-session -- sh -c 'gnome-keyring-daemon --unlock --components=secrets; trialsync ...'), or log in to a desktop; secrets never fall back to a file"
 }
 
 func firstLine(s string) string {

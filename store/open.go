@@ -2,14 +2,12 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -21,17 +19,21 @@ import (
 // reporting ErrLocked.
 const DefaultLockTimeout = time.Second
 
-// keyringSyncInterval bounds how often the keyring's checkpoint copy is refreshed after commits.
-const keyringSyncInterval = time.Second
-
 // Options configure Open.
 type Options struct {
 	// Keyring holds the audit key and checkpoint copy. Required.
 	Keyring Keyring
 	// LockTimeout is how long to wait for another instance; DefaultLockTimeout when zero.
 	LockTimeout time.Duration
-	// Actor and RunID are recorded on the store.created entry; Actor is "agent" when empty.
+	// ReadOnly opens an existing store for reading only, as verify, export and list do: a missing store
+	// is an error (ErrNoStore, or a *Problem when the keyring remembers a store there), nothing is
+	// written to the file or the keyring, and several readers may hold it at once. A read-only copy
+	// of a store (a 0400 file, a read-only directory) opens this way.
+	ReadOnly bool
+	// Actor is who the entries of Update are by when they leave Actor empty: ActorAgent when empty.
+	// A person's changes go through UpdateAs instead.
 	Actor string
+	// RunID is recorded on every entry that leaves RunID empty.
 	RunID string
 	// Now is the clock for entry times; time.Now when nil. Tests pin it.
 	Now func() time.Time
@@ -44,23 +46,36 @@ type DB struct {
 	installID string
 	keyring   Keyring
 	key       []byte // audit key; nil when missing from the keyring
+	fpKey     []byte // fingerprint key; nil only in a read-only open of a store made before it existed
 	now       func() time.Time
-	unclean   bool // the previous process did not close the store
-	// behind is set when the store is shorter than, or diverges from, the keyring's checkpoint copy:
-	// rolled back or replaced. Writes are refused (they would overwrite the evidence in the keyring).
-	behind error
+	actor     string
+	runID     string
+	readOnly  bool
+	unclean   bool     // the previous process did not close the store
+	notices   []string // said once to the person, e.g. a file mode tightened
+	// behind is set when the store is shorter than, or diverges from, the keyring's checkpoint copy
+	// (rolled back), or is not the store the keyring records at this path (replaced). Writes are
+	// refused: they would overwrite the evidence in the keyring.
+	behind   error
+	replaced *Problem // set with behind when the store at this path is another one
 
-	mu       sync.Mutex
-	synced   time.Time   // last keyring checkpoint refresh
-	pending  *checkpoint // committed but not yet copied to the keyring
-	highest  uint64      // count of the newest checkpoint seen; older ones are never copied
-	closed   bool
-	closeErr error
+	syncMu     sync.Mutex // serialises checkpoint copies to the keyring; taken before mu
+	mu         sync.Mutex
+	synced     time.Time   // last keyring checkpoint refresh
+	pending    *checkpoint // committed but not yet copied to the keyring
+	highest    uint64      // count of the newest checkpoint seen; older ones are never copied
+	flushTimer *time.Timer // armed while a checkpoint copy is owed
+	syncErr    error       // the last failed copy, reported by Close
+	closed     bool
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// Open opens the store at path, creating it (atomically) when it does not exist. A second process
-// gets ErrLocked after the lock timeout; a file that is not a trialsync store, is damaged, or comes
-// from a newer schema is refused and left untouched.
+// Open opens the store at path, creating it (atomically) when it does not exist and the open is not
+// ReadOnly. A second process gets ErrLocked after the lock timeout; a file that is not a trialsync
+// store, is damaged or truncated, or comes from a newer schema is refused and left untouched. A file
+// readable by other users is made private (0600) first, and Notices says so.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.Keyring == nil {
 		return nil, errors.New("store: no keyring given")
@@ -71,11 +86,16 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Actor == "" {
+		opts.Actor = ActorAgent
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	fi, err := os.Stat(path)
 	switch {
+	case errors.Is(err, os.ErrNotExist) && opts.ReadOnly:
+		return nil, missing(path, opts.Keyring)
 	case errors.Is(err, os.ErrNotExist):
 		if err := create(ctx, path, opts); err != nil {
 			return nil, err
@@ -90,19 +110,47 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return open(path, opts)
 }
 
+func open(path string, opts Options) (*DB, error) {
+	was, mode, err := privateMode(path, os.Chmod)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.ReadOnly && mode&0o200 == 0 && runtime.GOOS != "windows" {
+		// Someone made the file read-only on purpose (a copy kept for audit): honour it, even for root.
+		return nil, fmt.Errorf("store %s: %w (mode %04o); only reading commands (audit verify, audit list, audit export, export clinical) can use it", path, ErrReadOnly, mode)
+	}
+	if err := checkSize(path); err != nil {
+		return nil, err
+	}
+	b, err := openBolt(path, opts.LockTimeout, opts.ReadOnly)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{bolt: b, path: path, keyring: opts.Keyring, now: opts.Now, actor: opts.Actor, runID: opts.RunID,
+		readOnly: opts.ReadOnly}
+	if mode != was {
+		db.notices = append(db.notices, fmt.Sprintf("store %s was readable by other users (mode %04o); it is now private (%04o)", path, was, mode))
+	}
+	if err := db.load(); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // openBolt opens the file, turning bbolt's lock timeout, format errors and panics into our errors.
-func openBolt(path string, timeout time.Duration) (db *bolt.DB, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("store %s: %w: %v; restore it from a backup or move it aside", path, ErrDamaged, r)
-		}
-	}()
-	db, err = bolt.Open(path, 0o600, boltOptions(timeout))
+func openBolt(path string, timeout time.Duration, readOnly bool) (db *bolt.DB, err error) {
+	defer recoverDamage(path, &err)
+	opts := boltOptions(timeout)
+	opts.ReadOnly = readOnly
+	db, err = bolt.Open(path, 0o600, opts)
 	switch {
 	case err == nil:
 		return db, nil
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("store %s is %w", path, ErrLocked)
+	case errors.Is(err, fs.ErrPermission) && !readOnly:
+		return nil, fmt.Errorf("store %s: %w (%v); only reading commands (audit verify, audit list, audit export, export clinical) can use it", path, ErrReadOnly, err)
 	case errors.As(err, new(*fs.PathError)): // permissions, I/O: say what the system said
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	default: // bbolt's format checks (invalid, version, checksum, too small)
@@ -118,25 +166,14 @@ func boltOptions(timeout time.Duration) *bolt.Options {
 	return &bolt.Options{Timeout: timeout, InitialMmapSize: initialMmapSize, FreelistType: bolt.FreelistMapType}
 }
 
-func open(path string, opts Options) (*DB, error) {
-	b, err := openBolt(path, opts.LockTimeout)
-	if err != nil {
-		return nil, err
-	}
-	db := &DB{bolt: b, path: path, keyring: opts.Keyring, now: opts.Now}
-	if err := db.load(); err != nil {
-		b.Close()
-		return nil, err
-	}
-	return db, nil
-}
-
-// load checks the file read-only first (so a refused file is never written), then fetches the audit
-// key, then marks the store open and applies migrations in one transaction.
+// load checks the file read-only first (so a refused file is never written), then fetches the keys and
+// compares the store with what the keyring remembers, then (unless read-only) marks the store open and
+// applies migrations in one transaction.
 func (db *DB) load() error {
+	var schema int
 	err := db.view(func(tx *bolt.Tx) error {
-		schema, err := readSchema(tx)
-		if err != nil {
+		var err error
+		if schema, err = readSchema(tx); err != nil {
 			return err
 		}
 		if schema > SchemaVersion {
@@ -154,6 +191,9 @@ func (db *DB) load() error {
 	if err != nil {
 		return fmt.Errorf("store %s: %w", db.path, err)
 	}
+	if db.readOnly && schema < SchemaVersion {
+		return fmt.Errorf("store %s: schema %d must be upgraded to %d first, which a read-only open cannot do; run trialsync status once", db.path, schema, SchemaVersion)
+	}
 	if db.unclean {
 		if err := db.check(); err != nil {
 			return err
@@ -162,10 +202,19 @@ func (db *DB) load() error {
 	if err := db.loadKey(); err != nil {
 		return err
 	}
+	if err := db.loadFingerprintKey(); err != nil {
+		return err
+	}
+	if err := db.checkPath(); err != nil {
+		return err
+	}
 	if err := db.checkAgainstKeyring(); err != nil {
 		return err
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	if db.readOnly {
+		return nil
+	}
+	return db.update(func(tx *bolt.Tx) error {
 		if err := migrate(tx, migrations, SchemaVersion); err != nil {
 			return fmt.Errorf("store %s: %w", db.path, err)
 		}
@@ -173,27 +222,11 @@ func (db *DB) load() error {
 	})
 }
 
-// view runs fn with bbolt panics (seen on some corrupt pages) turned into ErrDamaged.
-func (db *DB) view(fn func(*bolt.Tx) error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %v", ErrDamaged, r)
-		}
-	}()
-	return db.bolt.View(fn)
-}
-
 // check runs bbolt's consistency check, used after an unclean shutdown before the file is trusted.
 func (db *DB) check() error {
-	var problems []error
-	err := db.view(func(tx *bolt.Tx) error {
-		for e := range tx.Check() {
-			problems = append(problems, e)
-		}
-		return nil
-	})
-	if err == nil && len(problems) > 0 {
-		err = fmt.Errorf("%w: %d consistency errors, first: %v", ErrDamaged, len(problems), problems[0])
+	first, total, err := db.consistency(1)
+	if err == nil && total > 0 {
+		err = fmt.Errorf("%w: %d consistency errors, first: %s", ErrDamaged, total, first[0])
 	}
 	if err != nil {
 		return fmt.Errorf("store %s: %w; restore it from a backup or move it aside", db.path, err)
@@ -211,6 +244,9 @@ func (db *DB) checkAgainstKeyring() error {
 		return err
 	}
 	db.highest = kc.Count
+	if db.behind != nil {
+		return nil // replaced: already refused
+	}
 	return db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(BucketAudit).Get(seqKey(kc.Count))
 		_, sum, _, perr := storedParts(v)
@@ -224,11 +260,14 @@ func (db *DB) checkAgainstKeyring() error {
 	})
 }
 
-// Writable reports why the store must not be written to (audit key missing, rolled back), or nil.
-// Callers that change something outside the store first (the keyring) check it beforehand, so that
-// no change happens without its audit entry.
+// Writable reports why the store must not be written to (opened read-only, audit key missing, rolled
+// back or replaced), or nil. Callers that change something outside the store first (the keyring)
+// check it beforehand, so that no change happens without its audit entry.
 func (db *DB) Writable() error {
-	if db.key == nil {
+	switch {
+	case db.readOnly:
+		return fmt.Errorf("store %s: %w", db.path, ErrReadOnly)
+	case db.key == nil:
 		return fmt.Errorf("store %s: %w; entries cannot be written", db.path, ErrAuditKeyMissing)
 	}
 	return db.behind
@@ -255,135 +294,6 @@ func (db *DB) loadKey() error {
 	return nil
 }
 
-// create builds a new store under a temporary name and links it into place only when complete, so a
-// crash during creation never leaves a half-made store that later opens as empty.
-func create(ctx context.Context, path string, opts Options) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("store %s: %w", path, err)
-	}
-	tmp := fmt.Sprintf("%s.creating-%d", path, os.Getpid())
-	_ = os.Remove(tmp) // left by an earlier crash of this same PID number
-	b, err := bolt.Open(tmp, 0o600, boltOptions(opts.LockTimeout))
-	if err != nil {
-		return fmt.Errorf("store %s: creating: %w", path, err)
-	}
-	defer os.Remove(tmp)
-	db := &DB{bolt: b, path: tmp, keyring: opts.Keyring, now: opts.Now, installID: randomHex(8)}
-	// The keyring remembers which store lives at this path, so a store deleted and made anew is
-	// recorded in the new one's first entry rather than passing unnoticed.
-	pathName := pathEntryName(path)
-	replaced, err := opts.Keyring.Get(pathName)
-	if err != nil && !errors.Is(err, ErrSecretNotFound) {
-		b.Close()
-		return fmt.Errorf("store %s: %w", path, err)
-	}
-	reason := "new store"
-	if replaced != "" {
-		reason = "new store at the path of store " + replaced + ", which is missing: deleted or moved"
-	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		b.Close()
-		return err
-	}
-	if err := opts.Keyring.Set(db.keyName(), hex.EncodeToString(key)); err != nil {
-		b.Close()
-		return fmt.Errorf("store %s: storing the new audit key: %w", path, err)
-	}
-	db.key = key
-	actor := opts.Actor
-	if actor == "" {
-		actor = "agent"
-	}
-	err = b.Update(func(btx *bolt.Tx) error {
-		meta, err := btx.CreateBucket(BucketMeta)
-		if err != nil {
-			return err
-		}
-		if err := writeSchema(btx, SchemaVersion); err != nil {
-			return err
-		}
-		if err := meta.Put(metaInstallID, []byte(db.installID)); err != nil {
-			return err
-		}
-		if err := meta.Put(metaCreated, []byte(opts.Now().UTC().Format(time.RFC3339))); err != nil {
-			return err
-		}
-		if err := migrate(btx, nil, SchemaVersion); err != nil {
-			return err
-		}
-		tx := &Tx{btx: btx, db: db}
-		if _, err := tx.Append(Entry{Actor: actor, Action: "store.created", Object: db.installID, RunID: opts.RunID,
-			Old: replaced, Reason: reason}); err != nil {
-			return err
-		}
-		cp, err := tx.finish()
-		db.pending = cp
-		return err
-	})
-	if cerr := b.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = syncFile(tmp)
-	}
-	if err == nil {
-		err = os.Link(tmp, path) // fails if another process created the store meanwhile
-		if errors.Is(err, os.ErrExist) {
-			_ = opts.Keyring.Delete(db.keyName())
-			return nil
-		}
-	}
-	if err != nil {
-		_ = opts.Keyring.Delete(db.keyName())
-		return fmt.Errorf("store %s: creating: %w", path, err)
-	}
-	if db.pending != nil {
-		_ = opts.Keyring.Set(db.checkpointName(), db.pending.text())
-	}
-	if err := opts.Keyring.Set(pathName, db.installID); err != nil {
-		return fmt.Errorf("store %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// pathEntryName is the keyring entry naming the store at path (by install ID): public, not a secret.
-func pathEntryName(path string) string {
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
-	}
-	sum := sha256.Sum256([]byte(path))
-	return "audit.path." + hex.EncodeToString(sum[:8])
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return fmt.Errorf("fsync %s: %w", dir, err)
-	}
-	return nil
-}
-
 // Path is the store file's path.
 func (db *DB) Path() string { return db.path }
 
@@ -393,24 +303,37 @@ func (db *DB) InstallID() string { return db.installID }
 // Unclean reports whether the previous process using the store did not close it.
 func (db *DB) Unclean() bool { return db.unclean }
 
+// ReadOnly reports whether the store was opened with Options.ReadOnly.
+func (db *DB) ReadOnly() bool { return db.readOnly }
+
+// Notices returns what Open changed or noticed that a person should be told once (a file mode
+// tightened); the caller logs or prints them.
+func (db *DB) Notices() []string { return db.notices }
+
 // Close marks a clean shutdown, copies the latest checkpoint to the keyring and closes the file.
 // Calling it again returns the first result.
 func (db *DB) Close() error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if db.closed {
-		return db.closeErr
-	}
-	db.closed = true
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(BucketMeta).Put(metaOpen, []byte("0"))
+	db.closeOnce.Do(func() {
+		db.mu.Lock()
+		db.closed = true // no flush is scheduled from here on
+		if db.flushTimer != nil {
+			db.flushTimer.Stop()
+			db.flushTimer = nil
+		}
+		db.mu.Unlock()
+		var err error
+		if !db.readOnly {
+			err = db.update(func(tx *bolt.Tx) error {
+				return tx.Bucket(BucketMeta).Put(metaOpen, []byte("0"))
+			})
+		}
+		if kerr := db.flush(); err == nil { // waits for a timed copy in flight, then copies the last
+			err = kerr
+		}
+		if cerr := db.bolt.Close(); err == nil {
+			err = cerr
+		}
+		db.closeErr = err
 	})
-	if kerr := db.syncKeyringLocked(); err == nil {
-		err = kerr
-	}
-	if cerr := db.bolt.Close(); err == nil {
-		err = cerr
-	}
-	db.closeErr = err
-	return err
+	return db.closeErr
 }

@@ -25,10 +25,15 @@ type Quarantined struct {
 // ErrNoSuchQuarantine is returned for an unknown quarantine ID.
 var ErrNoSuchQuarantine = errors.New("no such quarantined fragment")
 
-// Quarantine stores q under the next sequence number and returns it.
+func (tx *Tx) quarantine() SeqTable[Quarantined] {
+	return seqTableOf[Quarantined](tx, BucketQuarantine)
+}
+
+// Quarantine stores q under the next sequence number and returns it. Time defaults to now and RunID
+// to the transaction's run.
 func (tx *Tx) Quarantine(q Quarantined) (uint64, error) {
-	b := tx.Bucket(BucketQuarantine)
-	id, err := b.NextSequence()
+	t := tx.quarantine()
+	id, err := t.NextID()
 	if err != nil {
 		return 0, err
 	}
@@ -36,42 +41,51 @@ func (tx *Tx) Quarantine(q Quarantined) (uint64, error) {
 	if q.Time.IsZero() {
 		q.Time = tx.db.now().UTC()
 	}
-	return id, putJSON(b, seqKey(id), q)
+	if q.RunID == "" {
+		q.RunID = tx.runID
+	}
+	return id, t.Put(id, q)
 }
 
 // ResolveQuarantine marks a fragment reviewed, recording who and why; it returns the item as it was.
+// by is the person (an empty by records the transaction's actor).
 func (tx *Tx) ResolveQuarantine(id uint64, by, reason string) (Quarantined, error) {
-	b := tx.Bucket(BucketQuarantine)
-	raw := b.Get(seqKey(id))
-	if raw == nil {
-		return Quarantined{}, fmt.Errorf("quarantine %d: %w", id, ErrNoSuchQuarantine)
-	}
-	var q Quarantined
-	if err := getJSON(raw, &q); err != nil {
-		return q, fmt.Errorf("quarantine %d: %w", id, err)
-	}
-	if q.Resolved {
+	t := tx.quarantine()
+	q, ok, err := t.Get(id)
+	switch {
+	case err != nil:
+		return q, err
+	case !ok:
+		return q, fmt.Errorf("quarantine %d: %w", id, ErrNoSuchQuarantine)
+	case q.Resolved:
 		return q, fmt.Errorf("quarantine %d: already resolved by %s (%s)", id, q.ResolvedBy, q.Resolution)
+	}
+	if by == "" {
+		by = tx.actor
 	}
 	prev := q
 	q.Resolved, q.ResolvedBy, q.Resolution, q.ResolvedAt = true, by, reason, tx.db.now().UTC()
-	return prev, putJSON(b, seqKey(id), q)
+	return prev, t.Put(id, q)
 }
 
 // QuarantineList returns the quarantined fragments, oldest first; resolved ones only when asked.
+func (tx *Tx) QuarantineList(includeResolved bool) ([]Quarantined, error) {
+	var out []Quarantined
+	err := tx.quarantine().Walk(0, func(_ uint64, q Quarantined) error {
+		if includeResolved || !q.Resolved {
+			out = append(out, q)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// QuarantineList returns the quarantined fragments from a read-only transaction of its own.
 func (db *DB) QuarantineList(ctx context.Context, includeResolved bool) ([]Quarantined, error) {
 	var out []Quarantined
-	err := db.View(ctx, func(tx *Tx) error {
-		return tx.Bucket(BucketQuarantine).ForEach(func(k, v []byte) error {
-			var q Quarantined
-			if err := getJSON(v, &q); err != nil {
-				return fmt.Errorf("quarantine %x: %w", k, err)
-			}
-			if includeResolved || !q.Resolved {
-				out = append(out, q)
-			}
-			return nil
-		})
+	err := db.View(ctx, func(tx *Tx) (err error) {
+		out, err = tx.QuarantineList(includeResolved)
+		return err
 	})
 	return out, err
 }

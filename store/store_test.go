@@ -1,8 +1,7 @@
-package store
+package store_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -13,49 +12,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zalando/go-keyring"
-	bolt "go.etcd.io/bbolt"
-
+	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/store/storetest"
 )
 
-// Unit tests use go-keyring's in-memory mock; the real Secret Service is exercised by the CLI's tests,
-// which run the binary in separate processes.
-func TestMain(m *testing.M) {
-	keyring.MockInit()
-	os.Exit(m.Run())
-}
-
-// mustOpen opens a fresh store in a temporary directory and, when the test ends, closes it and checks
-// that the ledger still verifies (the way bbolt's btesting checks every test's database).
-func mustOpen(t testing.TB) (*DB, Keyring) {
-	t.Helper()
-	kr := NewSystemKeyring(fmt.Sprintf("trialsync-test-%s", randomHex(4)), nil)
-	path := filepath.Join(t.TempDir(), "trialsync.db")
-	db, err := Open(t.Context(), path, Options{Keyring: kr})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if db.closed {
-			return
-		}
-		rep, err := db.Verify(context.Background(), nil)
-		if err != nil || !rep.OK() {
-			t.Errorf("ledger after test: %v %v", err, rep.Problem)
-		}
-		if err := db.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return db, kr
-}
-
-func appendN(t testing.TB, db *DB, n int) {
+func appendN(t testing.TB, db *store.DB, n int) {
 	t.Helper()
 	for i := range n {
-		err := db.Update(t.Context(), func(tx *Tx) error {
-			_, err := tx.Append(Entry{Actor: "tester", Action: "test.append", Object: fmt.Sprintf("obj-%d", i), Reason: "because"})
+		err := db.Update(t.Context(), func(tx *store.Tx) error {
+			_, err := tx.Append(store.Entry{Actor: "tester", Action: "test.append", Object: fmt.Sprintf("obj-%d", i), Reason: "because"})
 			return err
 		})
 		if err != nil {
@@ -64,12 +29,16 @@ func appendN(t testing.TB, db *DB, n int) {
 	}
 }
 
+// every bucket of ARCHITECTURE.md's table.
+var allBuckets = [][]byte{store.BucketMeta, store.BucketCursors, store.BucketClinical, store.BucketQuarantine, store.BucketSubjects,
+	store.BucketExposures, store.BucketOutbox, store.BucketBaselines, store.BucketConflicts, store.BucketAudit}
+
 func TestCreateHasEveryBucketAndFirstEntry(t *testing.T) {
-	db, _ := mustOpen(t)
-	err := db.View(t.Context(), func(tx *Tx) error {
+	db := storetest.Open(t, store.Options{})
+	err := db.View(t.Context(), func(tx *store.Tx) error {
 		for _, b := range allBuckets {
-			if tx.Bucket(b) == nil {
-				t.Errorf("bucket %s missing", b)
+			if err := tx.ForEach(b, func(k, v []byte) error { return nil }); err != nil {
+				t.Errorf("bucket %s: %v", b, err)
 			}
 		}
 		return nil
@@ -78,7 +47,7 @@ func TestCreateHasEveryBucketAndFirstEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	es, err := db.Entries(t.Context(), 0, 10)
-	if err != nil || len(es) != 1 || es[0].Action != "store.created" || es[0].Seq != 1 {
+	if err != nil || len(es) != 1 || es[0].Action != store.ActionStoreCreated || es[0].Seq != 1 || es[0].Actor != store.ActorAgent {
 		t.Fatalf("entries = %+v, %v", es, err)
 	}
 	fi, err := os.Stat(db.Path())
@@ -92,32 +61,32 @@ func TestCreateHasEveryBucketAndFirstEntry(t *testing.T) {
 }
 
 func TestSecondOpenIsLocked(t *testing.T) {
-	db, kr := mustOpen(t)
-	start := time.Now()
-	_, err := Open(t.Context(), db.Path(), Options{Keyring: kr, LockTimeout: 200 * time.Millisecond})
-	if !errors.Is(err, ErrLocked) {
-		t.Fatalf("second Open: %v, want ErrLocked", err)
-	}
-	if !strings.Contains(err.Error(), "is in use by another trialsync") {
-		t.Fatalf("message %q", err)
-	}
-	if time.Since(start) > 5*time.Second {
-		t.Fatalf("second Open hung")
+	kr := storetest.NewKeyring(t)
+	db := storetest.Open(t, store.Options{Keyring: kr})
+	for _, readOnly := range []bool{false, true} {
+		start := time.Now()
+		_, err := store.Open(t.Context(), db.Path(), store.Options{Keyring: kr, LockTimeout: 200 * time.Millisecond, ReadOnly: readOnly})
+		if !errors.Is(err, store.ErrLocked) {
+			t.Fatalf("second store.Open (read-only %v): %v, want store.ErrLocked", readOnly, err)
+		}
+		if !strings.Contains(err.Error(), "is in use by another trialsync") {
+			t.Fatalf("message %q", err)
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("second store.Open hung")
+		}
 	}
 }
 
 func TestAppendAndVerifyAcrossReopen(t *testing.T) {
-	db, kr := mustOpen(t)
+	kr := storetest.NewKeyring(t)
+	db := storetest.Open(t, store.Options{Keyring: kr})
 	appendN(t, db, 50)
 	path := db.Path()
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db2, err := Open(t.Context(), path, Options{Keyring: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
+	db2 := storetest.OpenAt(t, path, store.Options{Keyring: kr})
 	if db2.Unclean() {
 		t.Error("clean close reported as unclean")
 	}
@@ -140,13 +109,13 @@ func TestAppendAndVerifyAcrossReopen(t *testing.T) {
 }
 
 func TestUpdateIsAllOrNothing(t *testing.T) {
-	db, _ := mustOpen(t)
+	db := storetest.Open(t, store.Options{})
 	boom := errors.New("boom")
-	err := db.Update(t.Context(), func(tx *Tx) error {
-		if err := tx.Bucket(BucketCursors).Put([]byte("k"), []byte("v")); err != nil {
+	err := db.Update(t.Context(), func(tx *store.Tx) error {
+		if err := tx.PutCursor("S", "", "audit", store.Cursor{Next: "x"}); err != nil {
 			return err
 		}
-		if _, err := tx.Append(Entry{Action: "x"}); err != nil {
+		if _, err := tx.Append(store.Entry{Action: "x"}); err != nil {
 			return err
 		}
 		return boom
@@ -154,29 +123,63 @@ func TestUpdateIsAllOrNothing(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update: %v", err)
 	}
-	err = db.View(t.Context(), func(tx *Tx) error {
-		if v := tx.Bucket(BucketCursors).Get([]byte("k")); v != nil {
-			t.Error("state change survived a failed transaction")
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	if _, ok, err := db.Cursor(t.Context(), "S", "", "audit"); ok || err != nil {
+		t.Errorf("state change survived a failed transaction (%v)", err)
 	}
 	if es, _ := db.Entries(t.Context(), 0, 10); len(es) != 1 {
 		t.Fatalf("audit entries = %d, want only store.created", len(es))
 	}
 }
 
+// TestEntriesTakeRunAndActorFromTheTransaction: an entry that leaves RunID and Actor empty gets the
+// store's run ID and the transaction's actor: the agent in Update, the person in UpdateAs; an entry
+// that names its own keeps it.
+func TestEntriesTakeRunAndActorFromTheTransaction(t *testing.T) {
+	db := storetest.Open(t, store.Options{RunID: "run-42"})
+	appendOne := func(update func(fn func(*store.Tx) error) error, e store.Entry) store.Entry {
+		t.Helper()
+		var out store.Entry
+		err := update(func(tx *store.Tx) (err error) { out, err = tx.Append(e); return err })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	asAgent := func(fn func(*store.Tx) error) error { return db.Update(t.Context(), fn) }
+	asPerson := func(fn func(*store.Tx) error) error { return db.UpdateAs(t.Context(), "crc.jones", fn) }
+	cases := []struct {
+		name       string
+		update     func(fn func(*store.Tx) error) error
+		entry      store.Entry
+		run, actor string
+	}{
+		{"agent", asAgent, store.Entry{Action: store.ActionPullPage}, "run-42", store.ActorAgent},
+		{"person", asPerson, store.Entry{Action: store.ActionQuarantineResolve}, "run-42", "crc.jones"},
+		{"entry names its own", asPerson, store.Entry{Action: store.ActionTokenRotated, Actor: store.ActorAgent, RunID: "other"}, "other", store.ActorAgent},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := appendOne(tc.update, tc.entry)
+			if got.RunID != tc.run || got.Actor != tc.actor {
+				t.Fatalf("run %q actor %q, want %q %q", got.RunID, got.Actor, tc.run, tc.actor)
+			}
+			es, _ := db.Entries(t.Context(), got.Seq-1, 1)
+			if len(es) != 1 || es[0].RunID != tc.run || es[0].Actor != tc.actor {
+				t.Fatalf("stored %+v", es)
+			}
+		})
+	}
+}
+
 func TestRefusedFilesStayUntouched(t *testing.T) {
-	kr := NewSystemKeyring("trialsync-test-refused", nil)
+	kr := storetest.NewKeyring(t)
 	newer := func(t *testing.T, path string) {
-		db, err := Open(t.Context(), path, Options{Keyring: kr})
+		db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
 		if err != nil {
 			t.Fatal(err)
 		}
 		db.Close()
-		if err := storetest.SetSchema(path, SchemaVersion+1); err != nil {
+		if err := storetest.SetSchema(path, store.SchemaVersion+1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -186,30 +189,82 @@ func TestRefusedFilesStayUntouched(t *testing.T) {
 		want    error
 		text    string
 	}{
-		{"not bbolt", func(t *testing.T, p string) { os.WriteFile(p, bytes.Repeat([]byte("not a database\n"), 400), 0o600) }, ErrNotStore, "not a trialsync store"},
-		{"empty file", func(t *testing.T, p string) { os.WriteFile(p, nil, 0o600) }, ErrNotStore, "empty file"},
-		{"newer schema", newer, ErrNewerSchema, "upgrade trialsync"},
+		{"not bbolt", func(t *testing.T, p string) { os.WriteFile(p, bytes.Repeat([]byte("not a database\n"), 400), 0o600) }, store.ErrNotStore, "not a trialsync store"},
+		{"empty file", func(t *testing.T, p string) { os.WriteFile(p, nil, 0o600) }, store.ErrNotStore, "empty file"},
+		{"newer schema", newer, store.ErrNewerSchema, "upgrade trialsync"},
+		{"cut in the middle of a page", truncated(0.5, false), store.ErrDamaged, "truncated"},
+		{"cut at a page boundary", truncated(0.25, true), store.ErrDamaged, "truncated"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "s.db")
-			tc.prepare(t, path)
-			before, _ := os.ReadFile(path)
-			fi0, _ := os.Stat(path)
-			_, err := Open(t.Context(), path, Options{Keyring: kr})
-			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.text) {
-				t.Fatalf("Open: %v, want %v containing %q", err, tc.want, tc.text)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Fatalf("multi-line error %q", err)
-			}
-			after, _ := os.ReadFile(path)
-			fi1, _ := os.Stat(path)
-			if sha256.Sum256(before) != sha256.Sum256(after) || !fi0.ModTime().Equal(fi1.ModTime()) {
-				t.Fatal("refused file was modified")
-			}
-		})
+		for _, readOnly := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/read-only=%v", tc.name, readOnly), func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "s.db")
+				tc.prepare(t, path)
+				before, _ := os.ReadFile(path)
+				fi0, _ := os.Stat(path)
+				_, err := store.Open(t.Context(), path, store.Options{Keyring: kr, ReadOnly: readOnly})
+				if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.text) {
+					t.Fatalf("Open: %v, want %v containing %q", err, tc.want, tc.text)
+				}
+				if strings.Contains(err.Error(), "\n") {
+					t.Fatalf("multi-line error %q", err)
+				}
+				after, _ := os.ReadFile(path)
+				fi1, _ := os.Stat(path)
+				if sha256.Sum256(before) != sha256.Sum256(after) || !fi0.ModTime().Equal(fi1.ModTime()) {
+					t.Fatal("refused file was modified")
+				}
+			})
+		}
 	}
+}
+
+// truncated makes a store with a few hundred pages of clinical data and cuts it to frac of its data, as
+// a full disk, a failed copy or a hostile hand would leave it. The header still says how long the file
+// was, so bbolt would map pages past its end and die of a SIGBUS reading them.
+func truncated(frac float64, aligned bool) func(t *testing.T, path string) {
+	return func(t *testing.T, path string) {
+		db, err := store.Open(t.Context(), path, store.Options{Keyring: storetest.NewKeyring(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fillClinical(t, db, 20_000)
+		db.Close()
+		if err := storetest.Truncate(path, frac, aligned); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func fillClinical(t testing.TB, db *store.DB, n int) {
+	t.Helper()
+	err := db.Update(t.Context(), func(tx *store.Tx) error {
+		var b store.ClinicalBatch
+		for i := range n {
+			b.Add(&store.ClinicalKey{Study: "S", Subject: fmt.Sprintf("%06d", i), Item: "I"}, &store.ClinicalValue{Value: "value " + fmt.Sprint(i)})
+		}
+		_, err := tx.Clinical().Write(&b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// leafPage returns the offset of the nth B-tree leaf page (from 1) of a store file with 4 KiB pages.
+func leafPage(t *testing.T, raw []byte, nth int) int {
+	t.Helper()
+	const pageSize, leafFlag = 4096, 0x02
+	leaves := 0
+	for off := 2 * pageSize; off+pageSize <= len(raw); off += pageSize {
+		if binary.LittleEndian.Uint16(raw[off+8:]) == leafFlag {
+			if leaves++; leaves == nth {
+				return off
+			}
+		}
+	}
+	t.Fatalf("only %d leaf pages", leaves)
+	return 0
 }
 
 func TestUncleanShutdownRunsCheck(t *testing.T) {
@@ -226,45 +281,28 @@ func TestUncleanShutdownRunsCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			const pageSize, leafFlag = 4096, 0x02
-			leaves := 0
-			for off := 2 * pageSize; off+pageSize <= len(raw); off += pageSize {
-				if binary.LittleEndian.Uint16(raw[off+8:]) == leafFlag {
-					if leaves++; leaves == 3 {
-						copy(raw[off:off+pageSize], bytes.Repeat([]byte{0xA5}, pageSize))
-						break
-					}
-				}
-			}
-			if leaves < 3 {
-				t.Fatalf("only %d leaf pages", leaves)
-			}
+			off := leafPage(t, raw, 3)
+			copy(raw[off:off+4096], bytes.Repeat([]byte{0xA5}, 4096))
 			os.WriteFile(path, raw, 0o600)
 		}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			db, kr := mustOpen(t)
-			err := db.Update(t.Context(), func(tx *Tx) error {
-				var b ClinicalBatch
-				for i := range 3000 {
-					b.Add(&ClinicalKey{Study: "S", Subject: fmt.Sprintf("%05d", i), Item: "I"}, &ClinicalValue{Value: "v"})
-				}
-				_, err := tx.Clinical().Write(&b)
-				return err
-			})
+			kr := storetest.NewKeyring(t)
+			path := filepath.Join(t.TempDir(), "s.db")
+			db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := db.Path()
+			fillClinical(t, db, 3000)
 			db.Close()
 			if err := storetest.MarkUnclean(path); err != nil {
 				t.Fatal(err)
 			}
 			tc.damage(t, path)
-			db2, err := Open(t.Context(), path, Options{Keyring: kr})
+			db2, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
 			if tc.refused {
-				if !errors.Is(err, ErrDamaged) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "restore it from a backup") {
+				if !errors.Is(err, store.ErrDamaged) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "restore it from a backup") {
 					t.Fatalf("Open of a damaged file after an unclean shutdown: %v", err)
 				}
 				return
@@ -278,33 +316,4 @@ func TestUncleanShutdownRunsCheck(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestMigrate(t *testing.T) {
-	db, _ := mustOpen(t)
-	var applied []int
-	steps := []migration{
-		{From: 1, Apply: func(tx *bolt.Tx) error { applied = append(applied, 1); return nil }},
-		{From: 2, Apply: func(tx *bolt.Tx) error { applied = append(applied, 2); return nil }},
-	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error { return migrate(tx, steps, 3) })
-	if err != nil || len(applied) != 2 {
-		t.Fatalf("migrate: %v, applied %v", err, applied)
-	}
-	err = db.bolt.View(func(tx *bolt.Tx) error {
-		v, err := readSchema(tx)
-		if v != 3 {
-			t.Errorf("schema after migrate = %d", v)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.bolt.Update(func(tx *bolt.Tx) error { return migrate(tx, nil, 2) })
-	if !errors.Is(err, ErrNewerSchema) {
-		t.Fatalf("downgrade: %v", err)
-	}
-	// Leave the store readable by the cleanup's verify.
-	db.bolt.Update(func(tx *bolt.Tx) error { return writeSchema(tx, SchemaVersion) })
 }

@@ -4,16 +4,17 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// Tx is one read-write transaction: the caller's bucket changes and the audit entries that record them
-// commit together or not at all.
+// Tx is one transaction: in an Update, the caller's record changes and the audit entries that record
+// them commit together or not at all; in a View, a consistent snapshot to read.
 type Tx struct {
 	btx      *bolt.Tx
 	db       *DB
+	actor    string // recorded on entries that leave Actor empty
+	runID    string // recorded on entries that leave RunID empty
 	sealer   *sealer
 	tipSeq   uint64
 	tip      [32]byte
@@ -21,20 +22,59 @@ type Tx struct {
 	appended int
 }
 
-// Bucket returns the named bucket (one of the Bucket* names). Values read from it are valid only
-// until the transaction ends; copy what you keep.
-func (tx *Tx) Bucket(name []byte) *bolt.Bucket { return tx.btx.Bucket(name) }
+// ActorAgent is the actor of what the agent does on its own (pulls, sends, reconciliations).
+const ActorAgent = "agent"
 
-// Update runs fn in one read-write transaction. If fn returns an error nothing is written. fn may be
+// bucket returns the named bucket (one of the Bucket* names); nil when the store lacks it.
+func (tx *Tx) bucket(name []byte) *bolt.Bucket { return tx.btx.Bucket(name) }
+
+// Bucket returns the named bucket.
+//
+// Deprecated: use the typed accessors (Table, Cursor, Quarantine, Clinical); kept only until the
+// clinical walk moves to them.
+func (tx *Tx) Bucket(name []byte) *bolt.Bucket { return tx.bucket(name) }
+
+// ForEach calls fn with every raw key and value of the named bucket, in key order: for diagnostics and
+// tests that compare stored bytes. The slices are valid only during the call.
+func (tx *Tx) ForEach(name []byte, fn func(k, v []byte) error) error {
+	b := tx.bucket(name)
+	if b == nil {
+		return fmt.Errorf("store %s: bucket %s missing", tx.db.path, name)
+	}
+	return b.ForEach(fn)
+}
+
+// Actor is who this transaction's entries are by, unless an entry names its own: ActorAgent (or
+// Options.Actor) in Update, the person in UpdateAs.
+func (tx *Tx) Actor() string { return tx.actor }
+
+// RunID is the run recorded on this transaction's entries (Options.RunID).
+func (tx *Tx) RunID() string { return tx.runID }
+
+// Update runs fn in one read-write transaction on the agent's behalf: entries that leave Actor empty
+// are by Options.Actor (ActorAgent unless set). If fn returns an error nothing is written. fn may be
 // called once only; it must not start other transactions.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.UpdateAs(ctx, "", fn)
+}
+
+// UpdateAs is Update for a change a person asked for (resolving a quarantined fragment, setting a
+// credential): entries that leave Actor empty are by actor, the person's OS user name. An empty actor
+// means the agent, as in Update.
+func (db *DB) UpdateAs(ctx context.Context, actor string, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if db.readOnly {
+		return db.Writable()
+	}
+	if actor == "" {
+		actor = db.actor
+	}
 	var cp *checkpoint
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		db.bolt.NoFreelistSync = false // set under bbolt's writer lock; see Tx.Bulk
-		tx := &Tx{btx: btx, db: db}
+		tx := &Tx{btx: btx, db: db, actor: actor, runID: db.runID}
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -56,7 +96,7 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.view(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, db: db}) })
+	return db.view(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, db: db, actor: db.actor, runID: db.runID}) })
 }
 
 // Bulk marks this transaction as one of a run of bulk commits whose last one is an ordinary commit
@@ -66,10 +106,17 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 func (tx *Tx) Bulk() { tx.db.bolt.NoFreelistSync = true }
 
 // Append adds e to the ledger in this transaction and returns it as stored (Seq, Time, Prev, Hash
-// filled in). Time defaults to now; it is stored in UTC.
+// filled in). Time defaults to now and is stored in UTC; an empty RunID or Actor is the transaction's
+// (Tx.RunID, Tx.Actor), so callers name only what the entry is about.
 func (tx *Tx) Append(e Entry) (Entry, error) {
 	if err := tx.db.Writable(); err != nil {
 		return Entry{}, err
+	}
+	if e.RunID == "" {
+		e.RunID = tx.runID
+	}
+	if e.Actor == "" {
+		e.Actor = tx.actor
 	}
 	if !tx.loaded {
 		if err := tx.loadTip(); err != nil {
@@ -122,32 +169,4 @@ func (tx *Tx) finish() (*checkpoint, error) {
 		return nil, err
 	}
 	return cp, nil
-}
-
-// committed records cp as the newest checkpoint and copies it to the keyring, at most once per
-// keyringSyncInterval; Close copies the last one. A keyring failure here is retried at the next
-// commit and reported by Close; the store itself is already durable.
-func (db *DB) committed(cp *checkpoint) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if cp.Count <= db.highest {
-		return // an older commit finishing late: never move the keyring's copy backwards
-	}
-	db.highest, db.pending = cp.Count, cp
-	if time.Since(db.synced) < keyringSyncInterval {
-		return
-	}
-	_ = db.syncKeyringLocked()
-}
-
-func (db *DB) syncKeyringLocked() error {
-	if db.pending == nil {
-		return nil
-	}
-	if err := db.keyring.Set(db.checkpointName(), db.pending.text()); err != nil {
-		return fmt.Errorf("store %s: saving the audit checkpoint to the keyring: %w", db.path, err)
-	}
-	db.pending = nil
-	db.synced = time.Now()
-	return nil
 }

@@ -15,15 +15,45 @@ import (
 // progressEvery is how many entries Verify walks between progress reports and context checks.
 const progressEvery = 1 << 14
 
+// damageShown is how many of the consistency check's findings a Report keeps.
+const damageShown = 10
+
 // Verify walks the ledger once and reports the first bad entry and why: content changed, link broken,
 // entry missing, order changed, tail truncated, checkpoint or entry MAC mismatch, key missing, or
-// rolled back against the keyring's checkpoint copy. progress (may be nil) receives (done, total)
-// every few thousand entries; total is the count the checkpoint recorded.
+// rolled back against the keyring's checkpoint copy; a store that is not the one the keyring records
+// at its path is reported replaced before anything else. Then it runs bbolt's consistency check over
+// the whole file, so that damage outside the ledger (a zeroed page of clinical data) is found here and
+// not half-way through an export. progress (may be nil) receives (done, total) every few thousand
+// entries; total is the count the checkpoint recorded.
 //
 // The error is non-nil only when verification could not run (cancelled, keyring unreachable); a
 // ledger that fails verification is a Report with a Problem.
 func (db *DB) Verify(ctx context.Context, progress func(done, total uint64)) (Report, error) {
+	rep, err := db.verifyLedger(ctx, progress)
+	if err != nil {
+		return rep, err
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	rep.Damage, rep.DamageCount, err = db.consistency(damageShown)
+	if err != nil { // bbolt panicked or faulted reading the file: that is the finding
+		rep.Damage, rep.DamageCount = []string{err.Error()}, 1
+	}
+	if rep.DamageCount > 0 && rep.Problem == nil {
+		rep.Problem = &Problem{Kind: StoreDamaged, Detail: fmt.Sprintf(
+			"the store file's consistency check found %d problem(s), first: %s; the audit trail verified, other data may be lost: restore the store from a backup",
+			rep.DamageCount, rep.Damage[0])}
+	}
+	return rep, nil
+}
+
+func (db *DB) verifyLedger(ctx context.Context, progress func(done, total uint64)) (Report, error) {
 	var rep Report
+	if db.replaced != nil {
+		rep.Problem = db.replaced
+		return rep, nil
+	}
 	if db.key == nil {
 		rep.Problem = &Problem{Seq: 1, Kind: KeyMissing,
 			Detail: "the audit key " + db.keyName() + " is not in the OS keyring, so no entry can be authenticated"}

@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/store/storetest"
 )
 
@@ -20,21 +21,21 @@ func TestVerifyNamesFirstBadEntry(t *testing.T) {
 		tamper  storetest.Tamper
 		seq     uint64
 		dropKey bool
-		want    ProblemKind
+		want    store.ProblemKind
 		wantSeq uint64
 	}{
-		{"change a field", storetest.ChangeField, 7, false, ContentChanged, 7},
-		{"delete an entry", storetest.DeleteEntry, 7, false, EntryMissing, 7},
-		{"swap two entries", storetest.SwapEntries, 7, false, OrderChanged, 7},
-		{"truncate the tail", storetest.TruncateTail, 15, false, TailTruncated, 15},
-		{"recompute without the key", storetest.RecomputeWithoutKey, 7, false, CheckpointInvalid, 7},
-		{"delete the key", deleteKey, 0, true, KeyMissing, 1},
+		{"change a field", storetest.ChangeField, 7, false, store.ContentChanged, 7},
+		{"delete an entry", storetest.DeleteEntry, 7, false, store.EntryMissing, 7},
+		{"swap two entries", storetest.SwapEntries, 7, false, store.OrderChanged, 7},
+		{"truncate the tail", storetest.TruncateTail, 15, false, store.TailTruncated, 15},
+		{"recompute without the key", storetest.RecomputeWithoutKey, 7, false, store.CheckpointInvalid, 7},
+		{"delete the key", deleteKey, 0, true, store.KeyMissing, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			kr := NewSystemKeyring("trialsync-test-"+randomHex(4), nil)
+			kr := storetest.NewKeyring(t)
 			path := filepath.Join(t.TempDir(), "s.db")
-			db, err := Open(t.Context(), path, Options{Keyring: kr})
+			db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +50,7 @@ func TestVerifyNamesFirstBadEntry(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			db, err = Open(t.Context(), path, Options{Keyring: kr})
+			db, err = store.Open(t.Context(), path, store.Options{Keyring: kr})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +72,7 @@ func TestVerifyNamesFirstBadEntry(t *testing.T) {
 // TestVerifyDetectsRollback restores an older copy of the file after more entries were committed: the
 // file is self-consistent, and only the keyring's checkpoint copy can tell.
 func TestVerifyDetectsRollback(t *testing.T) {
-	db, kr := mustOpen(t)
+	db, kr := openToDamage(t)
 	appendN(t, db, 5)
 	path := db.Path()
 	db.Close()
@@ -79,7 +80,7 @@ func TestVerifyDetectsRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(t.Context(), path, Options{Keyring: kr})
+	db, err = store.Open(t.Context(), path, store.Options{Keyring: kr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,12 +89,12 @@ func TestVerifyDetectsRollback(t *testing.T) {
 	if err := os.WriteFile(path, old, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(t.Context(), path, Options{Keyring: kr})
+	db, err = store.Open(t.Context(), path, store.Options{Keyring: kr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rep, err := db.Verify(t.Context(), nil)
-	if err != nil || rep.OK() || rep.Problem.Kind != TailTruncated || rep.Problem.Seq != 7 {
+	if err != nil || rep.OK() || rep.Problem.Kind != store.TailTruncated || rep.Problem.Seq != 7 {
 		t.Fatalf("verify of rolled-back store: %+v %v", rep.Problem, err)
 	}
 	db.Close()
@@ -102,21 +103,21 @@ func TestVerifyDetectsRollback(t *testing.T) {
 // TestRolledBackStoreRefusesWrites: after a rollback, a write would move the keyring's copy of the
 // checkpoint onto the old chain and erase the evidence; the store refuses it, and verify still reports.
 func TestRolledBackStoreRefusesWrites(t *testing.T) {
-	db, kr := mustOpen(t)
+	db, kr := openToDamage(t)
 	appendN(t, db, 5)
 	path := db.Path()
 	db.Close()
 	old, _ := os.ReadFile(path)
-	db, _ = Open(t.Context(), path, Options{Keyring: kr})
+	db, _ = store.Open(t.Context(), path, store.Options{Keyring: kr})
 	appendN(t, db, 5)
 	db.Close()
 	os.WriteFile(path, old, 0o600)
-	db, err := Open(t.Context(), path, Options{Keyring: kr})
+	db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	err = db.Update(t.Context(), func(tx *Tx) error { _, err := tx.Append(Entry{Action: "after.rollback"}); return err })
+	err = db.Update(t.Context(), func(tx *store.Tx) error { _, err := tx.Append(store.Entry{Action: "after.rollback"}); return err })
 	if err == nil || !strings.Contains(err.Error(), "rolled back") {
 		t.Fatalf("append to a rolled-back store: %v", err)
 	}
@@ -127,26 +128,26 @@ func TestRolledBackStoreRefusesWrites(t *testing.T) {
 }
 
 func TestAppendWithoutKeyIsRefused(t *testing.T) {
-	db, kr := mustOpen(t)
+	db, kr := openToDamage(t)
 	path, id := db.Path(), db.InstallID()
 	db.Close()
 	kr.Delete("audit." + id + ".key")
-	db, err := Open(t.Context(), path, Options{Keyring: kr})
+	db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	err = db.Update(t.Context(), func(tx *Tx) error { _, err := tx.Append(Entry{Action: "x"}); return err })
+	err = db.Update(t.Context(), func(tx *store.Tx) error { _, err := tx.Append(store.Entry{Action: "x"}); return err })
 	if err == nil {
 		t.Fatal("append without the audit key succeeded")
 	}
 }
 
 func TestVerifyProgress(t *testing.T) {
-	db, _ := mustOpen(t)
-	err := db.Update(t.Context(), func(tx *Tx) error {
-		for range progressEvery * 2 {
-			if _, err := tx.Append(Entry{Action: "bulk"}); err != nil {
+	db := storetest.Open(t, store.Options{})
+	err := db.Update(t.Context(), func(tx *store.Tx) error {
+		for range store.ProgressEvery * 2 {
+			if _, err := tx.Append(store.Entry{Action: "bulk"}); err != nil {
 				return err
 			}
 		}
@@ -157,7 +158,7 @@ func TestVerifyProgress(t *testing.T) {
 	}
 	var calls []uint64
 	rep, err := db.Verify(t.Context(), func(done, total uint64) {
-		if total != progressEvery*2+1 {
+		if total != store.ProgressEvery*2+1 {
 			t.Errorf("total = %d", total)
 		}
 		calls = append(calls, done)
@@ -165,7 +166,7 @@ func TestVerifyProgress(t *testing.T) {
 	if err != nil || !rep.OK() {
 		t.Fatal(rep.Problem, err)
 	}
-	if len(calls) < 3 || calls[len(calls)-1] != progressEvery*2+1 {
+	if len(calls) < 3 || calls[len(calls)-1] != store.ProgressEvery*2+1 {
 		t.Fatalf("progress calls %v", calls)
 	}
 }
@@ -175,12 +176,12 @@ func TestVerifyProgress(t *testing.T) {
 func BenchmarkAuditAppend(b *testing.B) {
 	for _, batch := range []int{1, 1000} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			db, _ := mustOpen(b)
-			e := Entry{Actor: "agent", Action: "pull.page", Object: "ALPHA(Prod)/101/audit", Reason: "page of 1000 records",
+			db := storetest.Open(b, store.Options{})
+			e := store.Entry{Actor: "agent", Action: "pull.page", Object: "ALPHA(Prod)/101/audit", Reason: "page of 1000 records",
 				PayloadHash: "9f2c5e0d1f0b8a7c6e5d4c3b2a19081726354453627180990a0b0c0d0e0f1011", RunID: "20261123T134500Z-a1b2c3"}
 			b.ResetTimer()
 			for n := 0; n < b.N; n += batch {
-				err := db.Update(context.Background(), func(tx *Tx) error {
+				err := db.Update(context.Background(), func(tx *store.Tx) error {
 					for range min(batch, b.N-n) {
 						if _, err := tx.Append(e); err != nil {
 							return err
@@ -200,11 +201,11 @@ func BenchmarkAuditAppend(b *testing.B) {
 // BenchmarkAuditVerify1M verifies a ledger of 1,000,000 entries (built once, outside the timing).
 func BenchmarkAuditVerify1M(b *testing.B) {
 	const n = 1_000_000
-	db, _ := mustOpen(b)
-	e := Entry{Actor: "agent", Action: "pull.page", Object: "ALPHA(Prod)/101/audit", Reason: "page",
+	db := storetest.Open(b, store.Options{})
+	e := store.Entry{Actor: "agent", Action: "pull.page", Object: "ALPHA(Prod)/101/audit", Reason: "page",
 		PayloadHash: "9f2c5e0d1f0b8a7c6e5d4c3b2a19081726354453627180990a0b0c0d0e0f1011", RunID: "20261123T134500Z-a1b2c3"}
 	for i := 1; i < n; i += 50_000 {
-		err := db.Update(context.Background(), func(tx *Tx) error {
+		err := db.Update(context.Background(), func(tx *store.Tx) error {
 			for j := i; j < min(i+50_000, n); j++ {
 				if _, err := tx.Append(e); err != nil {
 					return err
@@ -229,14 +230,14 @@ func BenchmarkAuditVerify1M(b *testing.B) {
 // TestListingShowsDamagedEntryInPlace: a listing goes on past an entry that cannot be decoded and shows
 // it, marked, in its place.
 func TestListingShowsDamagedEntryInPlace(t *testing.T) {
-	db, kr := mustOpen(t)
+	db, kr := openToDamage(t)
 	appendN(t, db, 9)
 	path := db.Path()
 	db.Close()
 	if err := storetest.CorruptLength(path, 4); err != nil {
 		t.Fatal(err)
 	}
-	db, err := Open(t.Context(), path, Options{Keyring: kr})
+	db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,11 +254,12 @@ func TestListingShowsDamagedEntryInPlace(t *testing.T) {
 // TestDeletedStoreIsRecordedInItsReplacement: a store deleted and created anew at the same path names
 // the missing one in its first entry.
 func TestDeletedStoreIsRecordedInItsReplacement(t *testing.T) {
-	db, kr := mustOpen(t)
+	kr := storetest.NewKeyring(t)
+	db := storetest.Open(t, store.Options{Keyring: kr})
 	path, id := db.Path(), db.InstallID()
 	db.Close()
 	os.Remove(path)
-	db, err := Open(t.Context(), path, Options{Keyring: kr})
+	db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,4 +268,17 @@ func TestDeletedStoreIsRecordedInItsReplacement(t *testing.T) {
 	if es[0].Action != "store.created" || es[0].Old != id || !strings.Contains(es[0].Reason, "missing") {
 		t.Fatalf("first entry of the replacement: %+v", es[0])
 	}
+}
+
+// openToDamage opens a store in a temporary directory for a test that damages it on purpose: it is
+// closed at cleanup, never checked.
+func openToDamage(t *testing.T) (*store.DB, store.Keyring) {
+	t.Helper()
+	kr := storetest.NewKeyring(t)
+	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "s.db"), store.Options{Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, kr
 }

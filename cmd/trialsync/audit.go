@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -115,10 +116,14 @@ func runAuditExport(ctx context.Context, a *agent.Agent, out output, o auditExpo
 	if err != nil {
 		return fmt.Errorf("audit export to %s: %w", o.out, err)
 	}
-	if err := a.RecordExport(ctx, cp, o.out); err != nil {
+	err = a.RecordExport(ctx, cp, o.out)
+	if err != nil && !errors.Is(err, store.ErrReadOnly) {
 		return err
 	}
 	out.printf("exported %d entries and the checkpoint to %s\n", n, o.out)
+	if err != nil {
+		out.printf("the store is read-only, so this export is not recorded in its audit trail\n")
+	}
 	return nil
 }
 

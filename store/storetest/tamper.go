@@ -1,8 +1,7 @@
-// Package storetest damages trialsync stores the way an attacker or a failing disk would, so that the
-// store's tests and the CLI's tamper suite share one set of corruptions. It knows the ledger's stored
-// layout (store/ledger.go) on purpose, as an attacker reading the source would, and goes through bbolt
-// directly, never through the store package.
 package storetest
+
+// The tampers below know the ledger's stored layout (store/ledger.go) on purpose, as an attacker reading
+// the source would, and go through bbolt directly, never through the store package.
 
 import (
 	"crypto/hmac"
@@ -10,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -186,4 +186,27 @@ func clone(b []byte) []byte {
 		return nil
 	}
 	return append([]byte(nil), b...)
+}
+
+// Truncate cuts the store file to frac of the data its header says it holds (bbolt preallocates, so the
+// file is often longer than that, and cutting only the spare space would damage nothing). With aligned
+// the cut falls on a 4 KiB page boundary, otherwise in the middle of a page.
+func Truncate(path string, frac float64, aligned bool) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	var size int64
+	err = db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	cut := int64(float64(size) * frac)
+	if cut &^= 4095; !aligned {
+		cut += 1000
+	}
+	return os.Truncate(path, cut)
 }

@@ -93,19 +93,37 @@ func Open(ctx context.Context, opts Options) (*Agent, error) {
 	return a, nil
 }
 
-// Store opens the store on first call and returns it.
-func (a *Agent) Store(ctx context.Context) (*store.DB, error) {
+// Store opens the store for writing on first call (creating it when missing) and returns it. A store
+// this run opened read-only (ReadStore) is reopened for writing.
+func (a *Agent) Store(ctx context.Context) (*store.DB, error) { return a.openStore(ctx, false) }
+
+// ReadStore returns the store for reading: the one already open, or else opened read-only, which never
+// creates a store, never writes to the file and works on a read-only copy. Verify, export and list use it.
+func (a *Agent) ReadStore(ctx context.Context) (*store.DB, error) { return a.openStore(ctx, true) }
+
+func (a *Agent) openStore(ctx context.Context, readOnly bool) (*store.DB, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.db != nil {
+	if a.db != nil && (readOnly || !a.db.ReadOnly()) {
 		return a.db, nil
 	}
-	db, err := store.Open(ctx, a.opts.StorePath, store.Options{Keyring: a.keyring, Actor: a.actor, RunID: a.runID})
+	if a.db != nil { // read-only so far, now needed for writing
+		err := a.db.Close()
+		a.db = nil
+		if err != nil {
+			return nil, err
+		}
+	}
+	db, err := store.Open(ctx, a.opts.StorePath, store.Options{Keyring: a.keyring, RunID: a.runID, ReadOnly: readOnly})
 	if err != nil {
 		return nil, err
 	}
+	a.redact.SetFingerprint(db.Fingerprint)
 	if db.Unclean() {
 		a.log.Warn().Str("store", db.Path()).Msg("previous run did not shut down cleanly; store checked and consistent")
+	}
+	for _, n := range db.Notices() {
+		a.log.Warn().Str("store", db.Path()).Msg(n)
 	}
 	a.db = db
 	a.readAudit(ctx, db)
@@ -155,16 +173,16 @@ func (a *Agent) RunID() string { return a.runID }
 // Log is the agent's logger (secrets redacted, run ID on every line).
 func (a *Agent) Log() *zerolog.Logger { return &a.log }
 
-// Record appends one audit entry on its own, filling run ID and actor when empty. Engines that change
-// state use store.DB.Update with tx.Append instead, so that change and entry commit together.
+// Record appends one audit entry on its own, for something the person at the keyboard did (the store
+// fills run ID, and actor with their OS user, when empty). Engines that change state use
+// store.DB.Update with tx.Append instead, so that change and entry commit together.
 func (a *Agent) Record(ctx context.Context, e store.Entry) (store.Entry, error) {
 	db, err := a.Store(ctx)
 	if err != nil {
 		return store.Entry{}, err
 	}
-	a.fill(&e)
 	var out store.Entry
-	err = db.Update(ctx, func(tx *store.Tx) error {
+	err = db.UpdateAs(ctx, a.actor, func(tx *store.Tx) error {
 		out, err = tx.Append(e)
 		return err
 	})
@@ -172,15 +190,6 @@ func (a *Agent) Record(ctx context.Context, e store.Entry) (store.Entry, error) 
 		a.refreshAudit(ctx)
 	}
 	return out, err
-}
-
-func (a *Agent) fill(e *store.Entry) {
-	if e.RunID == "" {
-		e.RunID = a.runID
-	}
-	if e.Actor == "" {
-		e.Actor = a.actor
-	}
 }
 
 // osUser names the person at the keyboard for audit entries.

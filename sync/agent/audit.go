@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -13,7 +14,7 @@ import (
 
 // AuditEntries returns up to limit entries with Seq > after, oldest first.
 func (a *Agent) AuditEntries(ctx context.Context, after uint64, limit int) ([]store.Entry, error) {
-	db, err := a.Store(ctx)
+	db, err := a.ReadStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -21,9 +22,15 @@ func (a *Agent) AuditEntries(ctx context.Context, after uint64, limit int) ([]st
 }
 
 // VerifyAudit walks the whole ledger; see store.DB.Verify. The CLI's `audit verify` and the GUI's
-// Verify button both call it.
+// Verify button both call it. A store that is gone while the keyring remembers it is a finding (a
+// Report with a StoreMissing problem), not a failure to run; verify never creates a store.
 func (a *Agent) VerifyAudit(ctx context.Context, progress func(done, total uint64)) (store.Report, error) {
-	db, err := a.Store(ctx)
+	db, err := a.ReadStore(ctx)
+	var missing *store.Problem
+	if errors.As(err, &missing) {
+		a.log.Error().Str("problem", missing.Error()).Msg("audit verified")
+		return store.Report{Problem: missing}, nil
+	}
 	if err != nil {
 		return store.Report{}, err
 	}
@@ -76,7 +83,7 @@ type ExportTrailer struct {
 
 // WalkAudit calls fn for each entry at or after since (zero: all), oldest first.
 func (a *Agent) WalkAudit(ctx context.Context, since time.Time, fn func(store.Entry) error) error {
-	db, err := a.Store(ctx)
+	db, err := a.ReadStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -92,7 +99,7 @@ func (a *Agent) WalkAudit(ctx context.Context, since time.Time, fn func(store.En
 // The checkpoint is read first, so that entries appended during the export are written but not
 // covered by it (a verifier stops at its count). Call RecordExport once the file is safely in place.
 func (a *Agent) ExportAudit(ctx context.Context, w io.Writer) (store.Checkpoint, int, error) {
-	db, err := a.Store(ctx)
+	db, err := a.ReadStore(ctx)
 	if err != nil {
 		return store.Checkpoint{}, 0, err
 	}
@@ -112,9 +119,10 @@ func (a *Agent) ExportAudit(ctx context.Context, w io.Writer) (store.Checkpoint,
 	return cp, n, enc.Encode(ExportTrailer{Checkpoint: cp, InstallID: db.InstallID(), Exported: time.Now().UTC()})
 }
 
-// RecordExport records a completed export in the audit trail.
+// RecordExport records a completed export in the audit trail. A store that cannot be written (a
+// read-only copy) gives an error matching store.ErrReadOnly: the export stands, unrecorded.
 func (a *Agent) RecordExport(ctx context.Context, cp store.Checkpoint, file string) error {
-	_, err := a.Record(ctx, store.Entry{Action: "audit.exported", Object: file,
+	_, err := a.Record(ctx, store.Entry{Action: store.ActionAuditExported, Object: file,
 		New: fmt.Sprintf("%d entries, tip %s", cp.Count, cp.Tip), Reason: "audit export"})
 	return err
 }

@@ -10,7 +10,7 @@ import (
 
 // WalkClinical calls fn for every stored item value in natural-key order (the export order).
 func (a *Agent) WalkClinical(ctx context.Context, fn func(store.ClinicalKey, store.ClinicalValue) error) error {
-	db, err := a.Store(ctx)
+	db, err := a.ReadStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -19,7 +19,7 @@ func (a *Agent) WalkClinical(ctx context.Context, fn func(store.ClinicalKey, sto
 
 // Quarantine lists quarantined fragments (resolved ones too when asked).
 func (a *Agent) Quarantine(ctx context.Context, includeResolved bool) ([]store.Quarantined, error) {
-	db, err := a.Store(ctx)
+	db, err := a.ReadStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -36,15 +36,13 @@ func (a *Agent) ResolveQuarantine(ctx context.Context, id uint64, reason string)
 	if err != nil {
 		return err
 	}
-	return db.Update(ctx, func(tx *store.Tx) error {
-		q, err := tx.ResolveQuarantine(id, a.actor, reason)
+	return db.UpdateAs(ctx, a.actor, func(tx *store.Tx) error {
+		q, err := tx.ResolveQuarantine(id, tx.Actor(), reason)
 		if err != nil {
 			return err
 		}
-		e := store.Entry{Action: "quarantine.resolve", Object: "quarantine/" + strconv.FormatUint(id, 10),
-			Old: q.Reason, New: "resolved", Reason: reason}
-		a.fill(&e)
-		_, err = tx.Append(e)
+		_, err = tx.Append(store.Entry{Action: store.ActionQuarantineResolve, Object: "quarantine/" + strconv.FormatUint(id, 10),
+			Old: q.Reason, New: "resolved", Reason: reason})
 		return err
 	})
 }

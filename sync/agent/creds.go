@@ -23,17 +23,17 @@ func (a *Agent) SetCredential(ctx context.Context, name, secret string) error {
 	}
 	old := ""
 	if prev, err := a.keyring.Get(name); err == nil {
-		old = "sha256:" + store.Fingerprint(prev)
+		old = "hmac:" + db.Fingerprint(prev)
 	} else if !errors.Is(err, store.ErrSecretNotFound) {
 		return err
 	}
 	if err := a.creds.Set(name, secret); err != nil {
 		return err
 	}
-	_, err = a.Record(ctx, store.Entry{Action: "creds.set", Object: name, Old: old,
-		New: "sha256:" + store.Fingerprint(secret), Reason: "credential set by " + a.actor})
+	_, err = a.Record(ctx, store.Entry{Action: store.ActionCredsSet, Object: name, Old: old,
+		New: "hmac:" + db.Fingerprint(secret), Reason: "credential set by " + a.actor})
 	if err == nil {
-		a.log.Info().Str("credential", name).Str("fingerprint", store.Fingerprint(secret)).Str("store", db.Path()).Msg("credential set")
+		a.log.Info().Str("credential", name).Str("fingerprint", db.Fingerprint(secret)).Str("store", db.Path()).Msg("credential set")
 	}
 	a.credentialSet(name) // the keyring holds the new secret even if its audit entry failed
 	return err
@@ -55,7 +55,7 @@ func (a *Agent) DeleteCredential(ctx context.Context, name string) error {
 		return err
 	}
 	a.credentialSet(name) // clients built with it are dropped; the next use finds it missing
-	_, err = a.Record(ctx, store.Entry{Action: "creds.delete", Object: name, Reason: "credential deleted by " + a.actor})
+	_, err = a.Record(ctx, store.Entry{Action: store.ActionCredsDelete, Object: name, Reason: "credential deleted by " + a.actor})
 	return err
 }
 

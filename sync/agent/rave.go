@@ -39,13 +39,18 @@ func (a *Agent) newRaveClient(ctx context.Context) (*rws.Client, string, error) 
 	if r.Auth == config.AuthOAuth2 {
 		auth = rws.OAuth2ClientCredentials(r.TokenURL, r.ClientID, secret)
 	}
+	db, err := a.Store(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	c, err := rws.New(rws.Config{
-		BaseURL: r.URL,
-		Auth:    auth,
-		Logger:  a.log,
+		BaseURL:     r.URL,
+		Auth:        auth,
+		Logger:      a.log,
+		Fingerprint: db.Fingerprint,
 		OnTokenRotated: func(fp string) {
-			_, err := a.Record(context.WithoutCancel(ctx), store.Entry{Action: "rws.token.rotated", Object: r.URL,
-				New: "sha256:" + fp, Reason: "OAuth2 access token renewed"})
+			_, err := a.Record(context.WithoutCancel(ctx), store.Entry{Actor: store.ActorAgent, Action: store.ActionTokenRotated, Object: r.URL,
+				New: "hmac:" + fp, Reason: "OAuth2 access token renewed"})
 			if err != nil {
 				a.log.Error().Err(err).Msg("auditing a token rotation")
 			}

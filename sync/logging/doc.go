@@ -12,10 +12,14 @@
 // struct dumped with Interface, a stack. Rather than trusting every call site, all output passes through
 // a Redactor that sits below zerolog, on the bytes about to be written, and replaces every registered
 // secret — raw, JSON- and Go-escaped, base64 (at any alignment, so a secret inside a Basic
-// Authorization header is caught too), hex and URL-encoded — with [redacted:<fingerprint>], the
-// fingerprint being store.Fingerprint. The store registers every secret it reads from or writes to the
-// keyring, so a credential is known to the Redactor before any code can hold it. Secret is a string type
-// for code that must carry a credential around: every way of printing it yields only the fingerprint.
+// Authorization header is caught too), hex, and percent-encoded however an encoder spells it (+ or %20
+// for a space, either case of hex, some characters left as they are) — with [redacted:<fingerprint>].
+// The fingerprint is the store's keyed one (store.DB.Fingerprint, an HMAC under a key in the OS
+// keyring), given to the Redactor with SetFingerprint once the store is open: logging never opens the
+// keyring itself, and until then a secret is replaced by [redacted] alone. The store registers every
+// secret it reads from or writes to the keyring, so a credential is known to the Redactor before any
+// code can hold it. Secret carries a credential for code that must pass one around: every way of
+// printing it yields only its label.
 //
 // # Caveats
 //

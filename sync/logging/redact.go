@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"regexp"
@@ -13,8 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
-
-	"github.com/trialsync/trialsync/store"
 )
 
 // MinSecretLen is the shortest secret a Redactor registers, in bytes.
@@ -23,21 +22,51 @@ const MinSecretLen = 4
 // Redactor replaces registered secrets, in every encoding they are likely to take in a log line, with
 // [redacted:<fingerprint>]. It is safe for concurrent use: Add may run while other goroutines write.
 type Redactor struct {
-	mu      sync.Mutex
-	secrets map[string]bool
-	pairs   []string // old, new, ... sorted longest old first
+	mu          sync.Mutex
+	secrets     []string // registered, in order
+	known       map[string]bool
+	fingerprint func(string) string // keyed fingerprint (SetFingerprint); nil until the store is open
 
 	replacer atomic.Pointer[strings.Replacer] // nil until the first secret
+	encoded  atomic.Pointer[percentForms]     // nil when no secret has a percent-encoding of its own
+}
+
+// percentForms matches every percent-encoding of the registered secrets: one group per secret, whose
+// label is at the same index.
+type percentForms struct {
+	re     *regexp.Regexp
+	labels []string
 }
 
 // NewRedactor returns a Redactor that knows no secret yet.
 func NewRedactor() *Redactor {
-	return &Redactor{secrets: map[string]bool{}}
+	return &Redactor{known: map[string]bool{}}
 }
 
-// Label is what a secret is replaced with: [redacted:<fingerprint>].
-func Label(secret string) string {
-	return "[redacted:" + store.Fingerprint(secret) + "]"
+// SetFingerprint gives the Redactor the keyed fingerprint to name secrets with (the store's
+// DB.Fingerprint: logging never opens the keyring itself). Labels of secrets registered earlier are
+// renamed from then on. Until it is set, and whenever fp returns "", a label is just [redacted].
+func (r *Redactor) SetFingerprint(fp func(secret string) string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fingerprint = fp
+	r.rebuildLocked()
+}
+
+// Label is what secret is replaced with: [redacted:<fingerprint>], or [redacted] without a fingerprint.
+func (r *Redactor) Label(secret string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.labelLocked(secret)
+}
+
+func (r *Redactor) labelLocked(secret string) string {
+	if r.fingerprint != nil {
+		if fp := r.fingerprint(secret); fp != "" {
+			return "[redacted:" + fp + "]"
+		}
+	}
+	return "[redacted]"
 }
 
 // Add registers a secret; from then on every output passing through the Redactor has it replaced.
@@ -48,42 +77,85 @@ func (r *Redactor) Add(secret string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.secrets[secret] {
+	if r.known[secret] {
 		return
 	}
-	r.secrets[secret] = true
-	label := Label(secret)
-	for _, form := range forms(secret) {
-		r.pairs = append(r.pairs, form, label)
+	r.known[secret] = true
+	r.secrets = append(r.secrets, secret)
+	r.rebuildLocked()
+}
+
+// rebuildLocked makes the replacer and the percent-encoding pattern for the registered secrets.
+func (r *Redactor) rebuildLocked() {
+	if len(r.secrets) == 0 {
+		return
 	}
 	// strings.Replacer tries old strings in argument order at each position: longest first, so that a
 	// full encoding wins over the shorter fragment of it another form might match.
 	type pair struct{ old, new string }
-	ps := make([]pair, 0, len(r.pairs)/2)
-	for i := 0; i < len(r.pairs); i += 2 {
-		ps = append(ps, pair{r.pairs[i], r.pairs[i+1]})
+	var ps, alts []pair
+	for _, s := range r.secrets {
+		label := r.labelLocked(s)
+		for _, form := range forms(s) {
+			ps = append(ps, pair{form, label})
+		}
+		if re := percentPattern(s); re != "" {
+			alts = append(alts, pair{re, label})
+		}
 	}
 	slices.SortStableFunc(ps, func(a, b pair) int { return len(b.old) - len(a.old) })
-	r.pairs = r.pairs[:0]
+	pairs := make([]string, 0, 2*len(ps))
 	for _, p := range ps {
-		r.pairs = append(r.pairs, p.old, p.new)
+		pairs = append(pairs, p.old, p.new)
 	}
-	r.replacer.Store(strings.NewReplacer(r.pairs...))
-}
-
-// Secret registers v and returns it as a Secret, for code that must carry it around.
-func (r *Redactor) Secret(v string) Secret {
-	r.Add(v)
-	return Secret(v)
+	r.replacer.Store(strings.NewReplacer(pairs...))
+	if len(alts) > 0 {
+		slices.SortStableFunc(alts, func(a, b pair) int { return len(b.old) - len(a.old) })
+		pf := &percentForms{}
+		groups := make([]string, len(alts))
+		for i, a := range alts {
+			groups[i] = "(" + a.old + ")"
+			pf.labels = append(pf.labels, a.new)
+		}
+		pf.re = regexp.MustCompile(strings.Join(groups, "|"))
+		r.encoded.Store(pf)
+	}
 }
 
 // Redact returns s with every registered secret replaced; use it on any text bound for a person (an
 // error message printed by the CLI, a status line in the GUI) that did not come through a logger.
 func (r *Redactor) Redact(s string) string {
-	if rp := r.replacer.Load(); rp != nil {
-		return rp.Replace(s)
+	rp := r.replacer.Load()
+	if rp == nil {
+		return s
+	}
+	s = rp.Replace(s)
+	if pf := r.encoded.Load(); pf != nil && strings.IndexByte(s, '%') >= 0 {
+		s = pf.replace(s)
 	}
 	return s
+}
+
+// replace puts each secret's label in place of its percent-encodings in s.
+func (pf *percentForms) replace(s string) string {
+	ms := pf.re.FindAllStringSubmatchIndex(s, -1)
+	if ms == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range ms {
+		b.WriteString(s[last:m[0]])
+		for g := range pf.labels {
+			if m[2+2*g] >= 0 {
+				b.WriteString(pf.labels[g])
+				break
+			}
+		}
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // Writer returns an io.Writer that redacts each Write before passing it to w. Each Write must carry
@@ -101,11 +173,10 @@ type redactWriter struct {
 // Write writes p with secrets replaced. It reports len(p) on success: the caller's bytes were consumed,
 // even though a different number reached the underlying writer.
 func (rw *redactWriter) Write(p []byte) (int, error) {
-	rp := rw.r.replacer.Load()
-	if rp == nil {
+	if rw.r.replacer.Load() == nil {
 		return rw.w.Write(p)
 	}
-	if _, err := io.WriteString(rw.w, rp.Replace(string(p))); err != nil {
+	if _, err := io.WriteString(rw.w, rw.r.Redact(string(p))); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -117,6 +188,48 @@ func (rw *redactWriter) Close() error {
 		return c.Close()
 	}
 	return nil
+}
+
+// percentPattern returns a regular expression matching every percent-encoding of secret that an
+// encoder may produce: each byte an encoder may escape appears as itself or as %XX (either case), a
+// space also as "+", a multi-byte character as itself or as all of its bytes escaped. That covers
+// url.QueryEscape and url.PathEscape, the userinfo of a URL, JavaScript's encodeURIComponent, and
+// QueryEscape with %20 for spaces, which forms alone missed. It returns "" for a secret every
+// encoder leaves as it is (forms covers it).
+func percentPattern(secret string) string {
+	var b strings.Builder
+	escapable := false
+	for _, c := range secret {
+		lit := string(c)
+		if c == utf8.RuneError {
+			lit = "" // invalid UTF-8 cannot be written in a pattern; only its escaped form can
+		}
+		if c < utf8.RuneSelf && unreserved(byte(c)) {
+			b.WriteString(regexp.QuoteMeta(lit))
+			continue
+		}
+		escapable = true
+		b.WriteString("(?:")
+		for _, x := range []byte(lit) {
+			fmt.Fprintf(&b, "%%[%X%x][%X%x]", x>>4, x>>4, x&0xF, x&0xF)
+		}
+		if lit != "" {
+			b.WriteString("|" + regexp.QuoteMeta(lit))
+		}
+		if c == ' ' {
+			b.WriteString(`|\+`)
+		}
+		b.WriteString(")")
+	}
+	if !escapable || !utf8.ValidString(secret) {
+		return ""
+	}
+	return b.String()
+}
+
+// unreserved reports whether RFC 3986 lets c stand unescaped everywhere in a URL: no encoder escapes it.
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
 
 // forms lists the spellings of secret that can appear in output: as is, escaped for JSON (zerolog's and

@@ -9,15 +9,14 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
-	"github.com/trialsync/trialsync/store"
 )
 
 // A Secret hides its value by itself, without any Redactor: every way of printing it yields the
 // fingerprint.
 func TestSecretPrintsOnlyFingerprint(t *testing.T) {
 	const value = "rave-password-42"
-	s := Secret(value)
-	fp := store.Fingerprint(value)
+	s := newTestRedactor().Secret(value)
+	fp := testFingerprint(value)
 	label := "[redacted:" + fp + "]"
 
 	type creds struct {

@@ -47,7 +47,7 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 			if next == cur.Next && b.pageHash == cur.LastPageHash {
 				return nil // the same last page again: nothing new
 			}
-			n, err := e.commit(ctx, st, FeedAudit, b, corr, "pull.page", page.URL, func(c *store.Cursor) {
+			n, err := e.commit(ctx, st, FeedAudit, b, corr, store.ActionPullPage, page.URL, func(c *store.Cursor) {
 				c.Next, c.LastPageHash = next, b.pageHash
 			})
 			res.Pages++

@@ -40,9 +40,9 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 		return &parser{study: st, feed: FeedDataset, runID: e.opts.RunID, split: e.opts.BatchRows}
 	}, func(b *batch, page *rws.Page) error {
 		var move func(*store.Cursor)
-		action := "pull.batch"
+		action := store.ActionPullBatch
 		if b.last {
-			action = "pull.dataset"
+			action = store.ActionPullDataset
 			// Rave's own clock says where the next pull starts. Without it, the request time less a
 			// margin for clock skew: re-reading a window of changes is harmless, missing one is not.
 			next := asked.Add(-clockSkewMargin).Format(rws.StartTimeLayout)

@@ -203,7 +203,7 @@ func TestReapplyingPagesChangesNothing(t *testing.T) {
 func rawBucket(t testing.TB, db *store.DB, name []byte) []byte {
 	var b bytes.Buffer
 	db.View(t.Context(), func(tx *store.Tx) error {
-		return tx.Bucket(name).ForEach(func(k, v []byte) error {
+		return tx.ForEach(name, func(k, v []byte) error {
 			b.Write(k)
 			b.WriteByte(0xff)
 			b.Write(v)

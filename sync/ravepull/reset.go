@@ -19,16 +19,13 @@ func (e *Engine) ResetCursor(ctx context.Context, st Study, feed, actor, reason 
 	if feed != FeedAudit && feed != FeedDataset {
 		return "", false, fmt.Errorf("feed %q: want %s or %s", feed, FeedAudit, FeedDataset)
 	}
-	err = e.opts.DB.Update(ctx, func(tx *store.Tx) error {
-		c, found, err := tx.Cursor(st.OID, st.cursorSite(), feed)
+	err = e.opts.DB.UpdateAs(ctx, actor, func(tx *store.Tx) error {
+		c, found, err := tx.DeleteCursor(st.OID, st.cursorSite(), feed)
 		if err != nil || !found {
 			return err
 		}
 		ok, old = true, c.Next+c.Start
-		if err := tx.DeleteCursor(st.OID, st.cursorSite(), feed); err != nil {
-			return err
-		}
-		_, err = tx.Append(store.Entry{RunID: e.opts.RunID, Actor: actor, Action: "pull.cursor.reset",
+		_, err = tx.Append(store.Entry{RunID: e.opts.RunID, Action: store.ActionCursorReset,
 			Object: st.OID + "/" + feed + st.siteSuffix(), Old: old,
 			New: fmt.Sprintf("from the beginning (was %d pages, %d rows)", c.Pages, c.Rows), Reason: reason})
 		return err

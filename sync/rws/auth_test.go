@@ -2,7 +2,9 @@ package rws
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +31,7 @@ func TestTokenRotatesBeforeExpiry(t *testing.T) {
 	cfg := testConfig(s, &waits{})
 	cfg.Auth = OAuth2ClientCredentials(s.TokenURL(), o.ClientID, o.ClientSecret)
 	cfg.OnTokenRotated = func(fp string) { fps = append(fps, fp) }
+	cfg.Fingerprint = func(s string) string { h := sha256.Sum256([]byte("test key" + s)); return hex.EncodeToString(h[:6]) }
 	c := newClient(t, cfg)
 	for range 3 {
 		if _, err := c.Studies(t.Context()); err != nil {

@@ -1,0 +1,51 @@
+package store
+
+// Audit action names, one place for every verb the ledger records. An action is part of each entry's
+// hashed content, so a name, once written, must keep its spelling: add new names, never rename one.
+// Names are lower-case words joined by dots, subject first ("outbox.send", "creds.set").
+const (
+	// The store itself.
+	ActionStoreCreated = "store.created" // first entry of every store; names a missing predecessor
+
+	// Credentials in the OS keyring (values never recorded, a keyed fingerprint at most).
+	ActionCredsSet     = "creds.set"
+	ActionCredsDelete  = "creds.delete"
+	ActionTokenRotated = "rws.token.rotated" // a new OAuth2 access token for Rave
+
+	// The audit trail.
+	ActionAuditExported        = "audit.exported"
+	ActionAuditVerifyScheduled = "audit.verify.scheduled" // a scheduled background verification passed
+	ActionAuditVerifyFailed    = "audit.verify.failed"    // a verification found a problem
+
+	// The Rave pull.
+	ActionPullPage    = "pull.page"    // one page of the audit-records feed
+	ActionPullBatch   = "pull.batch"   // one intermediate batch of a dataset
+	ActionPullDataset = "pull.dataset" // the last batch of a dataset, which moves its cursor
+	ActionCursorReset = "cursor.reset" // a person reset a feed's cursor
+
+	// Quarantined fragments.
+	ActionQuarantineResolve = "quarantine.resolve"
+
+	// The outbound queue: every state change of a message.
+	ActionOutboxEnqueue = "outbox.enqueue"
+	ActionOutboxSend    = "outbox.send"    // an attempt starts
+	ActionOutboxDone    = "outbox.done"    // the remote acknowledged it
+	ActionOutboxDead    = "outbox.dead"    // attempts exhausted or refused for good
+	ActionOutboxRetry   = "outbox.retry"   // a person re-queued a dead message
+	ActionOutboxDiscard = "outbox.discard" // a person ended a message
+
+	// SureAdhere exchange.
+	ActionExposureImport   = "exposure.import"
+	ActionSubjectPush      = "subject.push"
+	ActionSubjectArmChange = "subject.arm.change"
+
+	// Checklist reconciliation.
+	ActionChecklistWrite       = "checklist.write"        // a field written across to EDC or CTMS
+	ActionChecklistConflict    = "checklist.conflict"     // a genuine conflict quarantined for a person
+	ActionChecklistResolve     = "checklist.resolve"      // a person adjudicated a conflict
+	ActionChecklistBaseline    = "checklist.baseline"     // the agreed baseline moved
+	ActionChecklistOwnerChange = "checklist.owner.change" // a field's source of truth changed
+
+	// Settings changed from the window or the configuration.
+	ActionSettingsChange = "settings.change"
+)
