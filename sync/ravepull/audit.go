@@ -91,6 +91,9 @@ func (e *Engine) commit(ctx context.Context, st Study, feed string, b *batch, co
 		if written, err = tx.Clinical().Write(&b.rows); err != nil {
 			return err
 		}
+		if err := tx.CountPulled(&b.rows, time.Now()); err != nil { // the dashboard's hourly figures
+			return err
+		}
 		for _, q := range b.quarantined {
 			if _, err := tx.Quarantine(q); err != nil {
 				return err
