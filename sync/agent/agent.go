@@ -68,6 +68,7 @@ type Agent struct {
 
 	auditMu sync.Mutex
 	audit   AuditState
+	figures Figures // the dashboard's, read by readFigures
 }
 
 // Open prepares an agent: logging first (so that every secret the keyring hands out is known to the
@@ -76,7 +77,7 @@ type Agent struct {
 func Open(ctx context.Context, opts Options) (*Agent, error) {
 	a := &Agent{opts: opts, runID: newRunID(), actor: osUser(), engines: opts.Engines}
 	if a.engines == nil {
-		a.engines = defaultEngines()
+		a.engines = append(defaultEngines(), auditVerifyEngine())
 	}
 	a.rave = newRemote(RemoteRave, "Rave", []string{"rave.password", "rave.client_secret"}, a.newRaveClient)
 	a.remotes = []remoteEntry{a.rave}

@@ -1,0 +1,50 @@
+package agent
+
+import (
+	"testing"
+
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+)
+
+// TestFigures: after a pull, the snapshot's figures show the study's rows today per site (adding up to
+// what the pull read), when it last pulled, its quarantined fragment, and the week's activity with the
+// rows in the hour now running; the snapshot reads them from memory.
+func TestFigures(t *testing.T) {
+	s := startRWS(t, simrws.Options{Seed: 4, SubjectsPerSite: 3, MalformedSubject: "102-002"})
+	a := pullAgent(t, s, "sim-password")
+	startAgent(t, a)
+	snap := waitState(t, a, "a first pull", func(s Snapshot) bool {
+		return len(s.Services) == 1 && s.Services[0].Runs == 1 // the figures are read before the run is marked done
+	})
+	pull := snap.Services[0]
+	if pull.Err != "" {
+		t.Fatalf("pull failed: %s", pull.Err)
+	}
+	f := snap.Figures
+	if len(f.Studies) != 1 || f.Studies[0].Study != "ALPHA(Prod)" {
+		t.Fatalf("studies %+v", f.Studies)
+	}
+	st := f.Studies[0]
+	var sites []string
+	var sum int64
+	for _, site := range st.Sites {
+		sites = append(sites, site.Site)
+		sum += site.PulledToday
+	}
+	rows := int64(pull.Last.Figure("rows"))
+	if len(sites) != 3 || sites[0] != "101" || sites[2] != "103" {
+		t.Errorf("sites %v, want 101, 102, 103 in order", sites)
+	}
+	if sum != st.PulledToday || sum > rows || sum == 0 {
+		t.Errorf("sites pulled %d today (study %d), the pull read %d rows", sum, st.PulledToday, rows)
+	}
+	if st.LastPull.IsZero() || st.LastPull.After(pull.LastEnd) {
+		t.Errorf("last pull %v, the run ended %v", st.LastPull, pull.LastEnd)
+	}
+	if q := pull.Last.Figure("quarantined"); st.Quarantined != q || q == 0 || f.Totals.Quarantined != q {
+		t.Errorf("quarantined %d (totals %d), the pull quarantined %d", st.Quarantined, f.Totals.Quarantined, q)
+	}
+	if f.Activity.Start.IsZero() || f.Activity.Pulled[ActivityHours-1] != sum {
+		t.Errorf("activity from %v, this hour %d, want %d", f.Activity.Start, f.Activity.Pulled[ActivityHours-1], sum)
+	}
+}
