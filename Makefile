@@ -17,9 +17,10 @@ deps-run:
 deps-test:
 	@.ci/deps test
 
-# The GUI when a display is present, headless status otherwise.
+# The demo: simulators on this computer, a temporary store; the window when a display is present,
+# the same flows headless in the terminal otherwise (with the OS keyring when one runs, else in memory).
 run: build
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then ./$(BIN); else ./$(BIN) status; fi
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then ./$(BIN) demo; else ./$(BIN) demo --headless; fi
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

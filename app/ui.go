@@ -15,6 +15,8 @@ import (
 type Options struct {
 	Title    string // window title; "trialsync" when empty
 	PageSize int    // audit entries per page; 200 when zero
+	// Notice, when set, is a line shown above every screen (the demo says what it runs on).
+	Notice string
 }
 
 // UI is the coordinator's window: a navigation column on the left and one screen at a time.

@@ -28,6 +28,9 @@ type Options struct {
 	KeyringService string
 	// Keyring replaces the OS keyring (unit tests use go-keyring's mock through store.SystemKeyring).
 	Keyring store.Keyring
+	// WrapKeyring, when set, wraps the keyring the agent uses (the demo records the entries it makes,
+	// to remove them when it ends); secrets still reach the log redactor.
+	WrapKeyring func(store.Keyring) store.Keyring
 	// Engines replaces the engine registry (tests register engines of their own); the agent's own
 	// registry when nil.
 	Engines []Engine
@@ -89,6 +92,9 @@ func Open(ctx context.Context, opts Options) (*Agent, error) {
 	a.keyring = opts.Keyring
 	if a.keyring == nil {
 		a.keyring = store.NewSystemKeyring(opts.KeyringService, redact.Add)
+	}
+	if opts.WrapKeyring != nil {
+		a.keyring = opts.WrapKeyring(a.keyring)
 	}
 	a.creds = store.Credentials{Keyring: a.keyring}
 	return a, nil

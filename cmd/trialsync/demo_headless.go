@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/trialsync/trialsync/sync/agent"
+	"github.com/trialsync/trialsync/sync/ravepull"
+	"github.com/trialsync/trialsync/sync/remote"
+)
+
+// demoSummary is what the headless demo did, as its last lines say.
+type demoSummary struct {
+	rows, quarantined  int
+	sends, dead        int
+	conflicts          int
+	auditOK            bool
+	auditEntries       uint64
+	auditProblem       string
+	rateLimited        int // 429 answers the simulated Rave gave (the storm)
+	pullAttempts       int
+	pending            []string
+	flowErrs           []error
+	verifiedInSchedule bool
+}
+
+// runHeadless runs the demo's flows to completion with progress on stderr, verifies the audit trail
+// and prints the summary. It fails (exit 1) when a flow could not complete, and with exit 3 when the
+// audit trail is not intact.
+func (d *demo) runHeadless(ctx context.Context, out output, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var sum demoSummary
+	steps := d.flows()
+	for i, f := range steps {
+		out.printf("[%d/%d] %s\n", i+1, len(steps)+1, f.title)
+		if err := f.run(ctx, out, &sum); err != nil {
+			sum.flowErrs = append(sum.flowErrs, fmt.Errorf("%s: %w", f.title, err))
+			out.printf("      failed: %s\n", d.agent.Redact(oneLineErr(err)))
+		}
+	}
+	out.printf("[%d/%d] Verifying the audit trail\n", len(steps)+1, len(steps)+1)
+	bar := newProgress(out.text, "      audit trail")
+	rep, err := d.agent.VerifyAudit(ctx, bar.update)
+	bar.done()
+	if err != nil {
+		return fmt.Errorf("demo: verifying the audit trail: %w", err)
+	}
+	sum.auditEntries, sum.auditOK = rep.Entries, rep.OK()
+	if !rep.OK() {
+		sum.auditProblem = rep.Problem.Error()
+	}
+	if r := d.rave(); r != nil {
+		sum.rateLimited = r.Count("429")
+	}
+	sum.pending = demoPending
+	d.printSummary(out, sum)
+	switch {
+	case !sum.auditOK:
+		return verifyError{fmt.Errorf("demo: the audit trail is not intact: %s", sum.auditProblem)}
+	case len(sum.flowErrs) > 0:
+		return fmt.Errorf("demo: %w", errors.Join(sum.flowErrs...))
+	}
+	return nil
+}
+
+// demoFlow is one step of the headless demo.
+type demoFlow struct {
+	title string
+	run   func(ctx context.Context, out output, sum *demoSummary) error
+}
+
+// flows are the headless demo's steps for the simulators this build has. The exposure sends, the
+// subject push and the checklist reconciliation join here as their engines come, each adding its
+// counts (sends, dead letters, conflicts) to the summary.
+func (d *demo) flows() []demoFlow {
+	var out []demoFlow
+	if d.rave() != nil {
+		out = append(out, demoFlow{"Pulling the study from the simulated Rave (one 429 storm and one malformed subject on purpose)", d.pullRave})
+	}
+	return out
+}
+
+// pullRave pulls every configured study once, as the pull service does: a run that fails on something
+// a retry can fix (the storm outlasting the client's own retries) is run again after a pause.
+func (d *demo) pullRave(ctx context.Context, out output, sum *demoSummary) error {
+	line := newCountLine(out.text)
+	defer line.done()
+	progress := func(p ravepull.Progress) {
+		line.set(fmt.Sprintf("      %s %s: %s pages, %s rows", p.Study, p.Feed, thousands(p.Pages), thousands(p.Rows)))
+	}
+	wait := 2 * time.Second
+	for {
+		sum.pullAttempts++
+		results, err := d.agent.Pull(ctx, agent.PullOptions{Progress: progress})
+		if err == nil {
+			for _, r := range results {
+				sum.rows += r.Rows
+				sum.quarantined += r.Quarantined
+			}
+			line.done()
+			out.printf("      %s rows pulled, %s fragments quarantined for review\n", thousands(sum.rows), thousands(sum.quarantined))
+			return nil
+		}
+		if agent.IsFatal(err) || ctx.Err() != nil || sum.pullAttempts >= 12 {
+			return err
+		}
+		var re *remote.Error
+		if errors.As(err, &re) && re.RetryAfter > wait {
+			wait = re.RetryAfter.Round(time.Second) // Rave asked for a pause, or its breaker is open
+		}
+		line.done()
+		out.printf("      the pull stopped (%s); going on in %s\n", d.agent.Redact(oneLineErr(err)), wait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
+// printSummary writes the demo's result: what moved, what failed, what waits for a person, and the
+// audit trail's state.
+func (d *demo) printSummary(out output, s demoSummary) {
+	out.printf("\nsummary\n")
+	out.printf("  rows pulled from Rave:   %s (%s quarantined; the simulated Rave answered 429 %s times)\n",
+		thousands(s.rows), thousands(s.quarantined), thousands(s.rateLimited))
+	out.printf("  messages sent:           %s\n", thousands(s.sends))
+	out.printf("  dead letters:            %s\n", thousands(s.dead))
+	out.printf("  checklist conflicts:     %s\n", thousands(s.conflicts))
+	if s.auditOK {
+		out.printf("  audit trail:             intact (%s entries)\n", thousands(int(s.auditEntries)))
+	} else {
+		out.printf("  audit trail:             BROKEN: %s\n", s.auditProblem)
+	}
+	out.printf("  %s\n", d.keyNote)
+	if len(s.pending) > 0 {
+		out.printf("  not in this build yet:   %s\n", strings.Join(s.pending, "; "))
+	}
+}
+
+func thousands(n int) string { return message.NewPrinter(language.English).Sprintf("%d", n) }
+
+// countLine shows one changing line of counts: redrawn in place on a terminal, printed at most every
+// two seconds otherwise.
+type countLine struct {
+	w        io.Writer
+	terminal bool
+	mu       sync.Mutex
+	last     time.Time
+	text     string
+	drawn    bool
+}
+
+func newCountLine(w io.Writer) *countLine {
+	l := &countLine{w: w}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		l.terminal = true
+	}
+	return l
+}
+
+func (l *countLine) set(text string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.text = text
+	every := 2 * time.Second
+	if l.terminal {
+		every = 100 * time.Millisecond
+	}
+	if time.Since(l.last) < every {
+		return
+	}
+	l.last = time.Now()
+	if l.terminal {
+		fmt.Fprintf(l.w, "\r\033[K%s", text)
+		l.drawn = true
+		return
+	}
+	fmt.Fprintln(l.w, text)
+}
+
+// done ends the line (on a terminal, clears it).
+func (l *countLine) done() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.drawn {
+		fmt.Fprint(l.w, "\r\033[K")
+		l.drawn = false
+	}
+}
