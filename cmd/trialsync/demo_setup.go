@@ -17,8 +17,8 @@ import (
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/agent"
 	"github.com/trialsync/trialsync/sync/config"
-	"github.com/trialsync/trialsync/sync/sim/seed"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+	"github.com/trialsync/trialsync/sync/sim/seed"
 )
 
 // demoSeed is the demo's study: a copy of testdata/seed/study.toml (a test keeps them equal), built
