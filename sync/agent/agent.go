@@ -52,9 +52,10 @@ type Agent struct {
 	closeLg func() error
 	redact  *logging.Redactor
 
-	cfgOnce sync.Once
-	cfg     *config.Config
-	cfgErr  error
+	cfgMu     sync.Mutex
+	cfgLoaded bool
+	cfg       *config.Config
+	cfgErr    error
 
 	mu sync.Mutex
 	db *store.DB

@@ -34,6 +34,9 @@ type runner struct {
 
 	// background are the services of Background engines: Run does not wait for them to stop.
 	background map[*service]bool
+	// parent and opts are Start's, for a restart after a settings change.
+	parent context.Context
+	opts   StartOptions
 }
 
 func (r *runner) ended() bool {
@@ -65,8 +68,9 @@ func (a *Agent) Start(ctx context.Context, opts StartOptions) error {
 		a.changed.notify()
 		return err
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
-	r := &runner{cancel: cancel, done: make(chan struct{}), background: map[*service]bool{}}
+	r := &runner{cancel: cancel, done: make(chan struct{}), background: map[*service]bool{}, parent: parent, opts: opts}
 	sup := suture.New("trialsync", suture.Spec{
 		Timeout: 10 * time.Second, // for a service to return once asked to stop
 		EventHook: func(ev suture.Event) {
