@@ -46,7 +46,9 @@ func (f AuditFilter) Match(e store.Entry) bool {
 	return true
 }
 
-func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
 
 // SearchAudit returns the newest limit entries that f selects, oldest first, and how many entries
 // matched in all. It walks the whole ledger once (about a second for a million entries), so call it
