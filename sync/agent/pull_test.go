@@ -243,7 +243,7 @@ func TestResetCursor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := entries[len(entries)-1]; e.Action != "pull.cursor.reset" || e.Reason != "link refused after the move" || e.Actor != a.actor {
+	if e := entries[len(entries)-1]; e.Action != store.ActionCursorReset || e.Reason != "link refused after the move" || e.Actor != a.actor {
 		t.Fatalf("last audit entry %+v", e)
 	}
 	res, err := a.Pull(t.Context(), PullOptions{Feed: ravepull.FeedAudit})
