@@ -63,28 +63,28 @@ func (s *Server) Edit(edits ...Edit) error {
 		switch e.Op {
 		case "delete":
 			if !has(key) {
-				return fmt.Errorf("%s: %w", where, ErrNoItem)
+				return refused(ErrNoItem, "%s: there is no such item", where)
 			}
 			exists[key] = false
 			plan = append(plan, planned{e: e, key: key})
 			continue
 		case "", "set":
 		default:
-			return fmt.Errorf("%s: op %q is not set or delete: %w", where, e.Op, ErrBadEdit)
+			return refused(ErrBadEdit, "%s: op %q is not set or delete", where, e.Op)
 		}
 		if !s.sites[e.Site] {
-			return fmt.Errorf("%s: there is no site %q: %w", where, e.Site, ErrBadEdit)
+			return refused(ErrBadEdit, "%s: there is no site %q", where, e.Site)
 		}
 		if e.Code == "" {
-			return fmt.Errorf("%s: the item code is empty: %w", where, ErrBadEdit)
+			return refused(ErrBadEdit, "%s: the item code is empty", where)
 		}
 		p, err := s.sc.parseFields(e.Fields, e.Site, e.Code, e.Raw)
 		if err != nil {
-			return fmt.Errorf("%s: %s: %w", where, err.Error(), ErrBadEdit)
+			return refused(ErrBadEdit, "%s: %v", where, err)
 		}
 		isNew := !has(key)
 		if isNew && !p.set[fStatus] {
-			return fmt.Errorf("%s: a new item needs a %s: %w", where, s.sc.names[fStatus], ErrNoItem)
+			return refused(ErrNoItem, "%s: there is no such item, and a new one needs a %s", where, s.sc.names[fStatus])
 		}
 		if !p.set[fUpdated] {
 			p.set[fUpdated], p.updated = true, now
@@ -116,6 +116,19 @@ func (s *Server) Edit(edits ...Edit) error {
 		s.counts.Add("edit")
 	}
 	return nil
+}
+
+// editError is a refused edit: its message names the edit, and it wraps ErrNoItem or ErrBadEdit.
+type editError struct {
+	kind error
+	msg  string
+}
+
+func (e *editError) Error() string { return e.msg }
+func (e *editError) Unwrap() error { return e.kind }
+
+func refused(kind error, format string, args ...any) error {
+	return &editError{kind: kind, msg: fmt.Sprintf(format, args...)}
 }
 
 // maxEditsBody bounds POST /sim/edits: room for a few thousand edits.

@@ -64,8 +64,10 @@ func (o Options) withDefaults() (Options, error) {
 		o.Seed = 1
 	}
 	if len(o.Sites) == 0 {
+		seen := map[string]bool{}
 		for _, it := range o.Items {
-			if !slices.Contains(o.Sites, it.Site) {
+			if !seen[it.Site] {
+				seen[it.Site] = true
 				o.Sites = append(o.Sites, it.Site)
 			}
 		}
