@@ -123,7 +123,7 @@ func BenchmarkListAll(b *testing.B) {
 			a := benchCall(b, s, "/v1/checklist-items?study_id=ALPHA&limit=1000"+cursor)
 			var p struct {
 				Items      []json.RawMessage `json:"items"`
-				NextCursor *string          `json:"next_cursor"`
+				NextCursor *string           `json:"next_cursor"`
 			}
 			if err := json.Unmarshal(a, &p); err != nil {
 				b.Fatal(err)
