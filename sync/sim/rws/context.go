@@ -16,7 +16,7 @@ var armRef = itemRef{"SCREEN", "", "RAND", "1", "RAND", "", "RAND.ARM"}
 
 // lineBase names a log-line group of one form instance of a subject, without the line's repeat key.
 type lineBase struct {
-	subject                                    string
+	subject                                     string
 	event, eventRepeat, form, formRepeat, group string
 }
 

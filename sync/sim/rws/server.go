@@ -115,8 +115,8 @@ type Server struct {
 	routes   routes
 	requests atomic.Int64
 
-	armForm  map[string]bool // forms some arm of ArmForms lists
-	txFail   txFail
+	armForm map[string]bool // forms some arm of ArmForms lists
+	txFail  txFail
 
 	mu       sync.Mutex
 	visible  int64
