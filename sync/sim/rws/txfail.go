@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/trialsync/trialsync/sync/sim"
 )
 
 // txFail is the RWS simulator's own fault, txfail:P[@CODE]: a post that validated is answered HTTP
@@ -66,4 +68,15 @@ func (t *txFail) answer(w http.ResponseWriter, doc postDoc) {
 		msg = "Record is locked for editing by another user."
 	}
 	rwsError(w, http.StatusOK, rwsErr{code: t.code, msg: msg, origin: origin, fileOID: doc.FileOID, post: true})
+}
+
+// CheckFaults reports whether spec is a fault spec the RWS simulator takes: the sync/sim grammar and
+// txfail:P[@CODE]. A command line checks it before starting, to tell a usage error from a failure.
+func CheckFaults(spec string) error {
+	core, _, err := splitFaults(spec)
+	if err != nil {
+		return err
+	}
+	_, err = sim.ParseFaults(core, 1)
+	return err
 }
