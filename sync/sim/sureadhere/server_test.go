@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -135,7 +136,7 @@ func TestIngest(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestThrottle: one client address over the rate is refused with 429 and Retry-After in whole
 // seconds, before its token is even read; when the time has passed it gets through again.
