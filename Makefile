@@ -57,18 +57,20 @@ bench-pull: build
 	.ci/with-session .ci/bench-pull
 
 # The desktop bundle for this machine's system, made by the fyne tool from FyneApp.toml, the icon in
-# assets/ and bin/trialsync as built above (so it reports the same version and commit): on Linux and
-# the BSDs bin/trialsync.tar.xz (.desktop file, icon, binary, and a Makefile to install them), on macOS
-# bin/trialsync.app. Windows builds its .exe with the command in the README. The tool is installed into
-# bin/tools, never into go.mod: it needs a newer Fyne than the app's. `fyne package` counts Build up in
-# FyneApp.toml on every run; the file is put back so that a package run leaves the tree clean.
-# XZ_OPT is handed to xz (make test uses -1: a few percent larger, four times less CPU).
+# assets/ and bin/trialsync built here with LDFLAGS (so it reports the same version and commit): on
+# Linux and the BSDs bin/trialsync.tar.xz (.desktop file, icon, binary, and a Makefile to install
+# them), on macOS bin/trialsync.app. Windows builds its .exe with the command in the README. The tool
+# is installed into bin/tools, never into go.mod: it needs a newer Fyne than the app's. `fyne package`
+# counts Build up in FyneApp.toml on every run; the file is put back so that the tree stays clean.
+# XZ_OPT is handed to xz (make test uses -1: a few percent larger, a quarter of the CPU).
+# The Debian set-up (deps-run) runs on Linux only, so that a Mac with Go and Xcode's tools can package.
 FYNE_TOOL_VERSION := v1.7.4
 FYNE := bin/tools/fyne-$(FYNE_TOOL_VERSION)/fyne
 BUNDLE := bin/trialsync.tar.xz
 XZ_OPT ?=
 
-package: build $(FYNE)
+package: $(if $(filter Linux,$(shell uname -s)),deps-run) $(FYNE)
+	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
 	@goos=$$(go env GOOS); if [ "$$goos" = windows ]; then \
 		echo "make package: on Windows, build the .exe as the README's Packaging section shows" >&2; exit 2; fi; \
 	rm -rf $(BUNDLE) bin/trialsync.app bin/tmp-pkg; \

@@ -132,7 +132,7 @@ type chartRenderer struct {
 type chartPanel struct {
 	swatch           *canvas.Rectangle
 	title, top, zero *canvas.Text
-	none             *canvas.Text // "No … " when this series is empty and the other is not
+	none             *canvas.Text // "No …" when this series is empty and the other is not
 	topLine, mid     *canvas.Line
 	base             *canvas.Line // the axis
 	ticks            [chartMaxDays]*canvas.Line
