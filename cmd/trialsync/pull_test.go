@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trialsync/trialsync/store"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
@@ -142,7 +143,7 @@ func TestPullReset(t *testing.T) {
 		t.Fatalf("reset of a position never pulled: exit %d %q", r.code, r.stderr)
 	}
 	list := cli(t, "", append(base, "audit", "list", "--format", "jsonl")...).stdout
-	if n := strings.Count(list, `"action":"pull.cursor.reset"`); n != 1 || !strings.Contains(list, `"reason":"Rave moved"`) {
+	if n := strings.Count(list, `"action":"`+store.ActionCursorReset+`"`); n != 1 || !strings.Contains(list, `"reason":"Rave moved"`) {
 		t.Fatalf("%d reset entries in the audit trail:\n%s", n, list)
 	}
 	r = cli(t, "", append(base, "pull", "--once", "--feed", "audit")...)

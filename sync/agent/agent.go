@@ -84,6 +84,7 @@ func Open(ctx context.Context, opts Options) (*Agent, error) {
 		a.engines = append(defaultEngines(), auditVerifyEngine())
 	}
 	a.rave = newRemote(RemoteRave, "Rave", []string{"rave.password", "rave.client_secret"}, a.newRaveClient)
+	a.rave.changed = a.changed.notify
 	a.remotes = []remoteEntry{a.rave}
 	lg, closeLg, redact, err := newLogger(opts, a.runID)
 	if err != nil {
@@ -157,6 +158,9 @@ func (a *Agent) storeRefusesWrites() error {
 // Close stops the services, then closes the store (recording a clean shutdown) and the log file.
 func (a *Agent) Close() error {
 	a.Stop()
+	for _, r := range a.remotes {
+		r.close()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var errs []error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -243,11 +244,60 @@ func TestResetCursor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := entries[len(entries)-1]; e.Action != "pull.cursor.reset" || e.Reason != "link refused after the move" || e.Actor != a.actor {
+	if e := entries[len(entries)-1]; e.Action != store.ActionCursorReset || e.Reason != "link refused after the move" || e.Actor != a.actor {
 		t.Fatalf("last audit entry %+v", e)
 	}
 	res, err := a.Pull(t.Context(), PullOptions{Feed: ravepull.FeedAudit})
 	if err != nil || res[0].Pages == 0 || res[0].Written != 0 {
 		t.Fatalf("pull after the reset: %+v %v: want every page read again, nothing changed", res, err)
+	}
+}
+
+// TestPullOfflineResumesByItself: with Rave unreachable (nothing listens on its port) the pull service
+// is marked offline within seconds, spends no retries, and the remote shows offline in the snapshot;
+// when a server starts answering on that port, the service pulls again by itself, with no kick.
+func TestPullOfflineResumesByItself(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // connections to addr are now refused
+	a := openAgent(t, raveConfig("http://"+addr+"/RaveWebServices", "ALPHA(Prod)"), nil)
+	if err := a.SetCredential(t.Context(), "rave.password", "sim-password"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	if err := a.Start(ctx, StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	snap := waitState(t, a, "offline", func(s Snapshot) bool {
+		r, ok := s.Remote(RemoteRave)
+		return ok && r.Status == RemoteOffline && serviceNamed(t, s, alpha).Offline
+	})
+	t.Logf("offline after %s: %+v", time.Since(began), snap.Services)
+	if st := serviceNamed(t, snap, alpha); st.Stopped || st.Runs != 1 {
+		t.Fatalf("offline service: %+v", st)
+	}
+	s, err := simrws.Start(addr, simrws.Options{Seed: 2, Visible: 100})
+	if err != nil {
+		t.Fatalf("starting the simulator on the refused port: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	snap = waitState(t, a, "a run after the remote came back", func(s Snapshot) bool {
+		st := serviceNamed(t, s, alpha)
+		return st.Runs >= 2 && st.Err == "" && !st.Offline
+	})
+	if r, _ := snap.Remote(RemoteRave); r.Status != RemoteOnline {
+		t.Fatalf("remote after it answered again: %+v", r)
+	}
+	if st := serviceNamed(t, snap, alpha); st.Last.Figure("rows") == 0 {
+		t.Fatalf("the resumed run pulled nothing: %+v", st)
+	}
+	a.Stop()
+	if err := a.Wait(); err != nil {
+		t.Fatalf("Wait: %v", err)
 	}
 }

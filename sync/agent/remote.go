@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	httpremote "github.com/trialsync/trialsync/sync/remote"
 	"github.com/trialsync/trialsync/sync/rws"
 )
 
@@ -44,6 +45,10 @@ type remote[C any] struct {
 	client C
 	built  bool
 	state  RemoteState
+	// changed is told when the client's own view of the remote changes (offline, back online,
+	// breaker open), so that the snapshot's subscribers see it without waiting for a run to end.
+	changed   func()
+	stopWatch context.CancelFunc
 }
 
 func newRemote[C any](name, title string, creds []string, build func(context.Context) (C, string, error)) *remote[C] {
@@ -65,7 +70,63 @@ func (r *remote[C]) get(ctx context.Context) (C, error) {
 		return zero, err
 	}
 	r.client, r.built, r.state.URL = c, true, url
+	r.watchLocked(c)
 	return c, nil
+}
+
+// liveRemote is a client that keeps its own state of the remote (sync/remote's offline detection and
+// breaker), directly or through the API client built on it.
+type liveRemote interface {
+	State() httpremote.State
+	Watch() (httpremote.State, <-chan struct{})
+}
+
+func liveOf(c any) (liveRemote, bool) {
+	switch v := c.(type) {
+	case liveRemote:
+		return v, true
+	case interface{ Remote() *httpremote.Client }:
+		return v.Remote(), true
+	}
+	return nil, false
+}
+
+// watchLocked passes the client's state changes on to the agent's subscribers until the client is
+// dropped. r.mu is held.
+func (r *remote[C]) watchLocked(c C) {
+	live, ok := liveOf(c)
+	if !ok || r.changed == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.stopWatch = cancel
+	go func() {
+		for {
+			_, next := live.Watch()
+			select {
+			case <-ctx.Done():
+				return
+			case <-next:
+				r.changed()
+			}
+		}
+	}()
+}
+
+// dropLocked forgets the client, stopping its watch and closing it (its offline probe). r.mu is held.
+func (r *remote[C]) dropLocked() {
+	if !r.built {
+		return
+	}
+	if r.stopWatch != nil {
+		r.stopWatch()
+		r.stopWatch = nil
+	}
+	if c, ok := any(r.client).(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+	var zero C
+	r.client, r.built = zero, false
 }
 
 // remoteEntry is what the agent does with every remote, whatever its client's type.
@@ -78,6 +139,8 @@ type remoteEntry interface {
 	// reset drops the client, so that the next use builds it from the configuration as it now is.
 	reset()
 	snapshot() RemoteState
+	// close drops the client for good (the agent is closing).
+	close()
 }
 
 func (r *remote[C]) name() string { return r.state.Name }
@@ -118,19 +181,44 @@ func (r *remote[C]) credentialSet(cred string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var zero C
-	r.client, r.built = zero, false
+	r.dropLocked()
 }
 
-// breakerStater is a client that has a circuit breaker ("closed", "open", "half-open").
-type breakerStater interface{ BreakerState() string }
+func (r *remote[C]) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dropLocked()
+}
 
+// snapshot is what the agent last heard from the remote, corrected by the client's own live view:
+// an unreachable remote is offline (and a breaker open is a pause) the moment the client knows it,
+// not only when a run ends.
 func (r *remote[C]) snapshot() RemoteState {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.state
-	if b, ok := any(r.client).(breakerStater); ok && r.built && b.BreakerState() == "open" {
-		st.Status = RemotePaused
+	if !r.built {
+		return st
+	}
+	live, ok := liveOf(r.client)
+	if !ok {
+		return st
+	}
+	switch ls := live.State(); ls.State {
+	case httpremote.StateOffline:
+		st.Status, st.Since = RemoteOffline, ls.Since
+		if ls.LastError != "" {
+			st.Err = ls.LastError
+		}
+	case httpremote.StateBreakerOpen:
+		st.Status, st.Since = RemotePaused, ls.Since
+		if ls.LastError != "" {
+			st.Err = ls.LastError
+		}
+	case httpremote.StateOnline:
+		if st.Status == RemoteOffline || st.Status == RemotePaused {
+			st.Status, st.Since = RemoteOnline, ls.Since // it answered again since the last run ended
+		}
 	}
 	return st
 }

@@ -52,7 +52,7 @@ func TestResetCursor(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := entries[len(entries)-1]
-	if last.Action != "pull.cursor.reset" || last.Object != "ALPHA(Prod)/audit sites 101,102" || last.Old != was.Next ||
+	if last.Action != store.ActionCursorReset || last.Object != "ALPHA(Prod)/audit sites 101,102" || last.Old != was.Next ||
 		last.Actor != "crc.jones" || last.Reason != "the tenant moved to a new address" {
 		t.Fatalf("audit entry %+v", last)
 	}
