@@ -17,7 +17,9 @@ import (
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/agent"
 	"github.com/trialsync/trialsync/sync/config"
+	simchecklist "github.com/trialsync/trialsync/sync/sim/checklist"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+	simsureadhere "github.com/trialsync/trialsync/sync/sim/sureadhere"
 	"github.com/trialsync/trialsync/sync/sim/seed"
 )
 
@@ -49,17 +51,21 @@ type demoRemote struct {
 	rws       *simrws.Server // the Rave simulator, for the summary's expectations
 }
 
-// demoParts are the simulators this build has, in the order they start. SureAdhere, the EDC and the
-// CTMS join as their simulators and engines come (demoPending says which are not here yet).
+// demoParts are the simulated systems, in the order they start.
 func demoParts() []demoPart {
-	return []demoPart{{name: "Rave", start: startDemoRave}}
+	return []demoPart{
+		{name: "Rave", start: startDemoRave},
+		{name: "SureAdhere", start: startDemoSureAdhere},
+		{name: "EDC", start: func(st *seed.Study) (*demoRemote, error) { return startDemoChecklist(st, simchecklist.EDC) }},
+		{name: "CTMS", start: func(st *seed.Study) (*demoRemote, error) { return startDemoChecklist(st, simchecklist.CTMS) }},
+	}
 }
 
-// demoPending names the remote systems and flows of the demo that this build cannot run yet, for the
-// window's notice and the headless summary.
+// demoPending names the demo's flows whose engines this build does not have yet: their simulators
+// run and are configured, but nothing talks to them. The headless summary and the window say so.
 var demoPending = []string{
-	"SureAdhere (subjects pushed, daily doses sent to Rave)",
-	"the EDC and the CTMS (checklist reconciliation)",
+	"daily doses sent to Rave and subjects pushed to SureAdhere (the outbound queue)",
+	"checklist reconciliation between the EDC and the CTMS",
 }
 
 // demoRavePassword is the simulated Rave's Basic password.
@@ -80,6 +86,64 @@ func startDemoRave(st *seed.Study) (*demoRemote, error) {
 		configure: func(cfg *config.Config) {
 			cfg.Rave = &config.Rave{URL: s.URL(), Auth: config.AuthBasic, User: o.User, PageSize: config.DefaultPageSize,
 				Studies: []config.Study{{OID: st.OID, Sites: o.Sites, ArmItem: "RAND.ARM"}}}
+		},
+	}, nil
+}
+
+// The simulated systems' tokens.
+const (
+	demoSureAdhereToken = "demo-sureadhere-token"
+	demoEDCToken        = "demo-edc-token"
+	demoCTMSToken       = "demo-ctms-token"
+	demoIntakeToken     = "demo-intake-token"
+)
+
+func startDemoSureAdhere(st *seed.Study) (*demoRemote, error) {
+	opts := simsureadhere.FromSeed(st)
+	opts.Token = demoSureAdhereToken
+	s, err := simsureadhere.Start("127.0.0.1:0", opts)
+	if err != nil {
+		return nil, fmt.Errorf("demo: starting the SureAdhere simulator: %w", err)
+	}
+	return &demoRemote{
+		name: "SureAdhere", url: s.URL(), shutdown: s.Shutdown,
+		creds: map[string]string{"sureadhere.token": demoSureAdhereToken, "intake.token": demoIntakeToken},
+		configure: func(cfg *config.Config) {
+			cfg.SureAdhere = &config.SureAdhere{URL: s.URL(), Regimens: map[string]string{}}
+			for _, a := range st.Arms {
+				cfg.SureAdhere.Regimens[a.Name] = a.Regimen
+			}
+			cfg.Exposure = &config.Exposure{StudyOID: st.OID, StudyEvent: st.ExposureEvent, Drugs: map[string]string{},
+				MaxAttempts: config.DefaultMaxAttempts}
+			for _, d := range st.Drugs {
+				cfg.Exposure.Drugs[d.Name] = d.Form
+			}
+		},
+	}, nil
+}
+
+func startDemoChecklist(st *seed.Study, sys simchecklist.System) (*demoRemote, error) {
+	opts := simchecklist.FromSeed(st, sys)
+	name, cred, token := "EDC", "edc.token", demoEDCToken
+	if sys == simchecklist.CTMS {
+		name, cred, token = "CTMS", "ctms.token", demoCTMSToken
+	}
+	opts.Token = token
+	s, err := simchecklist.Start("127.0.0.1:0", opts)
+	if err != nil {
+		return nil, fmt.Errorf("demo: starting the %s simulator: %w", name, err)
+	}
+	return &demoRemote{
+		name: name, url: s.URL(), shutdown: s.Shutdown, creds: map[string]string{cred: token},
+		configure: func(cfg *config.Config) {
+			if cfg.Checklist == nil {
+				cfg.Checklist = &config.Checklist{StudyID: st.Checklist.StudyID}
+			}
+			if sys == simchecklist.EDC {
+				cfg.Checklist.EDCURL = s.URL()
+			} else {
+				cfg.Checklist.CTMSURL = s.URL()
+			}
 		},
 	}, nil
 }
