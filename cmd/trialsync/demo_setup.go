@@ -19,8 +19,8 @@ import (
 	"github.com/trialsync/trialsync/sync/config"
 	simchecklist "github.com/trialsync/trialsync/sync/sim/checklist"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
-	simsureadhere "github.com/trialsync/trialsync/sync/sim/sureadhere"
 	"github.com/trialsync/trialsync/sync/sim/seed"
+	simsureadhere "github.com/trialsync/trialsync/sync/sim/sureadhere"
 )
 
 // demoSeed is the demo's study: a copy of testdata/seed/study.toml (a test keeps them equal), built
