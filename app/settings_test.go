@@ -146,4 +146,3 @@ func TestResetText(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
-
