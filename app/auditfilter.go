@@ -58,7 +58,7 @@ func newAuditFilter(s *auditScreen) *auditFilter {
 	f.box = container.New(tableLayout{cols: 6},
 		widget.NewLabel("Action"), widget.NewLabel("Actor"), widget.NewLabel("Object"), widget.NewLabel("From"), widget.NewLabel("Until"), widget.NewLabel(""),
 		f.action, sized(f.actor, 170), sized(f.object, 220), sized(f.from, 170), sized(f.to, 170), container.NewHBox(f.apply, f.clear),
-		widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), f.fromErr, f.toErr, widget.NewLabel(""),
+		container.NewStack(), container.NewStack(), container.NewStack(), f.fromErr, f.toErr, container.NewStack(),
 	)
 	return f
 }
@@ -69,6 +69,7 @@ func fieldError() *widget.Label {
 	l.Importance = widget.DangerImportance
 	l.SizeName = theme.SizeNameCaptionText
 	l.Wrapping = fyne.TextWrapWord
+	l.Hide()
 	return l
 }
 
@@ -84,9 +85,10 @@ func (m *minWidth) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(max(s.Width, m.w), s.Height)
 }
 
+// Layout keeps the object at its own height, at the top: a field in a tall row stays a field's height.
 func (m *minWidth) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	objects[0].Move(fyne.NewPos(0, 0))
-	objects[0].Resize(size)
+	objects[0].Resize(fyne.NewSize(size.Width, min(size.Height, objects[0].MinSize().Height)))
 }
 
 var errTimeFormat = errors.New("write a date as 2026-03-31, or with a time as 2026-03-31 14:30")
@@ -127,10 +129,16 @@ func (f *auditFilter) check() (agent.AuditFilter, bool) {
 
 func setFieldError(l *widget.Label, err error) {
 	if err == nil {
-		l.SetText("")
+		say(l, "")
 		return
 	}
-	l.SetText(err.Error())
+	say(l, err.Error())
+}
+
+// say puts text on a field's message label, hidden while there is nothing to say.
+func say(l *widget.Label, text string) {
+	l.SetText(text)
+	setVisible(l, text != "")
 }
 
 // run applies the filter (or shows the newest page when it selects everything).

@@ -36,6 +36,7 @@ type configForm struct {
 	ownerBox                                 *fyne.Container
 
 	errs    map[string]*widget.Label // field key -> its message
+	rowOf   map[string][]fyne.CanvasObject
 	general *widget.Label            // problems no field owns
 	save    *widget.Button
 	revert  *widget.Button
@@ -70,7 +71,7 @@ const (
 )
 
 func newConfigForm(s *settingsScreen) *configForm {
-	f := &configForm{s: s, errs: map[string]*widget.Label{}, owners: map[string]*widget.Select{}, general: errorLabel(),
+	f := &configForm{s: s, errs: map[string]*widget.Label{}, rowOf: map[string][]fyne.CanvasObject{}, owners: map[string]*widget.Select{}, general: errorLabel(),
 		outcome: newExplained(), ownerBox: container.New(tableLayout{cols: 3})}
 	entry := func(placeholder string) *widget.Entry {
 		e := widget.NewEntry()
@@ -106,7 +107,9 @@ func newConfigForm(s *settingsScreen) *configForm {
 		h.Importance = widget.LowImportance
 		h.SizeName = theme.SizeNameCaptionText
 		h.Wrapping = fyne.TextWrapWord
-		return []fyne.CanvasObject{widget.NewLabel(label), sized(o, 380), container.NewVBox(e, h)}
+		cells := []fyne.CanvasObject{widget.NewLabel(label), sized(o, 380), sized(container.NewVBox(e, h), 320)}
+		f.rowOf[key] = cells
+		return cells
 	}
 	var cells []fyne.CanvasObject
 	add := func(cs ...[]fyne.CanvasObject) {
@@ -229,12 +232,12 @@ func (f *configForm) fill(st agent.Settings) {
 // showAuth shows the sign-in fields of the chosen kind only.
 func (f *configForm) showAuth() {
 	basic := f.raveAuth.Selected != authOAuth2
-	for _, e := range []*widget.Entry{f.raveUser} {
-		setVisible(e, basic)
+	for key, on := range map[string]bool{keyRaveUser: basic, keyRaveClient: !basic, keyRaveToken: !basic} {
+		for _, o := range f.rowOf[key] {
+			setVisible(o, on)
+		}
 	}
-	for _, e := range []*widget.Entry{f.raveClient, f.raveToken} {
-		setVisible(e, !basic)
-	}
+	f.box.Refresh()
 }
 
 func setVisible(o fyne.CanvasObject, on bool) {
@@ -251,16 +254,16 @@ func (f *configForm) changed() {
 	if f.loading || f.loaded.Config == nil {
 		return
 	}
-	cfg, problems := f.build()
-	problems = append(problems, config.Check(cfg)...)
+	cfg, typed := f.build()
+	problems := append(typed, config.Check(cfg)...)
 	for _, l := range f.errs {
-		l.SetText("")
+		say(l, "")
 	}
 	var general []string
 	for _, p := range problems {
 		if l := f.errorFor(p); l != nil {
 			if l.Text == "" {
-				l.SetText(p.Reason)
+				say(l, p.Reason)
 			}
 			continue
 		}
@@ -272,7 +275,7 @@ func (f *configForm) changed() {
 	} else {
 		f.general.Hide()
 	}
-	dirty := f.dirty(cfg)
+	dirty := f.dirty(cfg) || len(typed) > 0 // text that is not a setting differs from what was loaded
 	setEnabled(f.save, len(problems) == 0 && dirty)
 	setEnabled(f.revert, dirty)
 }
