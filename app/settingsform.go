@@ -37,7 +37,7 @@ type configForm struct {
 
 	errs    map[string]*widget.Label // field key -> its message
 	rowOf   map[string][]fyne.CanvasObject
-	general *widget.Label            // problems no field owns
+	general *widget.Label // problems no field owns
 	save    *widget.Button
 	revert  *widget.Button
 	outcome *explained
@@ -162,12 +162,13 @@ func (f *configForm) load() {
 	f.s.u.bridge.background(func(ctx context.Context) func() {
 		st, err := f.s.u.backend.Settings(ctx)
 		return func() {
-			showError(f.s.errText, "Could not read the settings", err)
-			if st.Config == nil {
-				return
+			if st.Config != nil {
+				f.fill(st)
+				f.s.creds.show(st.Credentials)
 			}
-			f.fill(st)
-			f.s.creds.show(st.Credentials)
+			if err != nil { // after fill, which clears the form's messages
+				showError(f.general, "Could not read the settings and credentials", err)
+			}
 		}
 	})
 }

@@ -48,7 +48,7 @@ func TestSettingsFormShowsTheConfiguration(t *testing.T) {
 	if got := fm.regimens.values(); len(got) != 2 || got["Arm B"] != "Group 2" {
 		t.Errorf("regimens %v", got)
 	}
-	if fm.raveClient.Visible() || !fm.raveUser.Visible() {
+	if fm.rowOf[keyRaveClient][1].Visible() || !fm.rowOf[keyRaveUser][1].Visible() {
 		t.Error("basic sign-in shows the OAuth2 fields")
 	}
 	if !fm.save.Disabled() {
@@ -207,4 +207,12 @@ func TestSettingsFormNoFile(t *testing.T) {
 		t.Fatalf("saved %+v", f.saved)
 	}
 	var _ agent.Settings
+}
+
+// TestSettingsFormLoadError: settings that cannot be read say so in red.
+func TestSettingsFormLoadError(t *testing.T) {
+	f := newFake(1)
+	f.settingsErr = errFake
+	_, w := openSettings(t, f)
+	mustBeRed(t, w, "Could not read the settings and credentials: store is locked")
 }
