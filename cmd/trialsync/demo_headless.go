@@ -103,11 +103,11 @@ func (d *demo) pullRave(ctx context.Context, out output, sum *demoSummary) error
 	for {
 		sum.pullAttempts++
 		results, err := d.agent.Pull(ctx, agent.PullOptions{Progress: progress})
+		for _, r := range results { // a failed attempt's committed pages count too: the next one resumes after them
+			sum.rows += r.Rows
+			sum.quarantined += r.Quarantined
+		}
 		if err == nil {
-			for _, r := range results {
-				sum.rows += r.Rows
-				sum.quarantined += r.Quarantined
-			}
 			line.done()
 			out.printf("      %s rows pulled, %s fragments quarantined for review\n", thousands(sum.rows), thousands(sum.quarantined))
 			return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 
 	fyneapp "fyne.io/fyne/v2/app"
@@ -21,8 +22,9 @@ func (d *demo) runWindow(ctx context.Context) error {
 	}
 	fa := fyneapp.NewWithID(appID)
 	fa.SetIcon(assets.Icon())
+	watch := startFrameWatch(os.Getenv("TRIALSYNC_FRAME_LOG"))
 	app.New(ctx, fa, d.agent, app.Options{Title: "trialsync", Notice: d.notice()}).ShowAndRun()
-	return nil
+	return watch.finish()
 }
 
 // notice is the window's line about the demo: simulated systems, a temporary store, the keyring.

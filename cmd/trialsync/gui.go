@@ -36,8 +36,9 @@ func runGUI(ctx context.Context, g *globals) error {
 		}
 		fa := fyneapp.NewWithID(appID)
 		fa.SetIcon(assets.Icon())
+		watch := startFrameWatch(os.Getenv("TRIALSYNC_FRAME_LOG"))
 		app.New(ctx, fa, a, app.Options{}).ShowAndRun()
-		return nil
+		return watch.finish()
 	})
 }
 

@@ -120,6 +120,11 @@ func (a *Agent) readFigures(ctx context.Context, db *store.DB) {
 	sortSites(&f, cfg)
 	f.Totals = totals(f.Studies)
 	a.auditMu.Lock()
+	if rowsToday(f) != rowsToday(a.figures) || f.Totals != a.figures.Totals {
+		t := f.Totals
+		a.log.Debug().Int64("rows_today", rowsToday(f)).Int("queued", t.Queued).Int("dead", t.Dead).Int("urgent", t.Urgent).
+			Int("conflicts", t.Conflicts).Int("quarantined", t.Quarantined).Msg("dashboard figures")
+	}
 	a.figures = f
 	if verified && (a.audit.Verified.IsZero() || last.Time.After(a.audit.Verified)) {
 		a.audit.setVerification(last)
@@ -204,6 +209,15 @@ func quarantineStudy(source string, known []StudyFigures) string {
 		return source[:i]
 	}
 	return source
+}
+
+// rowsToday is the rows pulled today over every study.
+func rowsToday(f Figures) int64 {
+	var n int64
+	for _, st := range f.Studies {
+		n += st.PulledToday
+	}
+	return n
 }
 
 func localMidnight(now time.Time) time.Time {
