@@ -18,8 +18,8 @@ import (
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/ravepull"
 	"github.com/trialsync/trialsync/sync/rws"
-	"github.com/trialsync/trialsync/sync/sim/seed"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+	"github.com/trialsync/trialsync/sync/sim/seed"
 )
 
 // TestDemoSeedIsTheStudy: the demo's built-in study is testdata/seed/study.toml, byte for byte.
