@@ -56,7 +56,6 @@ func alarmText(s snapshot, now time.Time) string {
 func newNotice(text string) fyne.CanvasObject {
 	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	l.Wrapping = fyne.TextWrapWord
-	l.Importance = widget.LowImportance
 	if text == "" {
 		l.Hide()
 	}

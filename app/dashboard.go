@@ -117,20 +117,19 @@ func (d *dashboard) showGlance(s snapshot, now time.Time) {
 	for _, st := range s.Figures.Studies {
 		rows += st.PulledToday
 	}
-	setTile(t.rows, plural64(rows, "row pulled today", "rows pulled today"), widget.MediumImportance)
-	setTile(t.queued, plural(f.Queued, "message waiting to be sent", "messages waiting to be sent"), widget.MediumImportance)
-	setTile(t.dead, plural(f.Dead, "dead letter", "dead letters"), severity(f.Dead, widget.DangerImportance))
-	setTile(t.urgent, plural(f.Urgent, "urgent failure", "urgent failures"), severity(f.Urgent, widget.DangerImportance))
-	setTile(t.conflicts, plural(f.Conflicts, "conflict to decide", "conflicts to decide"), severity(f.Conflicts, widget.WarningImportance))
-	setTile(t.quarantined, plural(f.Quarantined, "fragment to review", "fragments to review"),
-		severity(f.Quarantined, widget.WarningImportance))
+	setTile(t.rows, plural64(rows, "row pulled today", "rows pulled today"), calm)
+	setTile(t.queued, plural(f.Queued, "message waiting to be sent", "messages waiting to be sent"), calm)
+	setTile(t.dead, plural(f.Dead, "dead letter", "dead letters"), severity(f.Dead, red))
+	setTile(t.urgent, plural(f.Urgent, "urgent failure", "urgent failures"), severity(f.Urgent, red))
+	setTile(t.conflicts, plural(f.Conflicts, "conflict to decide", "conflicts to decide"), severity(f.Conflicts, amber))
+	setTile(t.quarantined, plural(f.Quarantined, "fragment to review", "fragments to review"), severity(f.Quarantined, amber))
 	switch {
 	case s.Audit.Problem != "":
-		setTile(t.audit, "Audit trail: failed verification", widget.DangerImportance)
+		setTile(t.audit, "Audit trail: failed verification", red)
 	case s.Audit.Verified.IsZero():
-		setTile(t.audit, "Audit trail: not verified yet", widget.MediumImportance)
+		setTile(t.audit, "Audit trail: not verified yet", calm)
 	default:
-		setTile(t.audit, "Audit trail intact ("+shortClock(s.Audit.Verified, now)+")", widget.SuccessImportance)
+		setTile(t.audit, "Audit trail intact ("+shortClock(s.Audit.Verified, now)+")", good)
 	}
 }
 
@@ -216,20 +215,62 @@ func configState(st agent.Status) string {
 	return st.ConfigPath
 }
 
-func setTile(b *widget.Button, text string, imp widget.Importance) {
-	if b.Text == text && b.Importance == imp {
+// level is how a count reads: calm (nothing to say), good (green mark), amber (waits for a person,
+// warning mark) or red (failed: a red button). Colour is never the only sign: the text says it too,
+// and amber and green are marks beside theme-coloured text, which stays readable in light and dark.
+type level int
+
+const (
+	calm level = iota
+	good
+	amber
+	red
+)
+
+// marked sets b's look for lv.
+func marked(b *widget.Button, lv level) {
+	b.Importance, b.Icon = widget.MediumImportance, nil
+	switch lv {
+	case good:
+		b.Icon = theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case amber:
+		b.Icon = theme.NewWarningThemedResource(theme.WarningIcon())
+	case red:
+		b.Importance, b.Icon = widget.DangerImportance, theme.ErrorIcon()
+	}
+}
+
+// levelOf reads b's level back (tests and setTile use it).
+func levelOf(b *widget.Button) level {
+	if b.Importance == widget.DangerImportance {
+		return red
+	}
+	if r, ok := b.Icon.(*theme.ThemedResource); ok {
+		switch r.ColorName {
+		case theme.ColorNameSuccess:
+			return good
+		case theme.ColorNameWarning:
+			return amber
+		}
+	}
+	return calm
+}
+
+func setTile(b *widget.Button, text string, lv level) {
+	if b.Text == text && levelOf(b) == lv {
 		return
 	}
-	b.Text, b.Importance = text, imp
+	b.Text = text
+	marked(b, lv)
 	b.Refresh()
 }
 
-// severity is imp when n > 0, else the ordinary look: a zero is good news, not a warning.
-func severity(n int, imp widget.Importance) widget.Importance {
+// severity is lv when n > 0, else calm: a zero is good news, not a warning.
+func severity(n int, lv level) level {
 	if n > 0 {
-		return imp
+		return lv
 	}
-	return widget.MediumImportance
+	return calm
 }
 
 func plural(n int, one, many string) string { return plural64(int64(n), one, many) }

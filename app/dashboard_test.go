@@ -96,13 +96,13 @@ func TestDashboardStates(t *testing.T) {
 				}
 			}
 			for _, s := range tc.red {
-				if b := buttonShowing(t, w, s); b.Importance != widget.DangerImportance {
-					t.Errorf("%q is not red (importance %v)", s, b.Importance)
+				if b := buttonShowing(t, w, s); levelOf(b) != red {
+					t.Errorf("%q is not red (level %v)", s, levelOf(b))
 				}
 			}
 			for _, s := range tc.amber {
-				if b := buttonShowing(t, w, s); b.Importance != widget.WarningImportance {
-					t.Errorf("%q is not amber (importance %v)", s, b.Importance)
+				if b := buttonShowing(t, w, s); levelOf(b) != amber {
+					t.Errorf("%q is not marked amber (level %v)", s, levelOf(b))
 				}
 			}
 			if got, want := d.chart.Activity(), Activity(f.snap.Figures.Activity); got != want {

@@ -86,7 +86,7 @@ func newSettings(u *UI) (fyne.CanvasObject, func()) {
 			widget.NewLabel("Store"), s.storeFile,
 			widget.NewLabel("Configuration"), s.configFile,
 		),
-		heading("Credentials (OS keyring, service trialsync)"),
+		heading("Credentials (kept in the OS keyring)"),
 		s.creds.box, s.credDone, s.credFailed, s.errText,
 		widget.NewSeparator(),
 		heading("Connections, schedules, regimens and checklist owners"),

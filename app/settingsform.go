@@ -104,7 +104,6 @@ func newConfigForm(s *settingsScreen) *configForm {
 		e := fieldError()
 		f.errs[key] = e
 		h := widget.NewLabel(hint)
-		h.Importance = widget.LowImportance
 		h.SizeName = theme.SizeNameCaptionText
 		h.Wrapping = fyne.TextWrapWord
 		cells := []fyne.CanvasObject{widget.NewLabel(label), sized(o, 380), sized(container.NewVBox(e, h), 320)}
@@ -138,7 +137,6 @@ func newConfigForm(s *settingsScreen) *configForm {
 	)
 	sendNote := widget.NewLabel("Sends to Rave and SureAdhere follow the outbound queue's own schedule, which comes with it.")
 	sendNote.Wrapping = fyne.TextWrapWord
-	sendNote.Importance = widget.LowImportance
 	regErr := fieldError()
 	f.errs[keyRegimens] = regErr
 	ownerErr := fieldError()

@@ -106,12 +106,13 @@ func (t *siteTable) cell(text string, n int64, screen string, col int) fyne.Canv
 	}
 	b := widget.NewButton(text, func() { t.u.SelectScreen(screen) })
 	b.Alignment = widget.ButtonAlignLeading
-	b.Importance = widget.LowImportance
 	switch col {
 	case 2, 3:
-		b.Importance = widget.DangerImportance
+		marked(b, red)
 	case 4, 5:
-		b.Importance = widget.WarningImportance
+		marked(b, amber)
+	default:
+		b.Importance = widget.LowImportance
 	}
 	return b
 }
