@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull fuzz-odm deps-run deps-test clean package
+.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-gui fuzz-odm deps-run deps-test clean package
 
 build: deps-run
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
@@ -82,6 +82,10 @@ package: $(if $(filter Linux,$(shell uname -s)),deps-run) $(FYNE)
 
 $(FYNE):
 	GOBIN="$(CURDIR)/$(dir $(FYNE))" go install fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION)
+
+# The window's responsiveness (how late its UI goroutine runs work) idle and while it pulls ~2 GiB.
+bench-gui: build deps-test
+	.ci/with-session .ci/bench-gui
 
 clean:
 	rm -rf bin

@@ -54,7 +54,14 @@ func auditVerifyEngine() Engine {
 // person who asked, "" for the schedule. A verification that finds a problem is not an error: the
 // Report says what it found; an error means it could not run.
 func (a *Agent) verify(ctx context.Context, progress func(done, total uint64), by string) (store.Report, error) {
-	db, err := a.ReadStore(ctx)
+	open := a.ReadStore
+	if by == "" {
+		// The schedule runs beside the services, which open the store for writing: opening it
+		// read-only here would have it closed under the walk when they do. It records its finding
+		// anyway, so it opens the store for writing as they do.
+		open = a.Store
+	}
+	db, err := open(ctx)
 	var missing *store.Problem
 	if errors.As(err, &missing) {
 		a.log.Error().Str("problem", missing.Error()).Msg("audit verified")

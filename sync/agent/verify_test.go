@@ -7,6 +7,7 @@ import (
 
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/store/storetest"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // idleEngine is a foreground engine whose one service does nothing, hourly: something for Start to
@@ -116,4 +117,25 @@ func lastEntry(t *testing.T, a *Agent) store.Entry {
 		t.Fatalf("audit entries: %v", err)
 	}
 	return entries[len(entries)-1]
+}
+
+// TestScheduledVerificationBesidePull: the schedule and the pull start together on a store neither
+// has opened yet; the verification walks the store the pull writes to, and never fails for the other
+// having opened it ("database not open").
+func TestScheduledVerificationBesidePull(t *testing.T) {
+	for range 3 {
+		s := startRWS(t, simrws.Options{Seed: 6, SubjectsPerSite: 2})
+		a := pullAgent(t, s, "")
+		if err := a.creds.Set("rave.password", "sim-password"); err != nil { // without opening the store
+			t.Fatal(err)
+		}
+		startAgent(t, a)
+		snap := waitState(t, a, "the first pull and the first scheduled verification", func(s Snapshot) bool {
+			return len(s.Services) == 1 && s.Services[0].Runs == 1 && !s.Audit.NextVerify.IsZero()
+		})
+		if snap.Audit.ScheduleErr != "" || snap.Audit.Problem != "" || snap.Audit.Verified.IsZero() {
+			t.Fatalf("the schedule beside the pull: %+v", snap.Audit)
+		}
+		a.Stop()
+	}
 }
