@@ -20,6 +20,7 @@ import (
 type frameWatch struct {
 	path     string
 	interval time.Duration
+	do       func(func()) // fyne.Do; tests hand in one that stalls
 	stop     chan struct{}
 	done     chan struct{}
 
@@ -33,7 +34,11 @@ func startFrameWatch(path string) *frameWatch {
 	if path == "" {
 		return nil
 	}
-	w := &frameWatch{path: path, interval: 10 * time.Millisecond, stop: make(chan struct{}), done: make(chan struct{}), start: time.Now()}
+	return newFrameWatch(path, fyne.Do)
+}
+
+func newFrameWatch(path string, do func(func())) *frameWatch {
+	w := &frameWatch{path: path, interval: 10 * time.Millisecond, do: do, stop: make(chan struct{}), done: make(chan struct{}), start: time.Now()}
 	go w.run()
 	return w
 }
@@ -50,7 +55,7 @@ func (w *frameWatch) run() {
 		case <-t.C:
 		}
 		asked := time.Now()
-		fyne.Do(func() {
+		w.do(func() {
 			late := time.Since(asked)
 			w.mu.Lock()
 			w.delays = append(w.delays, late)
