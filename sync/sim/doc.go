@@ -9,8 +9,8 @@
 //	sync/sim             this core: server, faults, answer writer, Idempotency-Key store, JSON helpers
 //	sync/sim/rws         Rave Web Services (package rws; import it as simrws)
 //	sync/sim/seed        the demo's study description (testdata/seed/study.toml) every simulator serves
-//	sync/sim/sureadhere  SureAdhere's patient-ingest API (to come, on this core)
-//	sync/sim/checklist   the EDC and CTMS checklist API, one API with two field mappings (to come)
+//	sync/sim/sureadhere  SureAdhere's patient-ingest API (import it as simsureadhere)
+//	sync/sim/checklist   the EDC and CTMS checklist API, one API with two field mappings (simchecklist)
 //
 // # Building a simulator on the core
 //

@@ -30,10 +30,18 @@
 //     RWS <Response IsTransactionSuccessful="1" SuccessStatistics="Rave objects touched: …">; refusals
 //     are <Response IsTransactionSuccessful="0" ReasonCode ErrorOriginLocation
 //     ErrorClientResponseMessage> with RWS00014 (study), RWS00017 (site), RWS00023 (subject),
-//     RWS00024 (subject exists), RWS00037 (form or field), RWS00092 (not ODM). Applied values show up
-//     in the datasets and as new audit records after all generated ones; read them back with Value.
+//     RWS00024 (subject exists), RWS00033 (a drug's form outside the subject's arm, see ArmForms),
+//     RWS00037 (form or field), RWS00092 (not ODM). Applied values show up in the datasets and as new
+//     audit records after all generated ones; read them back with Value and LogLines.
 //     Rave has no Idempotency-Key, and neither has this simulator: a repeated post applies again
 //     (an unchanged value touches nothing, as in Rave).
+//   - Log lines by context, as the exposure core posts them: an ItemGroupData with
+//     ItemGroupRepeatKey="@CONTEXT" holds one ItemData with TransactionType="Context" (EXSTDAT); the
+//     post finds the subject's log line of that form whose context item has that value (ignoring
+//     case) or makes a new line numbered after the last (Upsert), and applies the other items to it.
+//     The statistics count as Rave does: Fields the values that changed (not the context item of a
+//     new line, not an empty item entered empty), LogLines the lines made, Forms the form instances
+//     that got their first value.
 //
 // Its answers have the shapes of the RWS samples in testdata/rws (the tests compare them).
 //
@@ -44,7 +52,9 @@
 // gets RWS00005 "User is locked out." until Unlock; an unknown or expired token gives RWS00097.
 //
 // Faults (Options.Faults, the sync/sim grammar) apply to every authorised request, not to version or
-// the token endpoint. Rave's refusals are its own: a 429 is a short HTML page, a 503 IIS's plain
+// the token endpoint. One more kind is RWS's own: txfail:P[@CODE] answers a post that validated with
+// HTTP 200 and IsTransactionSuccessful="0" (ReasonCode CODE, default RWS00040, a locked record) and
+// applies nothing, as Rave can. Rave's refusals are its own: a 429 is a short HTML page, a 503 IIS's plain
 // text, iis401 IIS's detailed error page. endless serves a dataset whose ClinicalData blocks never
 // end; bomb hits only the subject listing, whose single SubjectKey then inflates to 400 MiB.
 //

@@ -69,6 +69,7 @@ type change struct {
 	value               string
 	isNull              bool
 	reason              string
+	context             bool // the context item of a new log line: written, not counted as a field
 }
 
 // handlePost is webservice.aspx?PostODMClinicalData: the whole document is validated first and
@@ -94,6 +95,12 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	changes, inserts, perr := s.validatePost(doc)
+	if perr == nil && s.txFail.hitLocked() {
+		s.mu.Unlock()
+		s.count("txfail")
+		s.txFail.answer(w, doc)
+		return
+	}
 	var stats postStats
 	var inStudy, inSite int
 	if perr == nil {
@@ -132,6 +139,7 @@ func (s *Server) validatePost(doc postDoc) ([]change, []newSubject, *postError) 
 	var changes []change
 	var inserts []newSubject
 	project, env := splitStudy(s.opts.Study)
+	var lines contextLines
 	for ci, cd := range doc.Clinical {
 		cpath := fmt.Sprintf("/ODM/ClinicalData[%d]", ci+1)
 		if !equalFoldOID(cd.StudyOID, s.opts.Study) && !(strings.EqualFold(env, "Prod") && equalFoldOID(cd.StudyOID, project)) {
@@ -169,22 +177,43 @@ func (s *Server) validatePost(doc postDoc) ([]change, []newSubject, *postError) 
 					if !builtin && !slices.Contains(s.opts.ExtraForms, fd.OID) {
 						return nil, nil, perr(http.StatusNotFound, "RWS00037", "Form "+fd.OID+" not found in folder "+ev.OID+".", fpath)
 					}
+					if e := s.armFormRefusal(name, fd.OID, fpath); e != nil {
+						return nil, nil, e
+					}
 					for gi, gd := range fd.Groups {
 						gpath := fmt.Sprintf("%s/ItemGroupData[%d]", fpath, gi+1)
+						group := gd.OID
+						if group == "" {
+							group = fd.OID
+						}
+						repeat, ctx, newLine := gd.Repeat, -1, false
+						if strings.EqualFold(gd.Repeat, contextKey) {
+							for ii, it := range gd.Items {
+								if strings.EqualFold(it.TxType, "Context") {
+									if ctx >= 0 {
+										return nil, nil, perr(http.StatusBadRequest, "RWS00037", "More than one context item in a log line.", fmt.Sprintf("%s/ItemData[%d]", gpath, ii+1))
+									}
+									ctx = ii
+								}
+							}
+							if ctx < 0 || gd.Items[ctx].Value == "" {
+								return nil, nil, perr(http.StatusBadRequest, "RWS00037", "A log line posted with ItemGroupRepeatKey @CONTEXT needs one context item with a value.", gpath)
+							}
+							repeat, newLine = s.resolveLocked(&lines, lineBase{name, ev.OID, ev.Repeat, fd.OID, orOne(fd.Repeat), group}, gd.Items[ctx].OID, gd.Items[ctx].Value)
+						}
 						for ii, it := range gd.Items {
 							ipath := fmt.Sprintf("%s/ItemData[%d]", gpath, ii+1)
 							if it.OID == "" || builtin && !slices.Contains(items, it.OID) {
 								return nil, nil, perr(http.StatusNotFound, "RWS00037", "Field "+it.OID+" not found on form "+fd.OID+".", ipath)
 							}
-							group := gd.OID
-							if group == "" {
-								group = fd.OID
+							if ii == ctx && !newLine {
+								continue // the found line's context, as it was
 							}
 							changes = append(changes, change{
 								subject: name, uuid: uuid, site: site,
-								ref:   itemRef{ev.OID, ev.Repeat, fd.OID, orOne(fd.Repeat), group, gd.Repeat, it.OID},
+								ref:   itemRef{ev.OID, ev.Repeat, fd.OID, orOne(fd.Repeat), group, repeat, it.OID},
 								value: it.Value, isNull: strings.EqualFold(it.IsNull, "Yes") || strings.EqualFold(it.TxType, "Remove"),
-								reason: it.Reason,
+								reason: it.Reason, context: ii == ctx,
 							})
 						}
 					}
@@ -232,11 +261,25 @@ func (s *Server) applyPost(changes []change, inserts []newSubject) postStats {
 		stats.subjects++
 	}
 	newForms, newLines := map[string]bool{}, map[string]bool{}
+	lineKey := func(c change) string {
+		return c.subject + "\x00" + c.ref.event + "\x00" + c.ref.eventRepeat + "\x00" + c.ref.form + "\x00" + c.ref.formRepeat + "\x00" + c.ref.group + "\x00" + c.ref.groupRepeat
+	}
+	lineExisted := map[string]bool{}
+	for _, c := range changes {
+		if c.ref.groupRepeat != "" {
+			if _, seen := lineExisted[lineKey(c)]; !seen {
+				lineExisted[lineKey(c)] = s.lineHasDataLocked(c.subject, c.ref)
+			}
+		}
+	}
 	for _, c := range changes {
 		key := c.ref.key()
 		old, had := s.currentLocked(c.subject, c.ref)
 		if had && old.value == c.value && old.isNull == c.isNull {
 			continue // Rave touches nothing when the value is unchanged
+		}
+		if !had && c.value == "" && !c.isNull {
+			continue // nor when an empty field is entered empty
 		}
 		if s.state.values[c.subject] == nil {
 			s.state.values[c.subject] = map[string]postedValue{}
@@ -249,19 +292,18 @@ func (s *Server) applyPost(changes []change, inserts []newSubject) postStats {
 		s.state.values[c.subject][key] = postedValue{ref: c.ref, value: c.value, isNull: c.isNull, at: now, id: id}
 		s.state.extras = append(s.state.extras, auditExtra{id: id, subject: c.subject, uuid: c.uuid, site: c.site, ref: c.ref,
 			value: c.value, isNull: c.isNull, user: s.opts.User, reason: c.reason, subcat: subcat, at: now})
-		stats.fields++
+		if !c.context {
+			stats.fields++
+		}
 		if !had {
 			formKey := c.subject + "\x00" + c.ref.event + "\x00" + c.ref.eventRepeat + "\x00" + c.ref.form + "\x00" + c.ref.formRepeat
 			if !s.formHasDataLocked(c.subject, c.ref) && !newForms[formKey] {
 				newForms[formKey] = true
 				stats.forms++
 			}
-			if c.ref.groupRepeat != "" {
-				lineKey := formKey + "\x00" + c.ref.group + "\x00" + c.ref.groupRepeat
-				if !newLines[lineKey] {
-					newLines[lineKey] = true
-					stats.logLines++
-				}
+			if lk := lineKey(c); c.ref.groupRepeat != "" && !lineExisted[lk] && !newLines[lk] {
+				newLines[lk] = true
+				stats.logLines++
 			}
 		}
 	}

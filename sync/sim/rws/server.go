@@ -2,6 +2,7 @@ package rws
 
 import (
 	"context"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -49,6 +50,11 @@ type Options struct {
 	Arms []string
 	// ArmOf fixes RAND.ARM for the subjects it names (subject name -> arm) instead of the draw.
 	ArmOf map[string]string
+	// ArmForms lists, per arm (a RAND.ARM value), the drug exposure forms its subjects may have. A post
+	// of a form listed for some arm to a subject whose arm does not list it is refused with RWS00033 at
+	// the FormData, as Rave refuses a form outside the subject's matrix (the wrong-drug case). Nil (the
+	// default) checks nothing; FromSeed fills it from the seed's arms and drugs.
+	ArmForms map[string][]string
 	// MalformedSubject names a seeded subject whose blocks RWS serves malformed: in the datasets and
 	// in the audit feed (its first item record), one ItemData lacks its ItemOID, as a damaged export
 	// does. The rest of each answer stays well-formed. "" (default) serves every block intact.
@@ -109,6 +115,9 @@ type Server struct {
 	routes   routes
 	requests atomic.Int64
 
+	armForm map[string]bool // forms some arm of ArmForms lists
+	txFail  txFail
+
 	mu       sync.Mutex
 	visible  int64
 	state    *postedState
@@ -126,15 +135,25 @@ type routes struct {
 // are not loopback: the simulator is for tests and demos on this machine only.
 func Start(addr string, opts Options) (*Server, error) {
 	opts = opts.withDefaults()
-	faults, err := sim.ParseFaults(opts.Faults, opts.Seed)
+	core, tf, err := splitFaults(opts.Faults)
 	if err != nil {
 		return nil, err
 	}
+	faults, err := sim.ParseFaults(core, opts.Seed)
+	if err != nil {
+		return nil, err
+	}
+	tf.rng = rand.New(rand.NewPCG(uint64(faults.Seed), 0x7478_6661_696c))
 	if err := sim.CheckLoopback(addr); err != nil {
 		return nil, err
 	}
 	st := newStudy(opts)
-	s := &Server{opts: opts, study: st, counts: &sim.Counts{}, state: newPostedState()}
+	s := &Server{opts: opts, study: st, counts: &sim.Counts{}, state: newPostedState(), txFail: tf, armForm: map[string]bool{}}
+	for _, forms := range opts.ArmForms {
+		for _, f := range forms {
+			s.armForm[f] = true
+		}
+	}
 	s.inject = sim.NewInjector(sim.InjectorOptions{Faults: faults, Counts: s.counts, NoGzip: opts.NoGzip, Refuse: refuse})
 	s.tokens = sim.NewTokens(opts.TokenTTL, faults.Expire)
 	s.routes = s.faultRoutes()
