@@ -13,6 +13,7 @@ import (
 
 // PostResult is RWS's answer to a successful PostODMClinicalData.
 type PostResult struct {
+	Status            int // HTTP status of the answer
 	ReferenceNumber   string
 	InboundODMFileOID string
 	// SuccessStatistics is the attribute as RWS wrote it ("Rave objects touched: Subjects=0; Folders=0;
@@ -82,7 +83,7 @@ func parsePostResponse(op string, status int, raw []byte) (*PostResult, error) {
 			Message: eb.message, Origin: eb.origin, Reference: eb.reference}
 	}
 	return &PostResult{
-		ReferenceNumber: doc.ReferenceNumber, InboundODMFileOID: doc.InboundODMFileOID,
+		Status: status, ReferenceNumber: doc.ReferenceNumber, InboundODMFileOID: doc.InboundODMFileOID,
 		SuccessStatistics: doc.SuccessStatistics, Touched: parseStatistics(doc.SuccessStatistics),
 		NewRecords: doc.NewRecords, SubjectNumberInStudy: doc.SubjectNumberInStudy,
 		SubjectNumberInStudySite: doc.SubjectNumberInStudySite,
