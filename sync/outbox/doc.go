@@ -12,8 +12,8 @@
 //     entry. Enqueue writes the message and its outbox.enqueue entry in that transaction (see the
 //     example below).
 //
-//  2. Implement Sender for its kind: Send gets the claimed Message (its Payload, its IdempotencyKey, which
-//     never changes between attempts, and Claim, a token unique to the attempt that serves as its
+//  2. Implement Sender for its kind: Send gets the claimed Message (its Payload, its IdempotencyKey, the
+//     same for every attempt of that payload, and Claim, a token unique to the attempt that serves as its
 //     correlation ID) and makes one request. It returns an Outcome (the request's hash, the status, the
 //     remote's reference, and Commit, the engine's own state change, run in the transaction that marks
 //     the message done) or an error: a *Failure says how the remote refused it; an error carrying
