@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull fuzz-odm deps-run deps-test clean package
+.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-send fuzz-odm deps-run deps-test clean package
 
 build: deps-run
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
@@ -31,7 +31,7 @@ test: deps-test vet fuzz-odm
 	TRIALSYNC_BUNDLE="$(CURDIR)/$(BUNDLE)" TRIALSYNC_BUNDLE_VERSION="$(VERSION)" TRIALSYNC_BUNDLE_COMMIT="$(COMMIT)" \
 		.ci/with-session go test -race -timeout 25m -count=1 ./...
 
-bench: bench-audit bench-odm bench-pull
+bench: bench-audit bench-odm bench-pull bench-send
 
 bench-audit: deps-run
 	GOMAXPROCS=1 go test -run '^$$' -bench 'AuditAppend' -benchmem ./store/
@@ -81,6 +81,13 @@ package: $(if $(filter Linux,$(shell uname -s)),deps-run) $(FYNE)
 
 $(FYNE):
 	GOBIN="$(CURDIR)/$(dir $(FYNE))" go install fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION)
+
+# End-to-end send: 10,000 dose records imported and delivered, one POST each, to the simulator in its own
+# process: records/s, messages/s and peak RSS (RECORDS=N for another count).
+bench-send: build
+	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
+	GOMAXPROCS=2 go test -run '^$$' -bench Deliver -benchtime 5000x ./sync/exposure/
+	.ci/with-session .ci/bench-send
 
 clean:
 	rm -rf bin
