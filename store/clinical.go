@@ -144,13 +144,44 @@ func (w *ClinicalWriter) Upsert(k *ClinicalKey, v *ClinicalValue) (bool, error) 
 // re-applying any page leaves the bucket byte-for-byte as it was. It returns the number of rows written.
 // The batch must not change until the transaction ends.
 func (w *ClinicalWriter) Write(b *ClinicalBatch) (int, error) {
-	slices.SortStableFunc(b.recs, func(x, y clinicalRec) int { return bytes.Compare(x.key, y.key) })
+	n, err := w.WriteEach([]*ClinicalBatch{b})
+	return n[0], err
+}
+
+// WriteEach upserts the rows of several batches (consecutive pages of a feed) as one run sorted by key,
+// with Write's rules; rows with equal keys keep their order, batch after batch. It returns how many
+// rows of each batch were written.
+func (w *ClinicalWriter) WriteEach(bs []*ClinicalBatch) ([]int, error) {
+	written := make([]int, len(bs))
+	var recs []groupRec
+	if len(bs) == 1 {
+		recs = make([]groupRec, len(bs[0].recs))
+		for i, r := range bs[0].recs {
+			recs[i] = groupRec{r, 0, int32(i)}
+		}
+	} else {
+		n := 0
+		for _, b := range bs {
+			n += len(b.recs)
+		}
+		recs = make([]groupRec, 0, n)
+		for i, b := range bs {
+			for _, r := range b.recs {
+				recs = append(recs, groupRec{r, int32(i), int32(len(recs))})
+			}
+		}
+	}
+	slices.SortFunc(recs, func(x, y groupRec) int {
+		if c := bytes.Compare(x.key, y.key); c != 0 {
+			return c
+		}
+		return int(x.seq - y.seq)
+	})
 	// Keys above the bucket's last key are new: no lookup needed (the common case of a first load,
 	// where each batch's subjects sort after the previous batch's).
 	last, _ := w.b.Cursor().Last()
 	last = bytes.Clone(last)
-	written := 0
-	for _, r := range b.recs {
+	for _, r := range recs {
 		if last == nil || bytes.Compare(r.key, last) <= 0 {
 			if old := w.b.Get(r.key); old != nil && !supersedes(old, r.val) {
 				continue
@@ -162,9 +193,15 @@ func (w *ClinicalWriter) Write(b *ClinicalBatch) (int, error) {
 		if last != nil && bytes.Compare(r.key, last) > 0 {
 			last = r.key // a repeat of this key later in the batch must go through supersedes
 		}
-		written++
+		written[r.from]++
 	}
 	return written, nil
+}
+
+// groupRec is a row of WriteEach's sorted run: from is its batch, seq its place in the run before sorting.
+type groupRec struct {
+	clinicalRec
+	from, seq int32
 }
 
 // Value layout: version | null flag | value | audit ID | user | time | reason | source | run ID. The

@@ -79,7 +79,7 @@ func (a *Agent) pullEngine(ctx context.Context, o PullOptions) (*ravepull.Engine
 	if err != nil {
 		return nil, nil, err
 	}
-	eng := ravepull.New(ravepull.Options{DB: db, Feed: client, Log: a.log, RunID: a.runID, PageSize: cfg.Rave.PageSize, Progress: o.Progress})
+	eng := ravepull.New(ravepull.Options{DB: db, Source: client, Log: a.log, RunID: a.runID, PageSize: cfg.Rave.PageSize, Progress: o.Progress})
 	return eng, studies, nil
 }
 

@@ -72,8 +72,8 @@ func openStore(t testing.TB) *store.DB {
 	return db
 }
 
-func engine(db *store.DB, feed Feed) *Engine {
-	return New(Options{DB: db, Feed: feed, Log: zerolog.Nop(), RunID: "test-run", PageSize: 200, BatchRows: 100})
+func engine(db *store.DB, src Source) *Engine {
+	return New(Options{DB: db, Source: src, Log: zerolog.Nop(), RunID: "test-run", PageSize: 200, BatchRows: 100})
 }
 
 // dump is the clinical bucket as the export sees it: one line per row, natural-key order.
@@ -245,12 +245,12 @@ func TestIncrementalPullPicksUpNewRecords(t *testing.T) {
 func TestDatasetCommitsInBatches(t *testing.T) {
 	s := startSim(t, sim.RWSOptions{Seed: 9, SubjectsPerSite: 20, Visits: 10})
 	one := openStore(t)
-	if _, err := New(Options{DB: one, Feed: client(t, s, false), BatchRows: 1 << 30}).PullDataset(t.Context(), study); err != nil {
+	if _, err := New(Options{DB: one, Source: client(t, s, false), BatchRows: 1 << 30}).PullDataset(t.Context(), study); err != nil {
 		t.Fatal(err)
 	}
 	db := openStore(t)
 	var commits int
-	e := New(Options{DB: db, Feed: client(t, s, false), BatchRows: 100, Progress: func(p Progress) {
+	e := New(Options{DB: db, Source: client(t, s, false), BatchRows: 100, Progress: func(p Progress) {
 		commits++
 		c, _ := New(Options{DB: db}).cursor(t.Context(), study, FeedDataset)
 		if (c.Start != "") != p.Done {

@@ -9,7 +9,7 @@ import (
 
 // subjectIndex is a study's subject listing, refreshed at most once per answer when a subject is new.
 type subjectIndex struct {
-	feed  Feed
+	src   Source
 	study string
 
 	mu        sync.Mutex
@@ -17,13 +17,13 @@ type subjectIndex struct {
 	refreshed bool // refreshed during the current answer
 }
 
-func newSubjectIndex(ctx context.Context, feed Feed, study string) (*subjectIndex, error) {
-	x := &subjectIndex{feed: feed, study: study}
+func newSubjectIndex(ctx context.Context, src Source, study string) (*subjectIndex, error) {
+	x := &subjectIndex{src: src, study: study}
 	return x, x.load(ctx)
 }
 
 func (x *subjectIndex) load(ctx context.Context) error {
-	subs, err := x.feed.Subjects(ctx, x.study, rws.SubjectsOptions{Include: "inactiveAndDeleted"})
+	subs, err := x.src.Subjects(ctx, x.study, rws.SubjectsOptions{Include: "inactiveAndDeleted"})
 	if err != nil {
 		return err
 	}
