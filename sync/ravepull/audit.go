@@ -107,4 +107,3 @@ func (e *Engine) nextLink(page *rws.Page, here string, seen map[string]bool) (ne
 	}
 	return next, false, nil
 }
-

@@ -47,12 +47,12 @@ func (st Study) siteSuffix() string {
 
 // Options configure an Engine.
 type Options struct {
-	DB        *store.DB
-	Source    Source
-	Log       zerolog.Logger
-	RunID     string
-	Actor     string // recorded on audit entries; "agent" when empty
-	PageSize  int    // per_page for audit records; 1000 when zero
+	DB       *store.DB
+	Source   Source
+	Log      zerolog.Logger
+	RunID    string
+	Actor    string // recorded on audit entries; "agent" when empty
+	PageSize int    // per_page for audit records; 1000 when zero
 	// BatchRows is about how many rows one transaction writes: a dataset answer commits in batches of
 	// about this many rows, and consecutive audit pages group up to it; 50,000 when zero.
 	BatchRows int
