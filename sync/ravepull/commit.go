@@ -76,7 +76,13 @@ func (e *Engine) commit(ctx context.Context, st Study, feed string, parts []part
 			}
 		}
 		c.Updated = time.Now().UTC()
-		return tx.PutCursor(st.OID, st.cursorSite(), feed, c)
+		if err := tx.PutCursor(st.OID, st.cursorSite(), feed, c); err != nil {
+			return err
+		}
+		if e.inCommit != nil {
+			e.inCommit(len(parts))
+		}
+		return nil
 	})
 	return written, err
 }

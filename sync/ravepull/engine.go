@@ -90,6 +90,9 @@ const (
 // Engine pulls configured studies into the store. It is safe to use one Engine from one goroutine.
 type Engine struct {
 	opts Options
+	// inCommit, when set (by the crash test's child process), is called inside each transaction after
+	// all of its writes, with the number of pages or batches it holds.
+	inCommit func(parts int)
 }
 
 // New returns an engine with defaults applied.
