@@ -30,6 +30,7 @@ type simRWSOptions struct {
 	tokenTTL time.Duration
 	forms    string
 	noGzip   bool
+	rate     int
 }
 
 func newSimRWSCommand(g *globals) *cobra.Command {
@@ -60,6 +61,7 @@ It serves a seeded multi-site study under <addr>/RaveWebServices and an OAuth2 t
 	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "lifetime stated for OAuth2 access tokens")
 	f.StringVar(&o.forms, "extra-forms", "EX_INH,EX_RPT", "forms besides DM, RAND, AE, VS that posts may write, with any ItemOID")
 	f.BoolVar(&o.noGzip, "no-gzip", false, "never compress answers (benchmarks: gzip costs the simulator CPU)")
+	f.IntVar(&o.rate, "rate-limit", 0, "state a budget of this many requests per second in X-RateLimit-* headers (0: none, as RWS)")
 	return c
 }
 
@@ -91,7 +93,7 @@ func runSimRWS(ctx context.Context, g *globals, o *simRWSOptions) error {
 	s, err := sim.StartRWS(o.addr, sim.RWSOptions{
 		Seed: o.seed, Study: o.study, Sites: sites, SubjectsPerSite: o.subjects, Visits: o.visits, Faults: o.faults,
 		User: o.user, Password: os.Getenv("TRIALSYNC_SIM_RWS_PASSWORD"), ClientSecret: os.Getenv("TRIALSYNC_SIM_RWS_CLIENT_SECRET"),
-		TokenTTL: o.tokenTTL, ExtraForms: forms, NoGzip: o.noGzip,
+		TokenTTL: o.tokenTTL, ExtraForms: forms, NoGzip: o.noGzip, RateLimit: o.rate,
 	})
 	if err != nil {
 		return err

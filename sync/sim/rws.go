@@ -43,6 +43,9 @@ type RWSOptions struct {
 	NoGzip bool
 	// Faults is the fault-injection spec (see the package documentation); "" injects none.
 	Faults string
+	// RateLimit, when above zero, is a request budget per second stated in X-RateLimit-* headers
+	// and enforced with 429 (see budget); zero sends no such headers, as RWS itself.
+	RateLimit int
 }
 
 func (o RWSOptions) withDefaults() RWSOptions {
@@ -90,6 +93,7 @@ type RWS struct {
 	opts   RWSOptions
 	study  *rwsStudy
 	faults *faultInjector
+	budget *budget
 	srv    *http.Server
 	ln     net.Listener
 	done   chan struct{}
@@ -122,7 +126,7 @@ func StartRWS(addr string, opts RWSOptions) (*RWS, error) {
 	}
 	st := newRWSStudy(opts)
 	s := &RWS{
-		opts: opts, study: st, faults: faults, ln: ln, done: make(chan struct{}),
+		opts: opts, study: st, faults: faults, budget: &budget{limit: opts.RateLimit}, ln: ln, done: make(chan struct{}),
 		tokens: map[string]tokenInfo{}, counts: map[string]int{}, state: newPostedState(),
 	}
 	s.visible = st.total()
@@ -250,7 +254,7 @@ func (s *RWS) handleRWS(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("1.0.0"))
 		return
 	}
-	if !s.authorized(w, r) {
+	if !s.authorized(w, r) || !s.budget.admit(s, w) {
 		return
 	}
 	fw, ok := s.faults.begin(s, w, r)
