@@ -120,14 +120,15 @@ func (b *ClinicalBatch) keep(p []byte) []byte {
 
 // ClinicalWriter upserts rows into the clinical bucket within one transaction.
 type ClinicalWriter struct {
-	b *bolt.Bucket
+	b  *bolt.Bucket
+	db *DB
 }
 
 // Clinical returns a writer for the clinical bucket in this transaction.
 func (tx *Tx) Clinical() *ClinicalWriter {
 	b := tx.btx.Bucket(BucketClinical)
 	b.FillPercent = 0.9
-	return &ClinicalWriter{b: b}
+	return &ClinicalWriter{b: b, db: tx.db}
 }
 
 // Upsert stores one row; see Write for the rules. It reports whether anything was written.
@@ -152,56 +153,9 @@ func (w *ClinicalWriter) Write(b *ClinicalBatch) (int, error) {
 // with Write's rules; rows with equal keys keep their order, batch after batch. It returns how many
 // rows of each batch were written.
 func (w *ClinicalWriter) WriteEach(bs []*ClinicalBatch) ([]int, error) {
-	written := make([]int, len(bs))
-	var recs []groupRec
-	if len(bs) == 1 {
-		recs = make([]groupRec, len(bs[0].recs))
-		for i, r := range bs[0].recs {
-			recs[i] = groupRec{r, 0, int32(i)}
-		}
-	} else {
-		n := 0
-		for _, b := range bs {
-			n += len(b.recs)
-		}
-		recs = make([]groupRec, 0, n)
-		for i, b := range bs {
-			for _, r := range b.recs {
-				recs = append(recs, groupRec{r, int32(i), int32(len(recs))})
-			}
-		}
-	}
-	slices.SortFunc(recs, func(x, y groupRec) int {
-		if c := bytes.Compare(x.key, y.key); c != 0 {
-			return c
-		}
-		return int(x.seq - y.seq)
-	})
-	// Keys above the bucket's last key are new: no lookup needed (the common case of a first load,
-	// where each batch's subjects sort after the previous batch's).
-	last, _ := w.b.Cursor().Last()
-	last = bytes.Clone(last)
-	for _, r := range recs {
-		if last == nil || bytes.Compare(r.key, last) <= 0 {
-			if old := w.b.Get(r.key); old != nil && !supersedes(old, r.val) {
-				continue
-			}
-		}
-		if err := w.b.Put(r.key, r.val); err != nil {
-			return written, fmt.Errorf("clinical %q: %w", r.key, err)
-		}
-		if last != nil && bytes.Compare(r.key, last) > 0 {
-			last = r.key // a repeat of this key later in the batch must go through supersedes
-		}
-		written[r.from]++
-	}
-	return written, nil
-}
-
-// groupRec is a row of WriteEach's sorted run: from is its batch, seq its place in the run before sorting.
-type groupRec struct {
-	clinicalRec
-	from, seq int32
+	r := NewClinicalRun(bs)
+	err := w.WriteRun(r, 0)
+	return r.Written(), err
 }
 
 // Value layout: version | null flag | value | audit ID | user | time | reason | source | run ID. The

@@ -12,15 +12,19 @@ import (
 // mapping only unmaps: the data stays in the file and the page cache, and the next read faults it back.
 // It runs inside a read transaction, which holds bbolt's mmap lock, so the mapping cannot move meanwhile.
 func (db *DB) TrimResident() error {
-	return db.view(func(tx *bolt.Tx) error {
-		info := db.bolt.Info()
-		size := uintptr(tx.Size()) &^ uintptr(syscall.Getpagesize()-1)
-		if size == 0 {
-			return nil
-		}
-		if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, info.Data, size, syscall.MADV_DONTNEED); errno != 0 {
-			return errno
-		}
+	return db.view(func(tx *bolt.Tx) error { return db.dropMapped(tx.Size()) })
+}
+
+// dropMapped drops the first size bytes of the mapping from the resident set. The caller holds a
+// transaction, so the mapping cannot move meanwhile (only the writer remaps, and only while it commits
+// or allocates pages).
+func (db *DB) dropMapped(size int64) error {
+	n := uintptr(size) &^ uintptr(syscall.Getpagesize()-1)
+	if n == 0 {
 		return nil
-	})
+	}
+	if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, db.bolt.Info().Data, n, syscall.MADV_DONTNEED); errno != 0 {
+		return errno
+	}
+	return nil
 }

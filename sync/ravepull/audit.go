@@ -48,6 +48,7 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 // error are still committed by the writer: they are whole, and the cursor moves only as far as they go.
 func (e *Engine) readAudit(ctx context.Context, st Study, link, lastHash string, subjects *subjectIndex, w *groupWriter) error {
 	seen := map[string]bool{}
+	expect := 0 // rows of the previous page: pages of one feed are alike
 	for first := true; ; first = false {
 		var corr string
 		var got *batch
@@ -61,7 +62,7 @@ func (e *Engine) readAudit(ctx context.Context, st Study, link, lastHash string,
 		}
 		err := e.readAnswer(ctx, fetch, func() *parser {
 			subjects.newAnswer()
-			return &parser{study: st, feed: FeedAudit, runID: e.opts.RunID, subjects: subjects}
+			return &parser{study: st, feed: FeedAudit, runID: e.opts.RunID, subjects: subjects, expect: expect}
 		}, func(b *batch, p *rws.Page) error {
 			got, page = b, p
 			return nil
@@ -69,6 +70,7 @@ func (e *Engine) readAudit(ctx context.Context, st Study, link, lastHash string,
 		if err != nil {
 			return err
 		}
+		expect = got.rows.Len() + got.rows.Len()/8
 		here := link
 		if here == "" {
 			if here, err = e.opts.Source.CheckNext(page.URL); err != nil {

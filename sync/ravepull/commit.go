@@ -27,12 +27,20 @@ type part struct {
 	move   func(*store.Cursor)
 }
 
-// commit writes consecutive parts in a single transaction: their rows as one sorted run, their
-// quarantined fragments, the cursor (moved by each part's move, when not nil, in order) and one audit
-// entry per part. It returns how many rows of each part changed the store. bulk marks a commit that is
-// not a feed's last for now (see store.Tx.Bulk).
+// txNodes bounds the B-tree pages one transaction modifies. bbolt holds each modified page (its node,
+// a new page buffer, and the mapped original) until the commit, about 10 KiB apiece: 4,096 of them keep
+// a transaction near 40 MiB however scattered its rows are.
+const txNodes = 4096
+
+// commit writes consecutive parts (a group of audit pages, or one dataset batch) with their quarantined
+// fragments, the cursor (moved by each part's move, when not nil, in order) and one audit entry per
+// part, and returns how many rows of each part changed the store. Everything commits in one
+// transaction, unless the rows are so scattered over the store that writing them would modify more
+// than txNodes pages: then rows go first in transactions of their own, and the last transaction carries
+// the rest with the fragments, cursor and entries. Those earlier rows are upserts, so a crash between
+// the transactions re-applies them harmlessly from the unmoved cursor. bulk marks a commit that is not
+// its feed's last for now (see store.Tx.Bulk).
 func (e *Engine) commit(ctx context.Context, st Study, feed string, parts []part, bulk bool) ([]int, error) {
-	var written []int
 	for _, p := range parts {
 		e.opts.Log.Debug().Str("correlation_id", p.corr).Str("study", st.OID).Str("feed", feed).Int("rows", p.read).
 			Int("quarantined", len(p.quarantined)).Str("url", p.url).Msg(p.action)
@@ -41,48 +49,68 @@ func (e *Engine) commit(ctx context.Context, st Study, feed string, parts []part
 	for i := range parts {
 		rows[i] = &parts[i].rows
 	}
-	err := e.opts.DB.Update(ctx, func(tx *store.Tx) error {
-		if bulk {
-			tx.Bulk()
-		}
-		var err error
-		if written, err = tx.Clinical().WriteEach(rows); err != nil {
-			return err
-		}
-		for _, p := range parts {
-			for _, q := range p.quarantined {
-				if _, err := tx.Quarantine(q); err != nil {
-					return err
-				}
+	run := store.NewClinicalRun(rows)
+	for {
+		err := e.opts.DB.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.Clinical().WriteRun(run, txNodes); err != nil {
+				return err
 			}
-		}
-		c, _, err := tx.Cursor(st.OID, st.cursorSite(), feed)
+			if !run.Done() {
+				tx.Bulk() // rows only: the last transaction rewrites bbolt's free list
+				return nil
+			}
+			if bulk {
+				tx.Bulk()
+			}
+			return e.finish(tx, st, feed, parts, run.Written())
+		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for i, p := range parts {
-			old := c.Next + c.Start
-			if p.move != nil {
-				p.move(&c)
-			}
-			c.Pages++
-			c.Rows += uint64(p.read)
-			_, err = tx.Append(store.Entry{RunID: e.opts.RunID, CorrelationID: p.corr, Actor: e.opts.Actor, Action: p.action,
-				Object: st.OID + "/" + feed + st.siteSuffix(), Old: old,
-				New:    fmt.Sprintf("rows=%d written=%d quarantined=%d cursor=%s", p.read, written[i], len(p.quarantined), c.Next+c.Start),
-				Reason: "GET " + p.url + " 200", PayloadHash: p.pageHash})
-			if err != nil {
+		if run.Done() {
+			return run.Written(), nil
+		}
+		if err := e.opts.DB.TrimResident(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// finish writes what follows a group's (or batch's) rows in its last transaction: quarantined
+// fragments, one audit entry per part, and the cursor.
+func (e *Engine) finish(tx *store.Tx, st Study, feed string, parts []part, written []int) error {
+	for _, p := range parts {
+		for _, q := range p.quarantined {
+			if _, err := tx.Quarantine(q); err != nil {
 				return err
 			}
 		}
-		c.Updated = time.Now().UTC()
-		if err := tx.PutCursor(st.OID, st.cursorSite(), feed, c); err != nil {
+	}
+	c, _, err := tx.Cursor(st.OID, st.cursorSite(), feed)
+	if err != nil {
+		return err
+	}
+	for i, p := range parts {
+		old := c.Next + c.Start
+		if p.move != nil {
+			p.move(&c)
+		}
+		c.Pages++
+		c.Rows += uint64(p.read)
+		_, err = tx.Append(store.Entry{RunID: e.opts.RunID, CorrelationID: p.corr, Actor: e.opts.Actor, Action: p.action,
+			Object: st.OID + "/" + feed + st.siteSuffix(), Old: old,
+			New:    fmt.Sprintf("rows=%d written=%d quarantined=%d cursor=%s", p.read, written[i], len(p.quarantined), c.Next+c.Start),
+			Reason: "GET " + p.url + " 200", PayloadHash: p.pageHash})
+		if err != nil {
 			return err
 		}
-		if e.inCommit != nil {
-			e.inCommit(len(parts))
-		}
-		return nil
-	})
-	return written, err
+	}
+	c.Updated = time.Now().UTC()
+	if err := tx.PutCursor(st.OID, st.cursorSite(), feed, c); err != nil {
+		return err
+	}
+	if e.inCommit != nil {
+		e.inCommit(len(parts))
+	}
+	return nil
 }
