@@ -25,7 +25,8 @@ type groupRec struct {
 }
 
 // NewClinicalRun sorts the batches' rows by key; rows with equal keys keep their order, batch after
-// batch, so that the later one is applied last. The batches must not change until the run is written.
+// batch, so that the later one is applied last. The run takes the batches' rows: the batches are empty
+// afterwards, and must not be reused until the run is written.
 func NewClinicalRun(bs []*ClinicalBatch) *ClinicalRun {
 	n := 0
 	for _, b := range bs {
@@ -36,6 +37,7 @@ func NewClinicalRun(bs []*ClinicalBatch) *ClinicalRun {
 		for _, r := range b.recs {
 			recs = append(recs, groupRec{r, int32(i), int32(len(recs))})
 		}
+		b.recs = nil // the run holds the rows now; the arena stays referenced through them
 	}
 	slices.SortFunc(recs, func(x, y groupRec) int {
 		if c := bytes.Compare(x.key, y.key); c != 0 {
@@ -52,9 +54,11 @@ func (r *ClinicalRun) Done() bool { return r.next == len(r.recs) }
 // Written returns how many rows of each batch changed the store so far.
 func (r *ClinicalRun) Written() []int { return r.written }
 
-// trimEvery is how many rows a run writes between drops of the store's mapped pages: the lookups of
-// scattered keys fault in pages all over the file, which would otherwise stay resident until commit.
-const trimEvery = 2048
+// checkEvery is how many rows a run writes between looks at the transaction's size, each of which also
+// drops the store's mapped pages: lookups of scattered keys fault in pages all over the file, and the
+// kernel maps up to 64 KiB of cached file around every fault, so they would otherwise soon hold most of
+// a large store resident.
+const checkEvery = 256
 
 // WriteRun upserts the run's rows from where the last call stopped, with Write's rules. When maxNodes
 // is above zero it stops, between two rows, once this transaction has modified about that many B-tree
@@ -70,15 +74,13 @@ func (w *ClinicalWriter) WriteRun(r *ClinicalRun, maxNodes int) error {
 	last = bytes.Clone(last)
 	start := nodeCount(w.b.Tx())
 	for i := r.next; i < len(r.recs); i++ {
-		if n := i - r.next; n > 0 && n%256 == 0 {
+		if n := i - r.next; n > 0 && n%checkEvery == 0 {
 			if maxNodes > 0 && int(nodeCount(w.b.Tx())-start) >= maxNodes {
 				r.next = i
 				return nil
 			}
-			if n%trimEvery == 0 {
-				if err := w.db.dropMapped(w.b.Tx().Size()); err != nil {
-					return err
-				}
+			if err := w.db.dropMapped(w.b.Tx().Size()); err != nil {
+				return err
 			}
 		}
 		rec := &r.recs[i]

@@ -27,16 +27,18 @@ type part struct {
 	move   func(*store.Cursor)
 }
 
-// txNodes bounds the B-tree pages one transaction modifies. bbolt holds each modified page (its node,
-// a new page buffer, and the mapped original) until the commit, about 10 KiB apiece: 4,096 of them keep
-// a transaction near 40 MiB however scattered its rows are.
-const txNodes = 4096
+// txNodes bounds the B-tree pages one transaction modifies. bbolt holds each modified page until the
+// commit: its node, a new page buffer, and the mapped original, which the commit reads back (and the
+// kernel maps up to 64 KiB of cached file around each such read). 1,024 of them keep a transaction's
+// share of the pull's memory near 30 MiB however scattered its rows are; rows clustered by subject (a
+// dataset batch, a group of pages of a few hundred subjects) modify fewer.
+const txNodes = 512
 
 // commit writes consecutive parts (a group of audit pages, or one dataset batch) with their quarantined
 // fragments, the cursor (moved by each part's move, when not nil, in order) and one audit entry per
 // part, and returns how many rows of each part changed the store. Everything commits in one
-// transaction, unless the rows are so scattered over the store that writing them would modify more
-// than txNodes pages: then rows go first in transactions of their own, and the last transaction carries
+// transaction, unless writing the rows would modify more than txNodes pages (rows scattered over a
+// large store): then rows go first in transactions of their own, and the last transaction carries
 // the rest with the fragments, cursor and entries. Those earlier rows are upserts, so a crash between
 // the transactions re-applies them harmlessly from the unmoved cursor. bulk marks a commit that is not
 // its feed's last for now (see store.Tx.Bulk).
