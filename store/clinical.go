@@ -66,6 +66,7 @@ func decodeClinicalValue(b []byte) (ClinicalValue, error) {
 type ClinicalBatch struct {
 	arena []byte
 	recs  []clinicalRec
+	size  int // bytes of keys and values added
 }
 
 type clinicalRec struct{ key, val []byte }
@@ -74,6 +75,18 @@ const arenaChunk = 1 << 20
 
 // Grow makes room for n more rows without reallocation.
 func (b *ClinicalBatch) Grow(n int) { b.recs = slices.Grow(b.recs, n) }
+
+// Reserve makes room for rows more rows of about bytes bytes of keys and values in all, so that a
+// batch whose size is known from a similar one (the previous page of a feed) is allocated once.
+func (b *ClinicalBatch) Reserve(rows, bytes int) {
+	b.Grow(rows)
+	if cap(b.arena)-len(b.arena) < bytes {
+		b.arena = make([]byte, 0, bytes)
+	}
+}
+
+// Size is the number of bytes of keys and values in the batch.
+func (b *ClinicalBatch) Size() int { return b.size }
 
 // Add encodes one row into the batch.
 func (b *ClinicalBatch) Add(k *ClinicalKey, v *ClinicalValue) {
@@ -104,6 +117,7 @@ func (b *ClinicalBatch) Filter(from int, keep func(i int) bool) {
 func (b *ClinicalBatch) Reset() {
 	b.recs = b.recs[:0]
 	b.arena = nil
+	b.size = 0
 }
 
 // keep copies p into the arena; the copy is never overwritten (bbolt holds references to put keys and
@@ -115,6 +129,7 @@ func (b *ClinicalBatch) keep(p []byte) []byte {
 	}
 	start := len(b.arena)
 	b.arena = append(b.arena, p...)
+	b.size += len(p)
 	return b.arena[start:len(b.arena):len(b.arena)]
 }
 

@@ -16,6 +16,7 @@ type ClinicalRun struct {
 	recs    []groupRec
 	next    int   // first row not yet written
 	written []int // rows written, per batch
+	floor   int64 // resident file-backed memory right after the last drop of mapped pages
 }
 
 // groupRec is a row of a run: from is its batch, seq its place in the run before sorting.
@@ -54,11 +55,15 @@ func (r *ClinicalRun) Done() bool { return r.next == len(r.recs) }
 // Written returns how many rows of each batch changed the store so far.
 func (r *ClinicalRun) Written() []int { return r.written }
 
-// checkEvery is how many rows a run writes between looks at the transaction's size, each of which also
-// drops the store's mapped pages: lookups of scattered keys fault in pages all over the file, and the
-// kernel maps up to 64 KiB of cached file around every fault, so they would otherwise soon hold most of
-// a large store resident.
-const checkEvery = 256
+// checkEvery is how many rows a run writes between looks at the transaction's size and at the
+// process's resident file-backed memory: lookups of scattered keys fault in pages all over the store,
+// and the kernel maps up to 64 KiB of cached file around every fault, so a large store would soon be
+// mostly resident. Once that memory has grown trimSlack past its level after the last drop, the
+// store's mapped pages are dropped again (dropping them at every look costs more in faults than it saves).
+const (
+	checkEvery = 256
+	trimSlack  = 16 << 20
+)
 
 // WriteRun upserts the run's rows from where the last call stopped, with Write's rules. When maxNodes
 // is above zero it stops, between two rows, once this transaction has modified about that many B-tree
@@ -77,9 +82,9 @@ func (w *ClinicalWriter) WriteRun(r *ClinicalRun, maxNodes int) error {
 		if n := i - r.next; n > 0 && n%checkEvery == 0 {
 			if maxNodes > 0 && int(nodeCount(w.b.Tx())-start) >= maxNodes {
 				r.next = i
-				return nil
+				return r.drop(w)
 			}
-			if err := w.db.dropMapped(w.b.Tx().Size()); err != nil {
+			if err := r.trim(w); err != nil {
 				return err
 			}
 		}
@@ -98,11 +103,31 @@ func (w *ClinicalWriter) WriteRun(r *ClinicalRun, maxNodes int) error {
 		r.written[rec.from]++
 	}
 	r.next = len(r.recs)
-	return nil
+	return r.drop(w)
 }
 
 // nodeCount is how many B-tree nodes the transaction has modified (materialized) so far.
 func nodeCount(tx *bolt.Tx) int64 {
 	s := tx.Stats()
 	return s.GetNodeCount()
+}
+
+// drop drops the store's mapped pages before the commit, which reads back the original of every page
+// the transaction modified (faulting in their neighbours too): it starts from the pages the program
+// needs rather than from those the lookups left behind.
+func (r *ClinicalRun) drop(w *ClinicalWriter) error {
+	if err := w.db.dropMapped(w.b.Tx().Size()); err != nil {
+		return err
+	}
+	r.floor, _ = residentShared()
+	return nil
+}
+
+// trim drops the store's mapped pages when the resident file-backed memory has grown trimSlack past
+// its level after the last drop (or when it cannot be read).
+func (r *ClinicalRun) trim(w *ClinicalWriter) error {
+	if cur, ok := residentShared(); ok && r.floor > 0 && cur < r.floor+trimSlack {
+		return nil
+	}
+	return r.drop(w)
 }

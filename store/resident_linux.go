@@ -1,6 +1,9 @@
 package store
 
 import (
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,4 +30,19 @@ func (db *DB) dropMapped(size int64) error {
 		return errno
 	}
 	return nil
+}
+
+// residentShared is the process's resident file-backed memory (the "shared" field of /proc/self/statm):
+// the store's mapped pages and the program's own code. A read costs a few microseconds.
+func residentShared() (int64, bool) {
+	raw, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 3 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(f[2], 10, 64)
+	return n * int64(syscall.Getpagesize()), err == nil
 }

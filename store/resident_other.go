@@ -6,3 +6,5 @@ package store
 func (db *DB) TrimResident() error { return nil }
 
 func (db *DB) dropMapped(int64) error { return nil }
+
+func residentShared() (int64, bool) { return 0, false }

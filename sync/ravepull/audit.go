@@ -48,7 +48,7 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 // error are still committed by the writer: they are whole, and the cursor moves only as far as they go.
 func (e *Engine) readAudit(ctx context.Context, st Study, link, lastHash string, subjects *subjectIndex, w *groupWriter) error {
 	seen := map[string]bool{}
-	expect := 0 // rows of the previous page: pages of one feed are alike
+	var expect [2]int // rows and bytes of the previous page: pages of one feed are alike
 	for first := true; ; first = false {
 		var corr string
 		var got *batch
@@ -70,7 +70,7 @@ func (e *Engine) readAudit(ctx context.Context, st Study, link, lastHash string,
 		if err != nil {
 			return err
 		}
-		expect = got.rows.Len() + got.rows.Len()/8
+		expect = [2]int{got.rows.Len() + got.rows.Len()/8, got.rows.Size() + got.rows.Size()/8}
 		here := link
 		if here == "" {
 			if here, err = e.opts.Source.CheckNext(page.URL); err != nil {

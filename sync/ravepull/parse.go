@@ -34,8 +34,8 @@ type parser struct {
 	source   string // for quarantine entries: study, feed and request (set by Engine.stream)
 	runID    string
 	subjects *subjectIndex
-	split    int // emit a batch once it holds this many rows at a subject boundary; 0: one batch
-	expect   int // rows expected in the answer (the previous page's), to size the batch once
+	split    int    // emit a batch once it holds this many rows at a subject boundary; 0: one batch
+	expect   [2]int // rows and bytes expected in the answer (the previous page's), to size the batch once
 
 	cur          *batch
 	offsets      []int64 // byte offset of every row in cur.rows, in order
@@ -58,7 +58,7 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 	h := sha256.New()
 	rd := odm.NewReader(io.TeeReader(body, h), odm.CaptureFragments(odm.BlockSubject))
 	p.cur = &batch{}
-	p.cur.rows.Grow(p.expect)
+	p.cur.rows.Reserve(p.expect[0], p.expect[1])
 	p.unknown = map[string]*unknownSubject{}
 	p.unknownOK = map[string]bool{}
 	sites := map[string]bool{}
