@@ -26,11 +26,11 @@ func BenchmarkPullDataset(b *testing.B) {
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
 
-// BenchmarkPullAudit pulls a simulated study's audit-records feed (3 sites x 1,000 subjects, records
-// interleaved across subjects, about 9,600 records per page) over loopback HTTP into bbolt. The
+// BenchmarkPullAudit pulls a simulated study's audit-records feed (3 sites x 100 subjects, 500,000
+// records interleaved across subjects, about 10,000 per page) over loopback HTTP into bbolt. The
 // simulator runs in the same process; `make bench-pull` runs it apart.
 func BenchmarkPullAudit(b *testing.B) {
-	s := startSim(b, sim.RWSOptions{Seed: 9, SubjectsPerSite: 1000, Visits: 34, NoGzip: true})
+	s := startSim(b, sim.RWSOptions{Seed: 9, SubjectsPerSite: 100, Visits: 367, NoGzip: true})
 	c := client(b, s, false)
 	var rows int
 	for b.Loop() {
