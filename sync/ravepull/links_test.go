@@ -67,6 +67,16 @@ func (ps *pageServer) pageURL(startID string) string {
 	return ps.URL + "/RaveWebServices/datasets/ClinicalAuditRecords.odm?studyoid=ALPHA%28Prod%29&startid=" + startID + "&per_page=10"
 }
 
+// stored is how the cursor holds the link to a page: the client's checked form of it.
+func (ps *pageServer) stored(t *testing.T, c Source, startID string) string {
+	t.Helper()
+	s, err := c.CheckNext(ps.pageURL(startID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func (ps *pageServer) set(start int, link string) {
 	ps.mu.Lock()
 	ps.link[start] = link
@@ -117,13 +127,14 @@ func TestRefusedNextLinkLeavesCursorUsable(t *testing.T) {
 	ps.set(1, "2")
 	ps.set(2, "https://elsewhere.example.org/RaveWebServices/datasets/ClinicalAuditRecords.odm?studyoid=ALPHA%28Prod%29&startid=3&per_page=10")
 	db := openStore(t)
-	e := engine(db, ps.client(t))
+	c := ps.client(t)
+	e := engine(db, c)
 	_, err := e.PullAudit(t.Context(), study)
 	if err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("pull with a foreign next link: %v", err)
 	}
-	if c := auditCursor(t, db); c.Next != ps.pageURL("2") || strings.Contains(c.Next, "elsewhere") {
-		t.Fatalf("cursor after the refused link: %q, want page 2's own address", c.Next)
+	if cur := auditCursor(t, db); cur.Next != ps.stored(t, c, "2") || strings.Contains(cur.Next, "elsewhere") {
+		t.Fatalf("cursor after the refused link: %q, want page 2's own address", cur.Next)
 	}
 	if got := dump(t, db); !strings.Contains(got, `"IT1"`) || !strings.Contains(got, `"IT2"`) {
 		t.Fatalf("pages before the refused link not stored:\n%s", got)
@@ -137,8 +148,8 @@ func TestRefusedNextLinkLeavesCursorUsable(t *testing.T) {
 	if got := dump(t, db); !strings.Contains(got, `"IT3"`) || res.Written != 1 {
 		t.Fatalf("page 3 not reached (%+v):\n%s", res, got)
 	}
-	if c := auditCursor(t, db); c.Next != ps.pageURL("3") {
-		t.Fatalf("cursor at the end: %q", c.Next)
+	if cur := auditCursor(t, db); cur.Next != ps.stored(t, c, "3") {
+		t.Fatalf("cursor at the end: %q", cur.Next)
 	}
 }
 
@@ -159,7 +170,8 @@ func TestNextLinkCycleStops(t *testing.T) {
 				ps.set(p, l)
 			}
 			db := openStore(t)
-			_, err := engine(db, ps.client(t)).PullAudit(t.Context(), study)
+			c := ps.client(t)
+			_, err := engine(db, c).PullAudit(t.Context(), study)
 			if !errors.Is(err, ErrNextCycle) {
 				t.Fatalf("pull over a link cycle: %v", err)
 			}
@@ -168,8 +180,8 @@ func TestNextLinkCycleStops(t *testing.T) {
 					t.Errorf("page %d fetched %d times", p, n)
 				}
 			}
-			if c := auditCursor(t, db); c.Next != ps.pageURL(tc.last) {
-				t.Fatalf("cursor after the cycle: %q, want page %s", c.Next, tc.last)
+			if cur := auditCursor(t, db); cur.Next != ps.stored(t, c, tc.last) {
+				t.Fatalf("cursor after the cycle: %q, want page %s", cur.Next, tc.last)
 			}
 		})
 	}
