@@ -2,22 +2,25 @@ package ravepull
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
 // groupWriter collects whole audit pages into groups and commits each group in one transaction on its
 // own goroutine, so that the next pages are fetched and parsed while a group is written. A group closes
-// at BatchRows rows read or GroupWait after its first page, whichever comes first: a fast feed commits
-// few large sorted runs, a slow remote still commits about once a GroupWait.
+// at BatchRows rows read, or GroupWait after its first page arrived even if no other page has come
+// since: a fast feed commits few large sorted runs, a slow remote still commits about once a GroupWait.
 type groupWriter struct {
 	e   *Engine
 	ctx context.Context
 	st  Study
 	res *Result // updated by the committer; read after close
 
-	open   []part
-	rows   int
-	opened time.Time
+	mu    sync.Mutex // guards open, rows, timer and gen: the timer closes a group from its own goroutine
+	open  []part
+	rows  int
+	timer *time.Timer
+	gen   int // counts groups handed over, so that a late timer never closes the next group
 
 	groups chan []part
 	failed chan struct{} // closed when a commit fails; err says why
@@ -35,23 +38,41 @@ func (e *Engine) startGroups(ctx context.Context, st Study, res *Result) *groupW
 // add puts a page into the open group, handing the group to the committer once it is full. It returns
 // the committer's error once a commit has failed.
 func (w *groupWriter) add(p part) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if len(w.open) == 0 {
-		w.opened = time.Now()
+		gen := w.gen
+		w.timer = time.AfterFunc(w.e.opts.GroupWait, func() { w.expire(gen) })
 	}
 	w.open = append(w.open, p)
 	w.rows += p.read
-	if w.rows >= w.e.opts.BatchRows || time.Since(w.opened) >= w.e.opts.GroupWait {
-		return w.flush()
+	if w.rows >= w.e.opts.BatchRows {
+		return w.flushLocked()
 	}
 	return nil
 }
 
-func (w *groupWriter) flush() error {
+// expire hands the open group to the committer once it has waited GroupWait for more pages; a failure
+// is w.err, which the next add or close returns.
+func (w *groupWriter) expire(gen int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if gen == w.gen {
+		_ = w.flushLocked()
+	}
+}
+
+func (w *groupWriter) flushLocked() error {
+	if w.timer != nil {
+		w.timer.Stop()
+		w.timer = nil
+	}
 	if len(w.open) == 0 {
 		return nil
 	}
 	g := w.open
 	w.open, w.rows = nil, 0
+	w.gen++
 	select {
 	case w.groups <- g:
 		return nil
@@ -62,8 +83,10 @@ func (w *groupWriter) flush() error {
 
 // close commits the open group, waits for the committer and returns the first commit error.
 func (w *groupWriter) close() error {
-	_ = w.flush() // a failure is w.err
+	w.mu.Lock()
+	_ = w.flushLocked() // a failure is w.err
 	close(w.groups)
+	w.mu.Unlock()
 	<-w.done
 	return w.err
 }
