@@ -50,10 +50,12 @@ bench-odm: deps-test
 	GOMAXPROCS=1 go test -run '^$$' -bench 'Tokenizer|Reader' -benchtime 20x -benchmem ./sync/odm/
 	./$(BIN) odm bench --size $(ODM_BENCH_SIZE)
 
-# End-to-end pull of a ~2 GiB dataset from the simulator (separate process) into bbolt: rows/s, peak RSS.
-bench-pull: build
+# End-to-end Rave pull, one table: audit-records feeds of 500,000 and 5,000,000 records (subjects
+# interleaved) and regular datasets of 500,000 rows and about 2 GiB, each generated on demand by the
+# simulator in its own process; the smaller ones also pulled by an lxml + SQLite script in the same run.
+bench-pull: deps-test
+	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
 	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
-	go test -run '^$$' -bench PullDataset -benchtime 3x ./sync/ravepull/
 	.ci/with-session .ci/bench-pull
 
 # The desktop bundle for this machine's system, made by the fyne tool from FyneApp.toml, the icon in
