@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-gui fuzz-odm deps-run deps-test clean package
+.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-send bench-gui fuzz-odm deps-run deps-test clean package
 
 build: deps-run
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
@@ -32,7 +32,7 @@ test: deps-test vet fuzz-odm
 	TRIALSYNC_BUNDLE="$(CURDIR)/$(BUNDLE)" TRIALSYNC_BUNDLE_VERSION="$(VERSION)" TRIALSYNC_BUNDLE_COMMIT="$(COMMIT)" \
 		.ci/with-session go test -race -timeout 25m -count=1 ./...
 
-bench: bench-audit bench-odm bench-pull
+bench: bench-audit bench-odm bench-pull bench-send
 
 bench-audit: deps-run
 	GOMAXPROCS=1 go test -run '^$$' -bench 'AuditAppend' -benchmem ./store/
@@ -51,10 +51,12 @@ bench-odm: deps-test
 	GOMAXPROCS=1 go test -run '^$$' -bench 'Tokenizer|Reader' -benchtime 20x -benchmem ./sync/odm/
 	./$(BIN) odm bench --size $(ODM_BENCH_SIZE)
 
-# End-to-end pull of a ~2 GiB dataset from the simulator (separate process) into bbolt: rows/s, peak RSS.
-bench-pull: build
+# End-to-end Rave pull, one table: audit-records feeds of 500,000 and 5,000,000 records (subjects
+# interleaved) and regular datasets of 500,000 rows and about 2 GiB, each generated on demand by the
+# simulator in its own process; the smaller ones also pulled by an lxml + SQLite script in the same run.
+bench-pull: deps-test
+	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
 	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
-	go test -run '^$$' -bench PullDataset -benchtime 3x ./sync/ravepull/
 	.ci/with-session .ci/bench-pull
 
 # The desktop bundle for this machine's system, made by the fyne tool from FyneApp.toml, the icon in
@@ -82,6 +84,13 @@ package: $(if $(filter Linux,$(shell uname -s)),deps-run) $(FYNE)
 
 $(FYNE):
 	GOBIN="$(CURDIR)/$(dir $(FYNE))" go install fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION)
+
+# End-to-end send: 10,000 dose records imported and delivered, one POST each, to the simulator in its own
+# process: records/s, messages/s and peak RSS (RECORDS=N for another count).
+bench-send: build
+	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
+	GOMAXPROCS=2 go test -run '^$$' -bench Deliver -benchtime 5000x ./sync/exposure/
+	.ci/with-session .ci/bench-send
 
 # The window's responsiveness (how late its UI goroutine runs work) idle and while it pulls ~2 GiB.
 bench-gui: build deps-test

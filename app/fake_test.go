@@ -63,6 +63,8 @@ type fakeBackend struct {
 	settingsErr error
 	saved       []agent.SettingsChange
 	saveErr     error
+
+	exposures exposureFake // the Exposures screen's part (exposures_test.go)
 }
 
 func newFake(n int) *fakeBackend {

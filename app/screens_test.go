@@ -14,8 +14,6 @@ func TestCredentialScreens(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{2, []string{"Not available in this version.", "rave.password: set",
-			"intake.token: not set (trialsync creds set intake.token)"}, []string{"sureadhere.token", "custom.extra"}},
 		{3, []string{"Not available in this version.", "sureadhere.token: not set (trialsync creds set sureadhere.token)"},
 			[]string{"rave.password", "custom.extra"}},
 		{6, []string{"rave.password: set (fingerprint 00000000000d)", "edc.token: not set", "custom.extra: set (fingerprint",

@@ -61,8 +61,19 @@ func (tx *Tx) CountHourAt(kind, study, site string, t time.Time, n int64) error 
 }
 
 // CountPulled counts a committed batch of clinical rows as pulled at t: per study and site (read from
-// the rows' keys) and for the install. The Rave pull calls it in the transaction that writes the batch.
+// the rows' keys) and for the install. Call it in the transaction that writes the batch.
 func (tx *Tx) CountPulled(b *ClinicalBatch, t time.Time) error {
+	return tx.countPulled(len(b.recs), func(i int) []byte { return b.recs[i].key }, t)
+}
+
+// CountPulledRun counts every row of a clinical run as pulled at t, as CountPulled does for a batch.
+// The Rave pull calls it in the transaction that completes the run (the one that moves its cursor),
+// so that rows written in the run's earlier transactions are counted once, when the run is committed.
+func (tx *Tx) CountPulledRun(r *ClinicalRun, t time.Time) error {
+	return tx.countPulled(len(r.recs), func(i int) []byte { return r.recs[i].key }, t)
+}
+
+func (tx *Tx) countPulled(n int, keyOf func(i int) []byte, t time.Time) error {
 	type scope struct{ study, site string }
 	counts := map[scope]int64{}
 	var last []byte // the study 0x00 site prefix of the run of rows being counted
@@ -74,17 +85,18 @@ func (tx *Tx) CountPulled(b *ClinicalBatch, t time.Time) error {
 		}
 		run = 0
 	}
-	for _, r := range b.recs {
-		// A key starts study 0x00 site 0x00; a batch is sorted, so rows of one site come together.
-		i := bytes.IndexByte(r.key, 0)
+	for k := range n {
+		key := keyOf(k)
+		// A key starts study 0x00 site 0x00; rows of one site mostly come together.
+		i := bytes.IndexByte(key, 0)
 		if i < 0 {
 			continue
 		}
-		j := bytes.IndexByte(r.key[i+1:], 0)
+		j := bytes.IndexByte(key[i+1:], 0)
 		if j < 0 {
 			continue
 		}
-		if prefix := r.key[:i+1+j]; !bytes.Equal(prefix, last) {
+		if prefix := key[:i+1+j]; !bytes.Equal(prefix, last) {
 			flush()
 			last = prefix
 		}

@@ -85,6 +85,9 @@ func newRootCommand(g *globals) *cobra.Command {
 		newConfigCommand(g),
 		newPullCommand(g),
 		newDemoCommand(g),
+		newExposureCommand(g),
+		newSendCommand(g),
+		newQueueCommand(g),
 	} {
 		root.AddCommand(c)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/config"
 	"github.com/trialsync/trialsync/sync/logging"
+	"github.com/trialsync/trialsync/sync/outbox"
 	"github.com/trialsync/trialsync/sync/rws"
 )
 
@@ -65,6 +66,9 @@ type Agent struct {
 	remotes []remoteEntry
 	studies keyLocks // a study's pull and a reset of its position never overlap
 	changed broadcast
+
+	outboxMu sync.Mutex
+	outbox   *outbox.Outbox // the store's outbound queue, built on first use (outbox.go)
 
 	runMu   sync.Mutex
 	run     *runner // the services of the last Start; nil before it

@@ -39,7 +39,9 @@ type Scope struct {
 func defaultEngines() []Engine {
 	return []Engine{
 		ravePullEngine(),
-		// The exposure sends, the subject push and the checklist reconciliation register here, each
-		// built in its own file as ravePullEngine is in pull.go.
+		sendEngine(),     // outbox.go: every outbound kind's delivery
+		exposureEngine(), // exposure.go: the loopback intake for dose records
+		// The subject push and the checklist reconciliation register here, each built in its own file
+		// as ravePullEngine is in pull.go.
 	}
 }
