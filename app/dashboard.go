@@ -27,6 +27,7 @@ type dashboard struct {
 	audit   *explained
 	chart   *ActivityChart
 	pull    *fyne.Container // the Rave pull's line per study
+	others  *fyne.Container // a line per service of the other registered engines
 
 	store, install, schema, entries, tip, run, cf *widget.Label
 	errText                                       *widget.Label
@@ -45,7 +46,7 @@ var remoteNames = []struct{ name, title string }{
 
 func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	d := &dashboard{u: u, store: field(), install: field(), schema: field(), entries: field(), tip: field(),
-		run: field(), cf: field(), errText: errorLabel(), remotes: container.NewVBox(), pull: container.NewVBox(),
+		run: field(), cf: field(), errText: errorLabel(), remotes: container.NewVBox(), pull: container.NewVBox(), others: container.NewVBox(),
 		audit: newExplained(), chart: NewActivityChart(Activity{})}
 	tile := func(screen string) *widget.Button {
 		b := widget.NewButton("", func() { u.SelectScreen(screen) })
@@ -66,11 +67,11 @@ func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 		widget.NewLabel("Configuration"), d.cf,
 	)
 	var engines []fyne.CanvasObject
-	engines = append(engines, widget.NewLabel("Rave pull"), d.pull)
+	engines = append(engines, widget.NewLabel("Rave pull"), d.pull, widget.NewLabel("Other engines"), d.others)
 	for _, e := range []struct {
 		name string
 		p    plan
-	}{{"Exposures", exposuresPlan()}, {"Subjects", subjectsPlan()}, {"Checklists", checklistsPlan()}} {
+	}{{"Subjects", subjectsPlan()}, {"Checklists", checklistsPlan()}} {
 		engines = append(engines, widget.NewLabel(e.name), widget.NewLabel(e.p.state()))
 	}
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), d.refresh)
@@ -99,6 +100,17 @@ func (d *dashboard) show(s snapshot) {
 	d.showRemotes(s, now)
 	d.chart.SetActivity(Activity(s.Figures.Activity))
 	d.pull.RemoveAll()
+	d.others.RemoveAll()
+	for _, l := range otherEngineLines(s, now) {
+		label := field()
+		label.Wrapping = fyne.TextWrapWord
+		label.Truncation = fyne.TextTruncateOff
+		if l.failed {
+			label.Importance = widget.DangerImportance
+		}
+		label.SetText(l.text)
+		d.others.Add(label)
+	}
 	for _, l := range s.pull().dashboardLines(now) {
 		label := field()
 		label.Wrapping = fyne.TextWrapWord

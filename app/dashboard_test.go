@@ -39,7 +39,7 @@ func TestDashboardStates(t *testing.T) {
 			snap: func() agent.Snapshot { return richSnap(now) },
 			want: []string{"15,275 rows pulled today", "5 messages waiting to be sent", "Audit trail intact",
 				"Intact: 176 entries verified at", "by the schedule", "ALPHA(Prod)", "Site 101", "5,120", "4,980",
-				"1 (oldest 2 days ago)", "Rave: online (answered at " + answered + ").", "Rows pulled: 88,894 in the last 7 days"},
+				"1 (oldest 2 days ago)", "Rave: online (answered at " + answered + ").", "Rows pulled: " + weekRows(now) + " in the last 7 days"},
 			red:   []string{"2 dead letters", "1 urgent failure"},
 			amber: []string{"3 conflicts to decide", "2 fragments to review", "1 (oldest 3 hours ago)"},
 		},
@@ -289,6 +289,15 @@ func TestPlainFailure(t *testing.T) {
 	}
 }
 
+// weekRows is richSnap's rows pulled over the week, as the chart's title writes it.
+func weekRows(now time.Time) string {
+	var n int64
+	for _, v := range richSnap(now).Figures.Activity.Pulled {
+		n += v
+	}
+	return count(int(n))
+}
+
 // buttonShowing is the visible button whose text contains want.
 func buttonShowing(t *testing.T, w fyne.Window, want string) *widget.Button {
 	t.Helper()
@@ -318,4 +327,24 @@ func buttonShowing(t *testing.T, w fyne.Window, want string) *widget.Button {
 		t.Fatalf("no button shows %q; the window shows %q", want, visibleTexts(w.Content()))
 	}
 	return found
+}
+
+// TestDashboardOtherEngines: the engines beside the Rave pull each get a line per service, in words.
+func TestDashboardOtherEngines(t *testing.T) {
+	now := time.Now()
+	f := newFake(1)
+	f.snap = richSnap(now)
+	f.snap.Engines = append(f.snap.Engines,
+		agent.EngineState{Name: "send", Title: "Outbound queue", Section: "[exposure] (with [rave])", Configured: true},
+		agent.EngineState{Name: "exposure", Title: "Exposure intake", Section: "[exposure] with intake_addr"})
+	f.snap.Services = append(f.snap.Services,
+		agent.ServiceState{Name: "Send exposures to Rave", Engine: "send", Runs: 2, LastEnd: now, NextRun: now.Add(time.Minute),
+			Last: agent.Summary{Text: "sent 3, dead 1, held 0"}},
+		agent.ServiceState{Name: "Send subjects to SureAdhere", Engine: "send", Stopped: true,
+			Err: "credential sureadhere.token not set (trialsync creds set sureadhere.token)"})
+	_, w := newTestUI(t, f, Options{})
+	clock := now.Format("15:04")
+	mustShow(t, w, "Send exposures to Rave: last run "+clock+": sent 3, dead 1, held 0; next "+now.Add(time.Minute).Format("15:04")+".",
+		"Exposure intake: not configured ([exposure] with intake_addr).")
+	mustBeRed(t, w, "Send subjects to SureAdhere: stopped: credential sureadhere.token not set")
 }

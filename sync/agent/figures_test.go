@@ -3,6 +3,8 @@ package agent
 import (
 	"testing"
 
+	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/outbox"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
@@ -46,5 +48,50 @@ func TestFigures(t *testing.T) {
 	}
 	if f.Activity.Start.IsZero() || f.Activity.Pulled[ActivityHours-1] != sum {
 		t.Errorf("activity from %v, this hour %d, want %d", f.Activity.Start, f.Activity.Pulled[ActivityHours-1], sum)
+	}
+}
+
+// TestSendFigures: the outbound queue's messages count per site on the dashboard: waiting (pending,
+// held), dead letters and the urgent among them; delivered and discarded ones do not.
+func TestSendFigures(t *testing.T) {
+	a := openAgent(t, exposureConfig(startRWS(t, simrws.Options{}), ""), nil)
+	ctx := t.Context()
+	db, err := a.Store(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	messages := []outbox.Message{
+		{Kind: outbox.KindExposure, Key: "a", State: outbox.Pending, Payload: []byte(`{"site":"101"}`)},
+		{Kind: outbox.KindExposure, Key: "b", State: outbox.Held, Payload: []byte(`{"site":"101"}`)},
+		{Kind: outbox.KindExposure, Key: "c", State: outbox.Dead, Urgent: true, Payload: []byte(`{"site":"103"}`)},
+		{Kind: outbox.KindExposure, Key: "d", State: outbox.Dead, Payload: []byte(`{"site":"103"}`)},
+		{Kind: outbox.KindExposure, Key: "e", State: outbox.Dead, Discarded: true, Payload: []byte(`{"site":"103"}`)},
+		{Kind: outbox.KindExposure, Key: "f", State: outbox.Done, Payload: []byte(`{"site":"102"}`)},
+	}
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		for _, m := range messages {
+			if _, err := store.Outbox[outbox.Message](tx).Add(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.readFigures(ctx, db)
+	f := a.Snapshot().Figures
+	site := func(s string) SiteFigures { return *(&f).Site("ALPHA(Prod)", s) }
+	if s := site("101"); s.Queued != 2 || s.Dead != 0 {
+		t.Errorf("site 101 %+v, want 2 waiting", s)
+	}
+	if s := site("103"); s.Dead != 2 || s.Urgent != 1 || s.Queued != 0 {
+		t.Errorf("site 103 %+v, want 2 dead letters, 1 urgent", s)
+	}
+	if s := site("102"); s.Queued+s.Dead != 0 {
+		t.Errorf("site 102 %+v: a delivered message counts", s)
+	}
+	if tot := f.Totals; tot.Queued != 2 || tot.Dead != 2 || tot.Urgent != 1 {
+		t.Errorf("totals %+v", tot)
 	}
 }
