@@ -199,6 +199,7 @@ func flatten(c *config.Config) map[string]string {
 		m["rave.url"], m["rave.auth"], m["rave.user"] = r.URL, string(r.Auth), r.User
 		m["rave.client_id"], m["rave.token_url"] = r.ClientID, r.TokenURL
 		m["rave.page_size"], m["rave.poll"] = strconv.Itoa(r.PageSize), config.Duration(r.Poll)
+		m["rave.requests_per_second"] = strconv.FormatFloat(r.RequestsPerSecond, 'g', -1, 64)
 		for _, st := range r.Studies {
 			m["rave.study."+st.OID] = strings.Join(st.Sites, ",") + " arm_item=" + st.ArmItem
 		}

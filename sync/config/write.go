@@ -72,7 +72,7 @@ func Encode(cfg *Config) ([]byte, error) {
 	var out outConfig
 	if r := cfg.Rave; r != nil {
 		out.Rave = &outRave{URL: r.URL, Auth: string(r.Auth), User: r.User, ClientID: r.ClientID,
-			TokenURL: r.TokenURL, PageSize: r.PageSize, Poll: nonZero(r.Poll)}
+			TokenURL: r.TokenURL, PageSize: r.PageSize, Poll: nonZero(r.Poll), RequestsPerSecond: r.RequestsPerSecond}
 		for _, s := range r.Studies {
 			out.Rave.Study = append(out.Rave.Study, outStudy{OID: s.OID, Sites: s.Sites, ArmItem: s.ArmItem})
 		}
@@ -228,14 +228,16 @@ type outConfig struct {
 }
 
 type outRave struct {
-	URL      string     `toml:"url"`
-	Auth     string     `toml:"auth"`
-	User     string     `toml:"user,omitempty"`
-	ClientID string     `toml:"client_id,omitempty"`
-	TokenURL string     `toml:"token_url,omitempty"`
-	PageSize int        `toml:"page_size,omitempty"`
-	Poll     string     `toml:"poll,omitempty"`
-	Study    []outStudy `toml:"study,omitempty"`
+	URL      string `toml:"url"`
+	Auth     string `toml:"auth"`
+	User     string `toml:"user,omitempty"`
+	ClientID string `toml:"client_id,omitempty"`
+	TokenURL string `toml:"token_url,omitempty"`
+	PageSize int    `toml:"page_size,omitempty"`
+	Poll     string `toml:"poll,omitempty"`
+	// RequestsPerSecond is written before the studies: TOML keys of a table come before its subtables.
+	RequestsPerSecond float64    `toml:"requests_per_second,omitempty"`
+	Study             []outStudy `toml:"study,omitempty"`
 }
 
 type outStudy struct {
