@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/trialsync/trialsync/sync/agent"
+	"github.com/trialsync/trialsync/sync/exposure"
 	"github.com/trialsync/trialsync/sync/ravepull"
 	"github.com/trialsync/trialsync/sync/remote"
 )
@@ -23,6 +24,7 @@ import (
 type demoSummary struct {
 	rows, quarantined  int
 	sends, dead        int
+	urgent             int
 	conflicts          int
 	auditOK            bool
 	auditEntries       uint64
@@ -87,6 +89,7 @@ func (d *demo) flows() []demoFlow {
 	var out []demoFlow
 	if d.rave() != nil {
 		out = append(out, demoFlow{"Pulling the study from the simulated Rave (one 429 storm and one malformed subject on purpose)", d.pullRave})
+		out = append(out, demoFlow{"Sending a month of daily doses to Rave (one names a drug outside the subject's arm, on purpose)", d.sendDoses})
 	}
 	return out
 }
@@ -130,6 +133,72 @@ func (d *demo) pullRave(ctx context.Context, out output, sum *demoSummary) error
 	}
 }
 
+// sendDoses queues the month of doses (from the arms the pull stored) and delivers them to the
+// simulated Rave through the outbound queue, as the send service does, with a progress bar.
+func (d *demo) sendDoses(ctx context.Context, out output, sum *demoSummary) error {
+	path, n, err := d.queueDoses(ctx)
+	if err != nil {
+		return err
+	}
+	out.printf("      %s dose records queued\n", thousands(n))
+	bar := newProgress(out.text, "      sending")
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	go func() { // the queue's progress, read from the store while the run sends
+		defer close(watched)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			if c, err := d.agent.QueueCounts(ctx); err == nil {
+				total := c.Pending + c.Sending + c.Held + c.Done + c.Dead + c.Discarded
+				bar.update(uint64(c.Done+c.Dead+c.Discarded), uint64(total))
+			}
+		}
+	}()
+	rep, err := d.agent.Send(ctx)
+	close(stop)
+	<-watched
+	bar.done()
+	_ = os.Remove(path)
+	sum.sends, sum.dead = rep.Sent, rep.Dead
+	if c, cerr := d.agent.QueueCounts(ctx); cerr == nil {
+		sum.dead, sum.urgent = c.Dead, c.Urgent
+	}
+	out.printf("      %s sent, %s dead (%s urgent), %s held\n", thousands(rep.Sent), thousands(sum.dead), thousands(sum.urgent), thousands(rep.Held))
+	return err
+}
+
+// queueDoses writes the month of doses for the arms the pull stored and queues them, returning the
+// file (for the caller to remove) and the records queued.
+func (d *demo) queueDoses(ctx context.Context) (string, int, error) {
+	arms, sites, err := d.pulledArms(ctx)
+	if err != nil {
+		return "", 0, err
+	}
+	if len(arms) == 0 {
+		return "", 0, errors.New("no subject's arm was pulled from Rave: nothing to dose")
+	}
+	path, _, err := demoDoses(d.study, arms, sites, d.dir)
+	if err != nil {
+		return "", 0, err
+	}
+	res, err := d.agent.ImportExposures(ctx, path, func(e exposure.Entry) {
+		d.agent.Log().Warn().Str("record", e.Rejection(path)).Msg("demo: a dose record was refused")
+	})
+	if err != nil {
+		return path, res.Imported, err
+	}
+	if res.Rejected > 0 {
+		return path, res.Imported, fmt.Errorf("%d of the demo's dose records were refused by the checks", res.Rejected)
+	}
+	return path, res.Imported, nil
+}
+
 // printSummary writes the demo's result: what moved, what failed, what waits for a person, and the
 // audit trail's state.
 func (d *demo) printSummary(out output, s demoSummary) {
@@ -137,7 +206,7 @@ func (d *demo) printSummary(out output, s demoSummary) {
 	out.printf("  rows pulled from Rave:   %s (%s quarantined; the simulated Rave answered 429 %s times)\n",
 		thousands(s.rows), thousands(s.quarantined), thousands(s.rateLimited))
 	out.printf("  messages sent:           %s\n", thousands(s.sends))
-	out.printf("  dead letters:            %s\n", thousands(s.dead))
+	out.printf("  dead letters:            %s (%s urgent: a drug outside the subject's arm)\n", thousands(s.dead), thousands(s.urgent))
 	out.printf("  checklist conflicts:     %s\n", thousands(s.conflicts))
 	if s.auditOK {
 		out.printf("  audit trail:             intact (%s entries)\n", thousands(int(s.auditEntries)))

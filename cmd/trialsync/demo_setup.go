@@ -64,9 +64,13 @@ func demoParts() []demoPart {
 // demoPending names the demo's flows whose engines this build does not have yet: their simulators
 // run and are configured, but nothing talks to them. The headless summary and the window say so.
 var demoPending = []string{
-	"daily doses sent to Rave and subjects pushed to SureAdhere (the outbound queue)",
-	"checklist reconciliation between the EDC and the CTMS",
+	"subjects pushed to SureAdhere (with the arm changed after a push)",
+	"checklist reconciliation between the EDC and the CTMS (with its conflicts)",
 }
+
+// demoRequestsPerSecond lifts the Rave client's default pace (10 requests a second, a courtesy to a
+// real Rave) for the simulated one, so that a month of doses goes out in seconds rather than minutes.
+const demoRequestsPerSecond = 1000
 
 // demoRavePassword is the simulated Rave's Basic password.
 const demoRavePassword = "demo-rave-password"
@@ -85,7 +89,7 @@ func startDemoRave(st *seed.Study) (*demoRemote, error) {
 		shutdown: s.Shutdown,
 		configure: func(cfg *config.Config) {
 			cfg.Rave = &config.Rave{URL: s.URL(), Auth: config.AuthBasic, User: o.User, PageSize: config.DefaultPageSize,
-				Studies: []config.Study{{OID: st.OID, Sites: o.Sites, ArmItem: "RAND.ARM"}}}
+				RequestsPerSecond: demoRequestsPerSecond, Studies: []config.Study{{OID: st.OID, Sites: o.Sites, ArmItem: "RAND.ARM"}}}
 		},
 	}, nil
 }

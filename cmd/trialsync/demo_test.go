@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -36,18 +37,23 @@ func TestDemoSeedIsTheStudy(t *testing.T) {
 	}
 }
 
-// stormRE finds the seed's 429 storm.
-var stormRE = regexp.MustCompile(`rave_faults = "429storm:\d+@(\d+)"`)
+// stormRE finds the seed's 429 storm, daysRE its dosing period.
+var (
+	stormRE = regexp.MustCompile(`rave_faults = "429storm:\d+@(\d+)"`)
+	daysRE  = regexp.MustCompile(`(?m)^days = \d+`)
+)
 
-// shortStormSeed writes the demo's study with its 429 storm cut to four answers. Every other piece of
-// trouble stays. Four answers are absorbed by the RWS client's own retries; the seed's twelve open
-// its circuit breaker, whose probes then take one answer every 30 s, and the demo takes minutes.
+// shortStormSeed writes the demo's study with its 429 storm cut to four answers and its month of doses
+// to four days (the wrong drug is given on day 3). Every piece of trouble stays. Four answers are
+// absorbed by the RWS client's own retries; the seed's twelve open its circuit breaker, whose probes
+// then take one answer every 30 s, and a month of doses is 12,000 sends: the demo takes minutes.
 func shortStormSeed(t *testing.T) (path string, storm int) {
 	t.Helper()
-	if !stormRE.Match(demoSeed) {
-		t.Fatal("the demo's study has no 429 storm to shorten")
+	if !stormRE.Match(demoSeed) || !daysRE.Match(demoSeed) {
+		t.Fatal("the demo's study has no 429 storm or dosing days to shorten")
 	}
 	short := stormRE.ReplaceAll(demoSeed, []byte(`rave_faults = "429storm:4@$1"`))
+	short = daysRE.ReplaceAll(short, []byte(`days = 4`))
 	path = filepath.Join(t.TempDir(), "study.toml")
 	if err := os.WriteFile(path, short, 0o600); err != nil {
 		t.Fatal(err)
@@ -156,11 +162,17 @@ func TestDemoHeadless(t *testing.T) {
 				"audit trail:             intact (", tc.keyring,
 				"simulated Rave on http://127.0.0.1:", "simulated SureAdhere on http://127.0.0.1:",
 				"simulated EDC on http://127.0.0.1:", "simulated CTMS on http://127.0.0.1:",
-				"[1/2] Pulling the study", "[2/2] Verifying the audit trail",
+				"[1/3] Pulling the study", "[2/3] Sending", "[3/3] Verifying the audit trail",
+				"dead letters:            1 (1 urgent: a drug outside the subject's arm)",
 			} {
 				if !strings.Contains(text, want) {
 					t.Errorf("the demo's output lacks %q:\n%s", want, text)
 				}
+			}
+			queued := regexp.MustCompile(`([\d,]+) dose records queued`).FindStringSubmatch(text)
+			sent := regexp.MustCompile(`messages sent: +([\d,]+)`).FindStringSubmatch(text)
+			if queued == nil || sent == nil || atoi(t, sent[1])+1 != atoi(t, queued[1]) || atoi(t, sent[1]) == 0 {
+				t.Errorf("queued %v, sent %v: want every dose but the wrong drug's sent", queued, sent)
 			}
 			if strings.Contains(text, demoRavePassword) {
 				t.Error("the demo printed a secret")
@@ -179,6 +191,15 @@ func TestDemoHeadless(t *testing.T) {
 			}
 		})
 	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // TestDemoUsage: bad flags are usage errors (exit 2), before anything starts.
