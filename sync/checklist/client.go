@@ -1,0 +1,179 @@
+package checklist
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/trialsync/trialsync/sync/remote"
+)
+
+// Bounds on what a system may answer. A listing page of 1,000 records is about 250 KB; an item is a
+// few hundred bytes.
+const (
+	maxPageBytes = 32 << 20
+	maxItemBytes = 1 << 20
+)
+
+// The local request budget of a checklist system's client, used while the system states none
+// (X-RateLimit-Remaining is honoured when it does). Rave's default of 10 a second would make the 1 %
+// of a 100,000-item checklist that needs writing (a GET and a PUT each) take minutes; this bound still
+// keeps a runaway loop from hammering the system.
+const (
+	clientRequestsPerSecond = 500
+	clientBurst             = 100
+	clientConcurrency       = 8
+)
+
+// ClientConfig is the sync/remote configuration of one checklist system's client: its name ("edc" or
+// "ctms"), its base URL, its bearer token (the keyring's edc.token or ctms.token), the reader of its
+// application/problem+json errors and its request budget. The caller may set the rest (logger,
+// fingerprint, retry policy) before remote.New.
+func ClientConfig(sys System, baseURL, token string) remote.Config {
+	return remote.Config{
+		Name: string(sys), BaseURL: baseURL, Auth: remote.Bearer(token),
+		ErrorBody: ProblemBody, UserAgent: "trialsync-checklist",
+		RequestsPerSecond: clientRequestsPerSecond, Burst: clientBurst, MaxConcurrent: clientConcurrency,
+	}
+}
+
+// ProblemBody reads the checklist systems' error answers, RFC 9457 problem+json
+// ({"title":…,"detail":…}), falling back to remote.PlainErrorBody for anything else.
+func ProblemBody(status int, h http.Header, body []byte) remote.Problem {
+	var p struct {
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal(body, &p) != nil || (p.Title == "" && p.Detail == "") {
+		return remote.PlainErrorBody(status, h, body)
+	}
+	msg := p.Detail
+	if msg == "" {
+		msg = p.Title
+	}
+	return remote.Problem{Code: p.Title, Message: msg}
+}
+
+// Remote is one checklist system as reconciliation reads and writes it: the shared sync/remote client
+// (retries, Retry-After, backoff, the breaker, the offline state, the bearer token) and the system's
+// adapter (its endpoints and record shape). It is safe for concurrent use.
+type Remote struct {
+	rc       *remote.Client
+	ad       *Adapter
+	pageSize int
+}
+
+// NewRemote reads and writes system ad.System() through rc, listing pageSize items a page.
+func NewRemote(rc *remote.Client, ad *Adapter, pageSize int) *Remote {
+	if pageSize <= 0 {
+		pageSize = 1000
+	}
+	return &Remote{rc: rc, ad: ad, pageSize: pageSize}
+}
+
+// System is the system this remote is.
+func (r *Remote) System() System { return r.ad.System() }
+
+// Adapter is the system's adapter.
+func (r *Remote) Adapter() *Adapter { return r.ad }
+
+// Client is the sync/remote client underneath (its state for the dashboard).
+func (r *Remote) Client() *remote.Client { return r.rc }
+
+// ErrListing is wrapped by List's errors about the listing's own shape (a cursor that repeats, a page
+// that is not a page): the system answered, but not with a listing that can be trusted whole.
+var ErrListing = errors.New("the listing cannot be read whole")
+
+// List reads the system's whole listing of study, page after page in order (each page needs the
+// previous one's cursor), and decodes every record. Only a complete listing is returned: an item
+// missing from a truncated one would read as deleted.
+func (r *Remote) List(ctx context.Context, study string) ([]Record, error) {
+	var recs []Record
+	seen := map[string]bool{}
+	cursor := ""
+	for {
+		body, err := r.get(ctx, r.ad.ListPath(study, r.pageSize, cursor), "list checklist items", maxPageBytes)
+		if err != nil {
+			return nil, err
+		}
+		p, err := r.ad.DecodePage(body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrListing, err)
+		}
+		for _, raw := range p.Items {
+			recs = append(recs, r.ad.Decode(raw))
+		}
+		if p.NextCursor == "" {
+			return recs, nil
+		}
+		if seen[p.NextCursor] {
+			return nil, fmt.Errorf("%w: the %s listing gave the same next cursor twice", ErrListing, r.System().Label())
+		}
+		seen[p.NextCursor] = true
+		cursor = p.NextCursor
+	}
+}
+
+// Item reads one item at its item path (the system's own spelling of site and code, as Write.Path);
+// found is false when the system has no such item (404).
+func (r *Remote) Item(ctx context.Context, path string) (raw json.RawMessage, found bool, err error) {
+	body, err := r.get(ctx, path, "get checklist item", maxItemBytes)
+	var re *remote.Error
+	if errors.As(err, &re) && re.Status == http.StatusNotFound {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return body, true, nil
+}
+
+// Put sends body to path with its idempotency key and returns the item the system stored.
+func (r *Remote) Put(ctx context.Context, path string, body []byte, key string) (json.RawMessage, error) {
+	u, err := r.url(path)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := r.rc.Do(ctx, remote.Request{Method: http.MethodPut, URL: u, Body: body, ContentType: "application/json",
+		Header: http.Header{"Accept": {"application/json"}}, IdempotencyKey: key, Op: "put checklist item", MaxBytes: maxItemBytes})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}
+
+func (r *Remote) get(ctx context.Context, path, op string, limit int64) ([]byte, error) {
+	u, err := r.url(path)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := r.rc.Do(ctx, remote.Request{Method: http.MethodGet, URL: u, Header: http.Header{"Accept": {"application/json"}},
+		Op: op, MaxBytes: limit})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// url puts an adapter's path (escaped, with its query) under the system's base URL.
+func (r *Remote) url(path string) (*url.URL, error) {
+	ref, err := url.Parse(path)
+	if err != nil || ref.Scheme != "" || ref.Host != "" {
+		return nil, fmt.Errorf("%s: %q is not a path", r.System().Label(), path)
+	}
+	u := r.rc.BaseURL()
+	u.RawPath = u.EscapedPath() + ref.EscapedPath()
+	u.Path += ref.Path
+	u.RawQuery = ref.RawQuery
+	return u, nil
+}
