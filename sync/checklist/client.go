@@ -132,19 +132,21 @@ func (r *Remote) Item(ctx context.Context, path string) (raw json.RawMessage, fo
 	return body, true, nil
 }
 
-// Put sends body to path with its idempotency key and returns the item the system stored.
-func (r *Remote) Put(ctx context.Context, path string, body []byte, key string) (json.RawMessage, error) {
+// Put sends body to path with its idempotency key and returns the item the system stored and the
+// answer's status.
+func (r *Remote) Put(ctx context.Context, path string, body []byte, key string) (json.RawMessage, int, error) {
 	u, err := r.url(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	resp, err := r.rc.Do(ctx, remote.Request{Method: http.MethodPut, URL: u, Body: body, ContentType: "application/json",
 		Header: http.Header{"Accept": {"application/json"}}, IdempotencyKey: key, Op: "put checklist item", MaxBytes: maxItemBytes})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
-	return io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	return b, resp.StatusCode, err
 }
 
 func (r *Remote) get(ctx context.Context, path, op string, limit int64) ([]byte, error) {

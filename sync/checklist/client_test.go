@@ -92,7 +92,7 @@ func TestRemoteItemAndPut(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		got, err := r.Put(t.Context(), path, body, "ck1-test")
+		got, _, err := r.Put(t.Context(), path, body, "ck1-test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func TestRemoteItemAndPut(t *testing.T) {
 	if sim.Count("put") != 1 || sim.Count("replay") != 1 {
 		t.Fatalf("%d puts, %d replays; want 1 and 1", sim.Count("put"), sim.Count("replay"))
 	}
-	if _, err := r.Put(t.Context(), path, append(body[:len(body)-1:len(body)-1], ` ,"x":1}`...), "ck1-test"); err == nil {
+	if _, _, err := r.Put(t.Context(), path, append(body[:len(body)-1:len(body)-1], ` ,"x":1}`...), "ck1-test"); err == nil {
 		t.Fatal("the same key with another body was accepted")
 	} else if re := (*remote.Error)(nil); !errors.As(err, &re) || re.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("the same key with another body: %v", err)
