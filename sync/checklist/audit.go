@@ -9,7 +9,9 @@ import (
 // field, so that an entry says exactly what was overwritten and what replaced it.
 
 // itemObject names an item: "checklist/ALPHA/101/IRB_APPROVAL".
-func itemObject(study string, k Key) string { return "checklist/" + study + "/" + k.Site + "/" + k.Code }
+func itemObject(study string, k Key) string {
+	return "checklist/" + study + "/" + k.Site + "/" + k.Code
+}
 
 // writeObject names a write of an item to one system: "checklist/ALPHA/101/IRB_APPROVAL/ctms".
 func writeObject(study string, k Key, s System) string { return itemObject(study, k) + "/" + string(s) }

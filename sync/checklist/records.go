@@ -39,8 +39,8 @@ func (s *ItemState) empty() bool { return s.Agreed == nil && s.Pending == nil &&
 type Pending struct {
 	Outcome Outcome `json:"outcome"`
 	// Baseline is the decision's new baseline (nil: the stored one stands); DropBaseline deletes it.
-	Baseline     *Baseline `json:"baseline,omitempty"`
-	DropBaseline bool      `json:"drop_baseline,omitempty"`
+	Baseline     *Baseline      `json:"baseline,omitempty"`
+	DropBaseline bool           `json:"drop_baseline,omitempty"`
 	Writes       []PendingWrite `json:"writes"`
 	Planned      time.Time      `json:"planned"`
 	// Conflict is the ID of the conflict an adjudication settled, "" for a run's own decision.
