@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/trialsync/trialsync/sync/remote"
 )
@@ -139,14 +140,8 @@ func (r *Remote) Put(ctx context.Context, path string, body []byte, key string) 
 	if err != nil {
 		return nil, 0, err
 	}
-	resp, err := r.rc.Do(ctx, remote.Request{Method: http.MethodPut, URL: u, Body: body, ContentType: "application/json",
+	return r.fetch(ctx, remote.Request{Method: http.MethodPut, URL: u, Body: body, ContentType: "application/json",
 		Header: http.Header{"Accept": {"application/json"}}, IdempotencyKey: key, Op: "put checklist item", MaxBytes: maxItemBytes})
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return b, resp.StatusCode, err
 }
 
 func (r *Remote) get(ctx context.Context, path, op string, limit int64) ([]byte, error) {
@@ -154,19 +149,38 @@ func (r *Remote) get(ctx context.Context, path, op string, limit int64) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	resp, err := r.rc.Do(ctx, remote.Request{Method: http.MethodGet, URL: u, Header: http.Header{"Accept": {"application/json"}},
+	b, _, err := r.fetch(ctx, remote.Request{Method: http.MethodGet, URL: u, Header: http.Header{"Accept": {"application/json"}},
 		Op: op, MaxBytes: limit})
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
+	return b, err
 }
 
+// bodyAttempts bounds how often a request whose answer broke off is sent again.
+const bodyAttempts = 4
+
+// fetch sends req and reads its whole answer. sync/remote retries what fails before the answer
+// starts; an answer that breaks off midway (a cut connection, a stall) is asked for again here, which
+// is safe for a GET and for a keyed PUT (the system answers a replayed key with its first result).
+func (r *Remote) fetch(ctx context.Context, req remote.Request) ([]byte, int, error) {
+	for attempt := 1; ; attempt++ {
+		resp, err := r.rc.Do(ctx, req)
+		if err != nil {
+			return nil, 0, err
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil {
+			return b, resp.StatusCode, nil
+		}
+		if attempt >= bodyAttempts || !remote.Retryable(err) {
+			return nil, 0, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, context.Cause(ctx)
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+		}
+	}
+}
 // url puts an adapter's path (escaped, with its query) under the system's base URL.
 func (r *Remote) url(path string) (*url.URL, error) {
 	ref, err := url.Parse(path)
