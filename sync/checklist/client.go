@@ -181,6 +181,7 @@ func (r *Remote) fetch(ctx context.Context, req remote.Request) ([]byte, int, er
 		}
 	}
 }
+
 // url puts an adapter's path (escaped, with its query) under the system's base URL.
 func (r *Remote) url(path string) (*url.URL, error) {
 	ref, err := url.Parse(path)
