@@ -12,8 +12,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/checklist"
 	"github.com/trialsync/trialsync/sync/config"
 	"github.com/trialsync/trialsync/sync/logging"
+	httpremote "github.com/trialsync/trialsync/sync/remote"
 	"github.com/trialsync/trialsync/sync/rws"
 )
 
@@ -62,6 +64,9 @@ type Agent struct {
 	studies keyLocks // a study's pull and a reset of its position never overlap
 	changed broadcast
 
+	edc, ctms *remote[*httpremote.Client] // the checklist systems
+	checklist checklistWork
+
 	runMu   sync.Mutex
 	run     *runner // the services of the last Start; nil before it
 	problem string  // why the last Start started nothing, for the snapshot
@@ -80,7 +85,10 @@ func Open(ctx context.Context, opts Options) (*Agent, error) {
 	}
 	a.rave = newRemote(RemoteRave, "Rave", []string{"rave.password", "rave.client_secret"}, a.newRaveClient)
 	a.rave.changed = a.changed.notify
-	a.remotes = []remoteEntry{a.rave}
+	a.edc = newRemote(RemoteEDC, "EDC", []string{EDCCredential}, a.newChecklistClient(checklist.EDC))
+	a.ctms = newRemote(RemoteCTMS, "CTMS", []string{CTMSCredential}, a.newChecklistClient(checklist.CTMS))
+	a.edc.changed, a.ctms.changed = a.changed.notify, a.changed.notify
+	a.remotes = []remoteEntry{a.rave, a.edc, a.ctms}
 	lg, closeLg, redact, err := newLogger(opts, a.runID)
 	if err != nil {
 		return nil, err
@@ -128,6 +136,7 @@ func (a *Agent) openStore(ctx context.Context, readOnly bool) (*store.DB, error)
 	}
 	a.db = db
 	a.readAudit(ctx, db)
+	a.readChecklistFrom(ctx, db, nil)
 	return db, nil
 }
 
