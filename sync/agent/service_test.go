@@ -347,7 +347,11 @@ func TestStartProblems(t *testing.T) {
 			if (tc.problem == "") != (snap.Problem == "") || !strings.Contains(snap.Problem, tc.problem) {
 				t.Errorf("problem %q, want %q", snap.Problem, tc.problem)
 			}
-			if snap.Running || len(snap.Services) != 0 || len(snap.Engines) != 1 || snap.Engines[0].Configured != tc.configured {
+			engines := len(tc.engines)
+			if engines == 0 {
+				engines = len(defaultEngines())
+			}
+			if snap.Running || len(snap.Services) != 0 || len(snap.Engines) != engines || snap.Engines[0].Configured != tc.configured {
 				t.Errorf("snapshot %+v", snap)
 			}
 		})
