@@ -1,6 +1,7 @@
 package checklist
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -94,25 +95,44 @@ var ErrListing = errors.New("the listing cannot be read whole")
 // missing from a truncated one would read as deleted.
 func (r *Remote) List(ctx context.Context, study string) ([]Record, error) {
 	var recs []Record
+	err := r.Pages(ctx, study, func(page []Record) error {
+		recs = append(recs, page...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
+// Pages reads the system's listing of study page after page, in order, and hands each page's decoded
+// records to fn as it arrives; an error from fn stops the listing. The records point into the page's
+// body. The listing is whole only when Pages returns nil: a caller must not act on the absence of an
+// item before then.
+func (r *Remote) Pages(ctx context.Context, study string, fn func([]Record) error) error {
 	seen := map[string]bool{}
 	cursor := ""
 	for {
 		body, err := r.get(ctx, r.ad.ListPath(study, r.pageSize, cursor), "list checklist items", maxPageBytes)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p, err := r.ad.DecodePage(body)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrListing, err)
+			return fmt.Errorf("%w: %w", ErrListing, err)
 		}
-		for _, raw := range p.Items {
-			recs = append(recs, r.ad.Decode(raw))
+		recs := make([]Record, len(p.Items))
+		for i, raw := range p.Items {
+			recs[i] = r.ad.Decode(raw)
+		}
+		if err := fn(recs); err != nil {
+			return err
 		}
 		if p.NextCursor == "" {
-			return recs, nil
+			return nil
 		}
 		if seen[p.NextCursor] {
-			return nil, fmt.Errorf("%w: the %s listing gave the same next cursor twice", ErrListing, r.System().Label())
+			return fmt.Errorf("%w: the %s listing gave the same next cursor twice", ErrListing, r.System().Label())
 		}
 		seen[p.NextCursor] = true
 		cursor = p.NextCursor
@@ -166,7 +186,7 @@ func (r *Remote) fetch(ctx context.Context, req remote.Request) ([]byte, int, er
 		if err != nil {
 			return nil, 0, err
 		}
-		b, err := io.ReadAll(resp.Body)
+		b, err := readAll(resp)
 		resp.Body.Close()
 		if err == nil {
 			return b, resp.StatusCode, nil
@@ -180,6 +200,22 @@ func (r *Remote) fetch(ctx context.Context, req remote.Request) ([]byte, int, er
 		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
 		}
 	}
+}
+
+// readAll reads an answer into a slice of its own size. The records of a listing page point into its
+// body for as long as the reconciliation runs, so the slack io.ReadAll leaves (up to half the buffer)
+// would be held a hundred times over in a 100,000-item listing.
+func readAll(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxPageBytes {
+		b := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, b)
+		return b, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || cap(b)-len(b) < len(b)/8 {
+		return b, err
+	}
+	return bytes.Clone(b), nil
 }
 
 // url puts an adapter's path (escaped, with its query) under the system's base URL.

@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"time"
 
@@ -28,12 +26,12 @@ type op struct {
 	sawConflict string    // the open conflict's ID when planned, "" for none
 }
 
-// sort counts the plan's outcomes and picks the decisions that change something. An item whose earlier
-// decision is still pending is counted under that decision and not acted on.
-func (r *Reconciler) sort(plan *Plan, st *state) ([]op, Report) {
-	var rep Report
+// sortDecisions counts the plan's outcomes into rep and returns the decisions that change something,
+// detached from the listings (see detach), and the store keys of every item decided. An item whose
+// earlier decision is still pending is counted under that decision and not acted on.
+func (r *Reconciler) sortDecisions(plan *Plan, st *state, rep *Report) ([]op, map[Key]bool) {
 	var ops []op
-	decided := make(map[Key]bool, len(st.findings))
+	decided := make(map[Key]bool)
 	for i := range plan.Decisions {
 		d := &plan.Decisions[i]
 		k := storeKey(d)
@@ -47,7 +45,7 @@ func (r *Reconciler) sort(plan *Plan, st *state) ([]op, Report) {
 		if !r.changes(d, k, st) {
 			continue
 		}
-		o := op{d: d, key: k, sawRev: -1}
+		o := op{d: detach(d), key: k, sawRev: -1}
 		if b, ok := st.baselines[k]; ok {
 			o.sawRev = int64(b.Revision)
 		}
@@ -56,12 +54,19 @@ func (r *Reconciler) sort(plan *Plan, st *state) ([]op, Report) {
 		}
 		ops = append(ops, o)
 	}
-	for _, k := range slices.SortedFunc(maps.Keys(st.findings), Key.Compare) {
-		if !decided[k] {
+	return ops, decided
+}
+
+// staleFindings are the ops that clear the findings of keys (sorted) that no decision covered: the
+// item is gone from both systems, or its record got a readable key.
+func staleFindings(keys []Key, st *state, decided map[Key]bool) []op {
+	var ops []op
+	for _, k := range keys {
+		if st.findings[k] != nil && !decided[k] {
 			ops = append(ops, op{key: k})
 		}
 	}
-	return ops, rep
+	return ops
 }
 
 // changes reports whether decision d of item k changes anything stored.
@@ -352,7 +357,8 @@ func revision(b *Baseline) int64 {
 
 // findingOf is the finding of a gap or unmapped decision.
 func findingOf(d *Decision, now time.Time) *Finding {
-	f := &Finding{Outcome: d.Outcome, Missing: d.Missing, Defects: d.Defects, Since: now}
+	f := &Finding{Outcome: d.Outcome, Missing: d.Missing, Defects: d.Defects, Since: now,
+		Keyless: d.Key.Site == "" || d.Key.Code == ""}
 	if d.Outcome == OutcomeGap {
 		if rec := d.record(otherSystem(d.Missing)); rec != nil {
 			f.Raw = rec.Raw

@@ -76,20 +76,21 @@ type Report struct {
 	Skipped int
 }
 
-// Run reconciles once. A failure to list either system stops the run before anything is decided; a
+// Run reconciles once. A failure to list either system stops the run before anything is committed; a
 // failure while committing leaves every decision either whole or not made, and the next run makes the
 // missing ones again, with the same idempotency keys.
 func (r *Reconciler) Run(ctx context.Context) (Report, error) {
-	edc, ctms, err := listBoth(ctx, r.o.Study, r.o.EDC, r.o.CTMS)
-	if err != nil {
-		return Report{}, err
-	}
 	st, err := r.load(ctx)
 	if err != nil {
 		return Report{}, err
 	}
-	plan := r.o.Engine.Plan(Input{EDC: edc, CTMS: ctms, Baselines: st.baselines, Open: st.open})
-	ops, rep := r.sort(&plan, st)
+	if err := r.o.DB.TrimResident(); err != nil {
+		r.o.Log.Debug().Err(err).Msg("dropping the store's pages from memory")
+	}
+	ops, rep, err := r.planListings(ctx, st)
+	if err != nil {
+		return Report{}, err
+	}
 	err = r.apply(ctx, ops, &rep)
 	r.o.Log.Info().Str("study", r.o.Study).Str("counts", rep.Counts.String()).Int("queued", rep.Queued).
 		Int("in_flight", rep.InFlight).Int("conflicts_opened", rep.Opened).Int("skipped", rep.Skipped).Err(err).Msg("reconciliation run")

@@ -83,6 +83,9 @@ type Finding struct {
 	Defects []Defect `json:"defects,omitempty"`
 	// Raw is the record of the system that has a gap item, as received.
 	Raw json.RawMessage `json:"raw,omitempty"`
+	// Keyless is set for a record without a readable site or item code, stored under a key made from
+	// its bytes.
+	Keyless bool `json:"keyless,omitempty"`
 	// Since is when a run first found it.
 	Since time.Time `json:"since"`
 }
