@@ -93,3 +93,17 @@ func (ov *Overview) Oldest() time.Time {
 	}
 	return t
 }
+
+// Baselines returns study's agreed baselines by item, as the store holds them now.
+func Baselines(ctx context.Context, db *store.DB, study string) (map[Key]Baseline, error) {
+	var st *state
+	err := db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		st, err = readState(tx, study)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st.baselines, nil
+}
