@@ -53,6 +53,8 @@ type fakeBackend struct {
 	resetErr error
 	resets   []agent.CursorReset
 	resetOut []agent.FeedReset
+
+	exposures exposureFake // the Exposures screen's part (exposures_test.go)
 }
 
 func newFake(n int) *fakeBackend {

@@ -15,6 +15,7 @@ import (
 	"github.com/trialsync/trialsync/sync/checklist"
 	"github.com/trialsync/trialsync/sync/config"
 	"github.com/trialsync/trialsync/sync/logging"
+	"github.com/trialsync/trialsync/sync/outbox"
 	httpremote "github.com/trialsync/trialsync/sync/remote"
 	"github.com/trialsync/trialsync/sync/rws"
 )
@@ -66,6 +67,9 @@ type Agent struct {
 
 	edc, ctms *remote[*httpremote.Client] // the checklist systems
 	checklist checklistWork
+
+	outboxMu sync.Mutex
+	outbox   *outbox.Outbox // the store's outbound queue, built on first use (outbox.go)
 
 	runMu   sync.Mutex
 	run     *runner // the services of the last Start; nil before it

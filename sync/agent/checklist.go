@@ -59,13 +59,10 @@ type ChecklistState struct {
 	LastRun time.Time
 }
 
-// checklistWork is what the agent keeps for reconciliation: the outbox its writes go through and what
-// the snapshot shows.
+// checklistWork is what the agent keeps of reconciliation for the snapshot.
 type checklistWork struct {
-	mu     sync.Mutex
-	outbox *outbox.Outbox
-	state  ChecklistState
-	known  bool // state was read from the store at least once
+	mu    sync.Mutex
+	state ChecklistState
 }
 
 // checklistEngine registers the reconciliation: one service for the configured study (or the one the
@@ -140,9 +137,10 @@ type ReconcileResult struct {
 	Delivery outbox.Report
 }
 
-// Reconcile reconciles study's checklists once ("" for the configured study_id) and delivers the writes
-// it queued (and any an earlier run left), retrying failures with backoff within the run, until every
-// checklist write is done, dead or held. An unreachable system is returned as the error (carrying
+// Reconcile reconciles study's checklists once ("" for the configured study_id) and delivers the
+// checklist writes it queued (and any an earlier run left), retrying failures with backoff within the
+// run, until every one is done, dead or held. When another delivery run is already sending them (the
+// send service), it leaves them to it. An unreachable system is returned as the error (carrying
 // Ready), so that the service waits for it; a missing or refused token is fatal.
 func (a *Agent) Reconcile(ctx context.Context, study string) (ReconcileResult, error) {
 	res := ReconcileResult{Study: study}
@@ -156,20 +154,24 @@ func (a *Agent) Reconcile(ctx context.Context, study string) (ReconcileResult, e
 	if res.Study == "" {
 		res.Study = cfg.Checklist.StudyID
 	}
-	eng, err := checklist.FromConfig(cfg.Checklist)
-	if err != nil {
-		return res, Fatal(fmt.Errorf("%s: %w", cfg.Path, err))
-	}
-	remotes, err := a.checklistRemotes(ctx, eng, cfg.Checklist.PageSize)
+	eng, err := checklistEngineOf(cfg)
 	if err != nil {
 		return res, err
 	}
-	ob, err := a.checklistOutbox(ctx, remotes)
+	edc, err := a.checklistRemote(ctx, eng, cfg, checklist.EDC)
 	if err != nil {
 		return res, err
 	}
-	rec, err := checklist.NewReconciler(checklist.Options{DB: ob.DB(), Engine: eng, EDC: remotes[0], CTMS: remotes[1],
-		Study: res.Study, Log: a.log, Queued: ob.Notify})
+	ctms, err := a.checklistRemote(ctx, eng, cfg, checklist.CTMS)
+	if err != nil {
+		return res, err
+	}
+	ob, err := a.Outbox(ctx)
+	if err != nil {
+		return res, err
+	}
+	rec, err := checklist.NewReconciler(checklist.Options{DB: ob.DB(), Engine: eng, EDC: edc, CTMS: ctms,
+		Study: res.Study, Log: a.log, Queued: a.queued})
 	if err != nil {
 		return res, err
 	}
@@ -177,6 +179,9 @@ func (a *Agent) Reconcile(ctx context.Context, study string) (ReconcileResult, e
 	a.observeChecklist(err)
 	if err == nil {
 		res.Delivery, err = ob.Deliver(ctx, outbox.DeliverOptions{Kinds: []string{outbox.KindChecklist}})
+		if errors.Is(err, outbox.ErrBusy) {
+			err = nil // the send service is delivering them
+		}
 		a.observeChecklist(err)
 		if err == nil && len(res.Delivery.Offline) > 0 {
 			err = res.Delivery.Offline[0].Err
@@ -186,6 +191,46 @@ func (a *Agent) Reconcile(ctx context.Context, study string) (ReconcileResult, e
 	a.refreshAudit(ctx)
 	return res, err
 }
+
+// checklistEngineOf is the reconciliation engine of cfg's [checklist] section.
+func checklistEngineOf(cfg *config.Config) (*checklist.Engine, error) {
+	eng, err := checklist.FromConfig(cfg.Checklist)
+	if err != nil {
+		return nil, Fatal(fmt.Errorf("%s: %w", cfg.Path, err))
+	}
+	return eng, nil
+}
+
+// checklistKind registers the checklist writes with the outbound queue: their sender reads each
+// target just before its PUT, through the agent's one client of each system.
+func checklistKind() outboxKind {
+	return outboxKind{
+		kind: outbox.KindChecklist, title: "checklist writes", remote: RemoteEDC,
+		configured:  func(cfg *config.Config) bool { return cfg.Checklist != nil },
+		credentials: func(*config.Config) []string { return []string{EDCCredential, CTMSCredential} },
+		ready: func(ctx context.Context, a *Agent) error {
+			if _, err := a.edc.get(ctx); err != nil {
+				return err
+			}
+			_, err := a.ctms.get(ctx)
+			return err
+		},
+		sender: func(a *Agent, cfg *config.Config, _ *store.DB) (outbox.Sender, outbox.Policy) {
+			return checklist.NewSender(func(ctx context.Context, sys checklist.System) (*checklist.Remote, error) {
+				eng, err := checklistEngineOf(cfg)
+				if err != nil {
+					return nil, err
+				}
+				return a.checklistRemote(ctx, eng, cfg, sys)
+			}), outbox.Policy{MaxAttempts: checklistAttempts}
+		},
+	}
+}
+
+// checklistAttempts bounds the attempts of a checklist write. Each attempt reads the target before
+// its PUT, and an answer lost after the PUT was applied is found there at the next attempt, so a few
+// more attempts than the default cost nothing and spare a person dead messages on a flaky network.
+const checklistAttempts = 5
 
 // observeChecklist tells the snapshot how talking to the checklist systems went: an error names the
 // remote that failed (sync/remote puts its name in it); success means both answered.
@@ -203,49 +248,23 @@ func (a *Agent) observeChecklist(err error) {
 	}
 }
 
-// checklistRemotes are the two systems' clients with the engine's adapters.
-func (a *Agent) checklistRemotes(ctx context.Context, eng *checklist.Engine, pageSize int) ([2]*checklist.Remote, error) {
-	edc, err := a.edc.get(ctx)
-	if err != nil {
-		return [2]*checklist.Remote{}, err
+// checklistRemote is system sys's client with its adapter from eng.
+func (a *Agent) checklistRemote(ctx context.Context, eng *checklist.Engine, cfg *config.Config, sys checklist.System) (*checklist.Remote, error) {
+	r := a.edc
+	if sys == checklist.CTMS {
+		r = a.ctms
 	}
-	ctms, err := a.ctms.get(ctx)
-	if err != nil {
-		return [2]*checklist.Remote{}, err
-	}
-	return [2]*checklist.Remote{
-		checklist.NewRemote(edc, eng.Adapter(checklist.EDC), pageSize),
-		checklist.NewRemote(ctms, eng.Adapter(checklist.CTMS), pageSize),
-	}, nil
-}
-
-// checklistOutbox returns the outbox the checklist writes go through, with its sender registered
-// over the current clients (a credential set since rebuilds them).
-func (a *Agent) checklistOutbox(ctx context.Context, remotes [2]*checklist.Remote) (*outbox.Outbox, error) {
-	db, err := a.Store(ctx)
+	c, err := r.get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	a.checklist.mu.Lock()
-	defer a.checklist.mu.Unlock()
-	if a.checklist.outbox == nil || a.checklist.outbox.DB() != db {
-		a.checklist.outbox = outbox.New(db, outbox.Options{Log: a.log, Fatal: IsFatal})
-	}
-	a.checklist.outbox.Register(outbox.KindChecklist, checklist.NewSender(remotes[0], remotes[1]), outbox.Policy{MaxAttempts: 5})
-	return a.checklist.outbox, nil
+	return checklist.NewRemote(c, eng.Adapter(sys), cfg.Checklist.PageSize), nil
 }
 
 // checklistQueue counts the checklist writes by state, for the service's queue figures.
 func (a *Agent) checklistQueue(ctx context.Context) ([]Figure, error) {
-	db, err := a.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c, err := outbox.Count(ctx, db, outbox.KindChecklist)
-	if err != nil {
-		return nil, err
-	}
-	return []Figure{{"pending", c.Pending + c.Sending}, {"held", c.Held}, {"dead", c.Dead}}, nil
+	c, err := a.QueueCounts(ctx, outbox.KindChecklist)
+	return c.Figures(), err
 }
 
 // readChecklist refreshes the snapshot's open conflicts from the store, and the last run's counts when
@@ -264,7 +283,7 @@ func (a *Agent) readChecklistFrom(ctx context.Context, db *store.DB, last *check
 		return
 	}
 	a.checklist.mu.Lock()
-	a.checklist.state.OpenConflicts, a.checklist.state.OldestOpened, a.checklist.known = open, oldest, true
+	a.checklist.state.OpenConflicts, a.checklist.state.OldestOpened = open, oldest
 	if last != nil {
 		a.checklist.state.Last, a.checklist.state.LastRun = *last, time.Now()
 	}
@@ -308,8 +327,8 @@ func (a *Agent) Checklists(ctx context.Context, site string) (ChecklistOverview,
 
 // SettleConflict settles conflict id on behalf of the person at the keyboard: take names the system
 // whose value wins for each conflicting field, reason (required) says why. The decision is audited
-// under their OS user with the values the conflict held, and the writes it makes are queued and
-// delivered by the next reconciliation run (the service is kicked).
+// under their OS user with the values the conflict held, and the writes it makes are queued (the send
+// service, or the next reconciliation, delivers them).
 func (a *Agent) SettleConflict(ctx context.Context, id string, take map[ChecklistField]ChecklistSystem, reason string) error {
 	cfg, err := a.Config()
 	if err != nil {
@@ -318,9 +337,9 @@ func (a *Agent) SettleConflict(ctx context.Context, id string, take map[Checklis
 	if cfg.Checklist == nil {
 		return errNoChecklist(cfg)
 	}
-	eng, err := checklist.FromConfig(cfg.Checklist)
+	eng, err := checklistEngineOf(cfg)
 	if err != nil {
-		return fmt.Errorf("%s: %w", cfg.Path, err)
+		return err
 	}
 	db, err := a.Store(ctx)
 	if err != nil {
@@ -331,7 +350,7 @@ func (a *Agent) SettleConflict(ctx context.Context, id string, take map[Checklis
 	}
 	a.readChecklist(ctx, nil)
 	a.refreshAudit(ctx)
-	a.Kick(EngineChecklist)
+	a.queued() // its writes go at once when the send service runs
 	return nil
 }
 

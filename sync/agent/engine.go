@@ -31,8 +31,9 @@ type Scope struct {
 func defaultEngines() []Engine {
 	return []Engine{
 		ravePullEngine(),
+		sendEngine(),     // outbox.go: every outbound kind's delivery
+		exposureEngine(), // exposure.go: the loopback intake for dose records
 		checklistEngine(),
-		// The exposure sends, the subject push and the checklist reconciliation register here, each
-		// built in its own file as ravePullEngine is in pull.go.
+		// The subject push registers here, built in its own file as ravePullEngine is in pull.go.
 	}
 }

@@ -36,7 +36,7 @@ func newHarness(t *testing.T, edcOpts, ctmsOpts simchecklist.Options) *harness {
 	h.edc = newRemote(t, h.edcSim, h.engine.Adapter(EDC), 5)
 	h.ctms = newRemote(t, h.ctmsSim, h.engine.Adapter(CTMS), 7)
 	h.ob = outbox.New(h.db, outbox.Options{RetryInterval: 5 * time.Millisecond, MaxRetryInterval: 20 * time.Millisecond})
-	h.ob.Register(outbox.KindChecklist, NewSender(h.edc, h.ctms), outbox.Policy{})
+	h.ob.Register(outbox.KindChecklist, NewSender(Remotes(h.edc, h.ctms)), outbox.Policy{})
 	var err error
 	h.rec, err = NewReconciler(Options{DB: h.db, Engine: h.engine, EDC: h.edc, CTMS: h.ctms, Study: h.study, Queued: h.ob.Notify})
 	if err != nil {

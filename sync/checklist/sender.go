@@ -28,13 +28,27 @@ import (
 // baseline is stored when its last write settles. What is left is the instant between the GET and the
 // PUT; closing it would need the systems to honour If-Match.
 type Sender struct {
-	remotes [2]*Remote
+	remotes RemoteFunc
 	now     func() time.Time
 }
 
-// NewSender delivers to edc and ctms.
-func NewSender(edc, ctms *Remote) *Sender {
-	return &Sender{remotes: [2]*Remote{edc, ctms}, now: time.Now}
+// RemoteFunc gives the client of system s when a write is to be sent to it (the agent builds its
+// clients on first use, and again after a token changed).
+type RemoteFunc func(ctx context.Context, s System) (*Remote, error)
+
+// Remotes is the RemoteFunc of two clients already built.
+func Remotes(edc, ctms *Remote) RemoteFunc {
+	return func(_ context.Context, s System) (*Remote, error) {
+		if s == CTMS {
+			return ctms, nil
+		}
+		return edc, nil
+	}
+}
+
+// NewSender delivers to the systems remotes gives.
+func NewSender(remotes RemoteFunc) *Sender {
+	return &Sender{remotes: remotes, now: time.Now}
 }
 
 // Send delivers one write (outbox.Sender).
@@ -43,10 +57,13 @@ func (s *Sender) Send(ctx context.Context, m outbox.Message) (outbox.Outcome, er
 	if err := m.Decode(&w); err != nil {
 		return outbox.Outcome{}, &outbox.Failure{Permanent: true, Message: err.Error(), Err: err}
 	}
-	if w.System != EDC && w.System != CTMS || s.remotes[w.System.side()] == nil {
+	if w.System != EDC && w.System != CTMS {
 		return outbox.Outcome{}, &outbox.Failure{Permanent: true, Message: "a checklist write to an unknown system " + string(w.System)}
 	}
-	r := s.remotes[w.System.side()]
+	r, err := s.remotes(ctx, w.System)
+	if err != nil {
+		return outbox.Outcome{}, err
+	}
 	cur, found, err := r.Item(ctx, w.Path)
 	if err != nil {
 		return outbox.Outcome{}, err

@@ -51,13 +51,14 @@ func TestUnsortedListing(t *testing.T) {
 	}
 	h := newHarness(t, simchecklist.Options{System: simchecklist.EDC, Items: items}, simchecklist.Options{System: simchecklist.CTMS, Items: items})
 	h.edit(EDC, set("101", "b_item", "status", `"APPROVED"`))
-	listed := h.edcSim.Count("list")
 	rep := h.run()
 	if rep.Counts != (Counts{Items: 3, InSync: 2, WriteCTMS: 1}) {
 		t.Fatalf("counts %s", rep.Counts)
 	}
-	if h.edcSim.Count("list") == listed+1 {
-		t.Fatal("the unsorted listing was not read again whole")
+	// Streaming lists each system once (one page each); the whole listings read both again. The other
+	// listing may be cancelled before its request leaves, as soon as the inversion is seen.
+	if n := h.edcSim.Count("list") + h.ctmsSim.Count("list"); n < 3 {
+		t.Fatalf("%d list requests: the unsorted listing was not read again whole", n)
 	}
 	if c, _ := h.canonical(CTMS, "101", "b_item"); c.Status != Complete {
 		t.Fatalf("CTMS %+v", c)
