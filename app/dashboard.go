@@ -21,12 +21,13 @@ type dashboard struct {
 	errText                                       *widget.Label
 	remotes                                       *fyne.Container // a line per remote system
 	pull                                          *fyne.Container // a line per study
+	checklists                                    *widget.Label   // open conflicts and the oldest one's age
 }
 
 func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	d := &dashboard{u: u, store: field(), install: field(), schema: field(), entries: field(), tip: field(),
 		run: field(), cf: field(), verified: field(), errText: errorLabel(), remotes: container.NewVBox(),
-		pull: container.NewVBox()}
+		pull: container.NewVBox(), checklists: field()}
 	// One form for every section, so that the values line up down the whole screen.
 	section := func(title string) []fyne.CanvasObject {
 		return []fyne.CanvasObject{heading(title), widget.NewLabel("")}
@@ -55,10 +56,10 @@ func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	}{
 		{"Exposures", exposuresPlan()},
 		{"Subjects", subjectsPlan()},
-		{"Checklists", checklistsPlan()},
 	} {
 		rows = append(rows, widget.NewLabel(e.name), widget.NewLabel(e.p.state()))
 	}
+	rows = append(rows, widget.NewLabel("Checklists"), d.checklists)
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), d.refresh)
 	content := container.NewVBox(form(rows...), d.errText, container.NewHBox(refresh))
 	u.state.subscribe(d.show)
@@ -89,6 +90,7 @@ func (d *dashboard) show(s snapshot) {
 	if len(s.Remotes) == 0 {
 		d.remotes.Add(widget.NewLabel("None contacted yet."))
 	}
+	d.checklists.SetText(checklistsLine(s.Checklist, now))
 	d.pull.RemoveAll()
 	for _, l := range s.pull().dashboardLines(now) {
 		label := field()
