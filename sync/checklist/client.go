@@ -112,8 +112,9 @@ func (r *Remote) List(ctx context.Context, study string) ([]Record, error) {
 func (r *Remote) Pages(ctx context.Context, study string, fn func([]Record) error) error {
 	seen := map[string]bool{}
 	cursor := ""
+	var buf bytes.Buffer
 	for {
-		body, err := r.get(ctx, r.ad.ListPath(study, r.pageSize, cursor), "list checklist items", maxPageBytes)
+		body, err := r.get(ctx, r.ad.ListPath(study, r.pageSize, cursor), "list checklist items", maxPageBytes, &buf)
 		if err != nil {
 			return err
 		}
@@ -142,7 +143,7 @@ func (r *Remote) Pages(ctx context.Context, study string, fn func([]Record) erro
 // Item reads one item at its item path (the system's own spelling of site and code, as Write.Path);
 // found is false when the system has no such item (404).
 func (r *Remote) Item(ctx context.Context, path string) (raw json.RawMessage, found bool, err error) {
-	body, err := r.get(ctx, path, "get checklist item", maxItemBytes)
+	body, err := r.get(ctx, path, "get checklist item", maxItemBytes, nil)
 	var re *remote.Error
 	if errors.As(err, &re) && re.Status == http.StatusNotFound {
 		return nil, false, nil
@@ -161,16 +162,16 @@ func (r *Remote) Put(ctx context.Context, path string, body []byte, key string) 
 		return nil, 0, err
 	}
 	return r.fetch(ctx, remote.Request{Method: http.MethodPut, URL: u, Body: body, ContentType: "application/json",
-		Header: http.Header{"Accept": {"application/json"}}, IdempotencyKey: key, Op: "put checklist item", MaxBytes: maxItemBytes})
+		Header: http.Header{"Accept": {"application/json"}}, IdempotencyKey: key, Op: "put checklist item", MaxBytes: maxItemBytes}, nil)
 }
 
-func (r *Remote) get(ctx context.Context, path, op string, limit int64) ([]byte, error) {
+func (r *Remote) get(ctx context.Context, path, op string, limit int64, buf *bytes.Buffer) ([]byte, error) {
 	u, err := r.url(path)
 	if err != nil {
 		return nil, err
 	}
 	b, _, err := r.fetch(ctx, remote.Request{Method: http.MethodGet, URL: u, Header: http.Header{"Accept": {"application/json"}},
-		Op: op, MaxBytes: limit})
+		Op: op, MaxBytes: limit}, buf)
 	return b, err
 }
 
@@ -180,13 +181,16 @@ const bodyAttempts = 4
 // fetch sends req and reads its whole answer. sync/remote retries what fails before the answer
 // starts; an answer that breaks off midway (a cut connection, a stall) is asked for again here, which
 // is safe for a GET and for a keyed PUT (the system answers a replayed key with its first result).
-func (r *Remote) fetch(ctx context.Context, req remote.Request) ([]byte, int, error) {
+func (r *Remote) fetch(ctx context.Context, req remote.Request, buf *bytes.Buffer) ([]byte, int, error) {
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
 	for attempt := 1; ; attempt++ {
 		resp, err := r.rc.Do(ctx, req)
 		if err != nil {
 			return nil, 0, err
 		}
-		b, err := readAll(resp)
+		b, err := readAll(resp, buf)
 		resp.Body.Close()
 		if err == nil {
 			return b, resp.StatusCode, nil
@@ -202,20 +206,21 @@ func (r *Remote) fetch(ctx context.Context, req remote.Request) ([]byte, int, er
 	}
 }
 
-// readAll reads an answer into a slice of its own size. The records of a listing page point into its
-// body for as long as the reconciliation runs, so the slack io.ReadAll leaves (up to half the buffer)
-// would be held a hundred times over in a 100,000-item listing.
-func readAll(resp *http.Response) ([]byte, error) {
+// readAll reads an answer into a slice of its own size, through buf (kept by the caller from one page
+// to the next). The records of a listing page point into its body until the page is planned; reading
+// each body straight into a slice grown by doubling would leave twice its size behind as garbage, a
+// hundred times over in a 100,000-item listing.
+func readAll(resp *http.Response, buf *bytes.Buffer) ([]byte, error) {
 	if n := resp.ContentLength; n >= 0 && n <= maxPageBytes {
 		b := make([]byte, n)
 		_, err := io.ReadFull(resp.Body, b)
 		return b, err
 	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || cap(b)-len(b) < len(b)/8 {
-		return b, err
+	buf.Reset()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return nil, err
 	}
-	return bytes.Clone(b), nil
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 // url puts an adapter's path (escaped, with its query) under the system's base URL.

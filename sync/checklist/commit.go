@@ -31,7 +31,7 @@ type op struct {
 // earlier decision is still pending is counted under that decision and not acted on.
 func (r *Reconciler) sortDecisions(plan *Plan, st *state, rep *Report) ([]op, map[Key]bool) {
 	var ops []op
-	decided := make(map[Key]bool)
+	decided := make(map[Key]bool, len(plan.Decisions))
 	for i := range plan.Decisions {
 		d := &plan.Decisions[i]
 		k := storeKey(d)

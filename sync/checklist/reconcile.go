@@ -80,14 +80,7 @@ type Report struct {
 // failure while committing leaves every decision either whole or not made, and the next run makes the
 // missing ones again, with the same idempotency keys.
 func (r *Reconciler) Run(ctx context.Context) (Report, error) {
-	st, err := r.load(ctx)
-	if err != nil {
-		return Report{}, err
-	}
-	if err := r.o.DB.TrimResident(); err != nil {
-		r.o.Log.Debug().Err(err).Msg("dropping the store's pages from memory")
-	}
-	ops, rep, err := r.planListings(ctx, st)
+	ops, rep, err := r.planListings(ctx)
 	if err != nil {
 		return Report{}, err
 	}
@@ -107,8 +100,19 @@ type state struct {
 }
 
 // load reads the study's item states and open conflicts. Pending decisions whose messages a person
-// discarded are settled first (their writes dropped), so that those items are planned again.
+// discarded are settled first (their writes dropped), so that those items are planned again. The
+// store's pages it read are then dropped from the process's memory (the file keeps them).
 func (r *Reconciler) load(ctx context.Context) (*state, error) {
+	st, err := r.loadState(ctx)
+	if err == nil {
+		if err := r.o.DB.TrimResident(); err != nil {
+			r.o.Log.Debug().Err(err).Msg("dropping the store's pages from memory")
+		}
+	}
+	return st, err
+}
+
+func (r *Reconciler) loadState(ctx context.Context) (*state, error) {
 	var st *state
 	var lost []lostWrite
 	err := r.o.DB.View(ctx, func(tx *store.Tx) error {

@@ -29,10 +29,10 @@ type page struct {
 	err  error
 }
 
-// planListings plans study's items from both listings read side by side, and returns the decisions
-// that change the store and the run's counts.
-func (r *Reconciler) planListings(ctx context.Context, st *state) ([]op, Report, error) {
-	ops, rep, err := r.planStreaming(ctx, st)
+// planListings reads the stored state and both listings, plans study's items, and returns the
+// decisions that change the store and the run's counts.
+func (r *Reconciler) planListings(ctx context.Context) ([]op, Report, error) {
+	ops, rep, st, err := r.planStreaming(ctx)
 	if !errors.Is(err, errUnsorted) {
 		return ops, rep, err
 	}
@@ -47,9 +47,10 @@ func (r *Reconciler) planListings(ctx context.Context, st *state) ([]op, Report,
 	return append(ops, staleFindings(slices.SortedFunc(maps.Keys(st.findings), Key.Compare), st, decided)...), rep, nil
 }
 
-// planStreaming reads both listings at once and plans them page by page (see above). It returns
-// errUnsorted, having committed nothing, when a listing turns out not to be in key order.
-func (r *Reconciler) planStreaming(ctx context.Context, st *state) ([]op, Report, error) {
+// planStreaming reads both listings at once and plans them page by page (see above), reading the
+// stored state while the first pages arrive. It returns errUnsorted, with the state it read and
+// having committed nothing, when a listing turns out not to be in key order.
+func (r *Reconciler) planStreaming(ctx context.Context) ([]op, Report, *state, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
@@ -76,27 +77,31 @@ func (r *Reconciler) planStreaming(ctx context.Context, st *state) ([]op, Report
 			}
 		})
 	}
+	st, err := r.load(ctx)
+	if err != nil {
+		return nil, Report{}, nil, err
+	}
 	p := newPlanner(r, st)
 	for ended := 0; ended < 2; {
 		var pg page
 		select {
 		case pg = <-pages:
 		case <-ctx.Done():
-			return nil, Report{}, context.Cause(ctx)
+			return nil, Report{}, st, context.Cause(ctx)
 		}
 		if pg.done {
 			if pg.err != nil {
-				return nil, Report{}, pg.err
+				return nil, Report{}, st, pg.err
 			}
 			p.ended[pg.side] = true
 			ended++
 		} else if err := p.add(pg.side, pg.recs); err != nil {
-			return nil, Report{}, err
+			return nil, Report{}, st, err
 		}
 		p.flush(false)
 	}
 	p.flush(true)
-	return p.ops, p.rep, nil
+	return p.ops, p.rep, st, nil
 }
 
 // planner plans the items of sorted listings as far as both have come.
@@ -115,21 +120,21 @@ type planner struct {
 }
 
 func newPlanner(r *Reconciler, st *state) *planner {
-	known := map[Key]bool{}
-	for _, m := range []map[Key]bool{keysOf(st.baselines), keysOf(st.findings), keysOf(st.pending), st.open} {
-		for k := range m {
-			known[k] = true
-		}
+	keys := make([]Key, 0, len(st.baselines)+len(st.findings)+len(st.pending)+len(st.open))
+	for k := range st.baselines {
+		keys = append(keys, k)
 	}
-	return &planner{r: r, st: st, keys: slices.SortedFunc(maps.Keys(known), Key.Compare)}
-}
-
-func keysOf[V any](m map[Key]V) map[Key]bool {
-	out := make(map[Key]bool, len(m))
-	for k := range m {
-		out[k] = true
+	for k := range st.findings {
+		keys = append(keys, k)
 	}
-	return out
+	for k := range st.pending {
+		keys = append(keys, k)
+	}
+	for k := range st.open {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, Key.Compare)
+	return &planner{r: r, st: st, keys: slices.Compact(keys)}
 }
 
 // add takes one page of side's listing, checking that it continues the listing's key order.
@@ -147,6 +152,17 @@ func (p *planner) add(side int, recs []Record) error {
 		p.buf[side] = append(p.buf[side], recs[i])
 	}
 	return nil
+}
+
+// take removes the first n records of side's buffer, for a Plan, and returns them. The buffer's array
+// is reused: the records still waiting move to its front, and the slots they leave are cleared, so
+// that nothing keeps a planned page's body alive.
+func (p *planner) take(side, n int) []Record {
+	out := slices.Clone(p.buf[side][:n])
+	rest := copy(p.buf[side], p.buf[side][n:])
+	clear(p.buf[side][rest:])
+	p.buf[side] = p.buf[side][:rest]
+	return out
 }
 
 // flush plans every item below both listings' last key so far (everything, when final or when both
@@ -176,12 +192,9 @@ func (p *planner) flush(final bool) {
 			}
 			return 1
 		})
-		chunk[s] = p.buf[s][:n]
-		// The rest starts a slice of its own, so that the planned records (and the page bodies their
-		// raw bytes point into) can be freed.
-		p.buf[s] = append([]Record(nil), p.buf[s][n:]...)
+		chunk[s] = p.take(s, n)
 	}
-	in := Input{EDC: chunk[0], CTMS: chunk[1], Baselines: map[Key]Baseline{}, Open: map[Key]bool{}}
+	in := Input{EDC: chunk[0], CTMS: chunk[1], Baselines: make(map[Key]Baseline, len(chunk[0])+8), Open: map[Key]bool{}}
 	first := p.next
 	for p.next < len(p.keys) && below(p.keys[p.next]) {
 		k := p.keys[p.next]

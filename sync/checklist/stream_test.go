@@ -14,11 +14,7 @@ import (
 func TestStreamingEqualsWhole(t *testing.T) {
 	h := seeded(t)
 	everyOutcome(h)
-	st, err := h.rec.load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	streamed, srep, err := h.rec.planStreaming(t.Context(), st)
+	streamed, srep, st, err := h.rec.planStreaming(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
