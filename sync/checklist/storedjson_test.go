@@ -15,7 +15,7 @@ func TestItemStateDecode(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		str := rapid.SampledFrom([]string{"", "V1", "doc-7", `quote " and \ slash`, "é ü", "\u2028"})
 		it := Item{Site: str.Draw(t, "site"), Code: str.Draw(t, "code"), Version: str.Draw(t, "version"),
-			Status: rapid.SampledFrom([]Status{"", NotStarted, InReview, Complete, Rejected}).Draw(t, "status"),
+			Status:        rapid.SampledFrom([]Status{"", NotStarted, InReview, Complete, Rejected}).Draw(t, "status"),
 			EvidenceDocID: str.Draw(t, "doc"), MilestoneSignedOff: Flag(rapid.IntRange(0, 2).Draw(t, "flag")),
 			PlannedActivationDate: Date(rapid.SampledFrom([]string{"", "2025-03-01"}).Draw(t, "date")),
 			Operator:              str.Draw(t, "operator")}
