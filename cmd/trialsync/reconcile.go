@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -100,19 +98,5 @@ func printReconciliations(a *agent.Agent, out output, seen map[string]agent.Serv
 		default:
 			out.printf("%s: %s; next run at %s\n", st.Subject, st.Last.Text, st.NextRun.Format("15:04:05"))
 		}
-	}
-}
-
-// tuneGC lets a one-shot reconciliation's heap grow to three times what it holds between collections
-// (GOGC 200) under a soft limit of 192 MiB, unless GOGC or GOMEMLIMIT say otherwise. A run of 100,000
-// items per system holds some 60 MiB while it plans and makes a few hundred megabytes of short-lived
-// garbage reading the listings; collecting it at the default pace costs a quarter of the run's CPU,
-// and the limit keeps a larger checklist from taking memory the machine needs.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(192 << 20)
 	}
 }
