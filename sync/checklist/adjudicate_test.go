@@ -2,6 +2,7 @@ package checklist
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -129,5 +130,30 @@ func TestConflictClosesByItself(t *testing.T) {
 		if c.Key.Code == "IRB_APPROVAL" && (c.IsOpen() || c.Resolution.By != store.ActorAgent) {
 			t.Fatalf("conflict %+v", c)
 		}
+	}
+}
+
+// TestSettleWhilePlanning: a person settles a conflict after a run planned the item but before it
+// committed. The run leaves the item to the next run instead of reopening the conflict over the
+// settlement.
+func TestSettleWhilePlanning(t *testing.T) {
+	h := seeded(t)
+	h.run()
+	h.edit(CTMS, set("101", "IRB_APPROVAL", "modifiedBy", `"cra.other"`)) // the run will refresh the conflict
+	ops, rep, err := h.rec.planListings(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := Conflicts(t.Context(), h.db, h.study, false)
+	c := cs[slices.IndexFunc(cs, func(c OpenConflict) bool { return c.Key.Code == "IRB_APPROVAL" })]
+	if _, err := Settle(t.Context(), h.db, h.engine, c.ID, TakeAll(&c.Conflict, EDC), "the EDC is right", "crc.jones"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.rec.apply(t.Context(), ops, &rep); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := Conflicts(t.Context(), h.db, h.study, false)
+	if rep.Skipped != 1 || rep.Refreshed != 0 || len(after) != 2 || h.state("101", "IRB_APPROVAL").Pending == nil {
+		t.Fatalf("report %+v, %d open conflicts, state %+v", rep, len(after), h.state("101", "IRB_APPROVAL"))
 	}
 }
