@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-reconcile fuzz-odm deps-run deps-test clean
+.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-send bench-reconcile fuzz-odm deps-run deps-test clean package
 
 build: deps-run
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
@@ -25,11 +25,13 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 
+# The bundle is built first (with bin/trialsync) so that assets' bundle test can unpack and check it.
 test: deps-test vet fuzz-odm
-	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
-	.ci/with-session go test -race -timeout 25m -count=1 ./...
+	$(MAKE) --no-print-directory package XZ_OPT=-1
+	TRIALSYNC_BUNDLE="$(CURDIR)/$(BUNDLE)" TRIALSYNC_BUNDLE_VERSION="$(VERSION)" TRIALSYNC_BUNDLE_COMMIT="$(COMMIT)" \
+		.ci/with-session go test -race -timeout 25m -count=1 ./...
 
-bench: bench-audit bench-odm bench-pull bench-reconcile
+bench: bench-audit bench-odm bench-pull bench-send bench-reconcile
 
 bench-audit: deps-run
 	GOMAXPROCS=1 go test -run '^$$' -bench 'AuditAppend' -benchmem ./store/
@@ -53,6 +55,39 @@ bench-pull: build
 	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
 	go test -run '^$$' -bench PullDataset -benchtime 3x ./sync/ravepull/
 	.ci/with-session .ci/bench-pull
+
+# The desktop bundle for this machine's system, made by the fyne tool from FyneApp.toml, the icon in
+# assets/ and bin/trialsync built here with LDFLAGS (so it reports the same version and commit): on
+# Linux and the BSDs bin/trialsync.tar.xz (.desktop file, icon, binary, and a Makefile to install
+# them), on macOS bin/trialsync.app. Windows builds its .exe with the command in the README. The tool
+# is installed into bin/tools, never into go.mod: it needs a newer Fyne than the app's. `fyne package`
+# counts Build up in FyneApp.toml on every run; the file is put back so that the tree stays clean.
+# XZ_OPT is handed to xz (make test uses -1: a few percent larger, a quarter of the CPU).
+# The Debian set-up (deps-run) runs on Linux only, so that a Mac with Go and Xcode's tools can package.
+FYNE_TOOL_VERSION := v1.7.4
+FYNE := bin/tools/fyne-$(FYNE_TOOL_VERSION)/fyne
+BUNDLE := bin/trialsync.tar.xz
+XZ_OPT ?=
+
+package: $(if $(filter Linux,$(shell uname -s)),deps-run) $(FYNE)
+	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
+	@goos=$$(go env GOOS); if [ "$$goos" = windows ]; then \
+		echo "make package: on Windows, build the .exe as the README's Packaging section shows" >&2; exit 2; fi; \
+	rm -rf $(BUNDLE) bin/trialsync.app bin/tmp-pkg; \
+	cp FyneApp.toml bin/FyneApp.toml.keep; \
+	(cd bin && XZ_OPT="$(XZ_OPT)" "$(CURDIR)/$(FYNE)" package --os "$$goos" --src "$(CURDIR)" --exe "$(CURDIR)/$(BIN)"); \
+	rc=$$?; cp bin/FyneApp.toml.keep FyneApp.toml; rm -f bin/FyneApp.toml.keep; \
+	[ $$rc -eq 0 ] && ls -d bin/trialsync.tar.* bin/trialsync.app 2>/dev/null; exit $$rc
+
+$(FYNE):
+	GOBIN="$(CURDIR)/$(dir $(FYNE))" go install fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION)
+
+# End-to-end send: 10,000 dose records imported and delivered, one POST each, to the simulator in its own
+# process: records/s, messages/s and peak RSS (RECORDS=N for another count).
+bench-send: build
+	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
+	GOMAXPROCS=2 go test -run '^$$' -bench Deliver -benchtime 5000x ./sync/exposure/
+	.ci/with-session .ci/bench-send
 
 # Checklist reconciliation of 100,000 items per side, the EDC and CTMS simulators in processes of their
 # own, in sync but 1 %: wall time, CPU and peak RSS of a first run (initial alignment) and of a second

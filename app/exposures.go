@@ -141,7 +141,7 @@ func exposureService(snap snapshot) (agent.ServiceState, bool) {
 }
 
 // figures returns a service's queue figures by name.
-func figures(st agent.ServiceState) map[string]int {
+func queueFigures(st agent.ServiceState) map[string]int {
 	m := map[string]int{}
 	for _, f := range st.Queue {
 		m[f.Name] = f.Value
@@ -153,7 +153,7 @@ func figures(st agent.ServiceState) map[string]int {
 func (s *exposuresScreen) show(snap snapshot) {
 	st, ok := exposureService(snap)
 	s.send = st
-	if st.Running || figures(st)["sending"] > 0 {
+	if st.Running || queueFigures(st)["sending"] > 0 {
 		s.busy.Show()
 		s.busy.Start()
 	} else {
@@ -171,9 +171,9 @@ func (s *exposuresScreen) show(snap snapshot) {
 		s.stopped.Hide()
 	}
 	if ok && st.Offline {
-		f := figures(st)
+		f := queueFigures(st)
 		s.offline.SetText(fmt.Sprintf("Rave cannot be reached, so %s waiting. Nothing is lost: waiting records are sent as soon as Rave answers, and no attempt is spent meanwhile. (%s)",
-			plural(f["held"]+f["pending"], "dose record is", "dose records are"), oneLine(st.Err)))
+			howMany(f["held"]+f["pending"], "dose record is", "dose records are"), oneLine(st.Err)))
 		s.offline.Show()
 	} else {
 		s.offline.Hide()
@@ -210,7 +210,7 @@ func (s *exposuresScreen) load() {
 
 // rank orders the list: urgent refusals first, then the other dead records, held, sending, pending,
 // and the delivered ones last, newest first.
-func rank(m outbox.Listed) int {
+func queueRank(m outbox.Listed) int {
 	switch {
 	case m.State == outbox.Dead && m.Urgent && !m.Discarded:
 		return 0
@@ -228,10 +228,10 @@ func rank(m outbox.Listed) int {
 
 func (s *exposuresScreen) list(msgs []outbox.Listed) {
 	slices.SortStableFunc(msgs, func(a, b outbox.Listed) int {
-		if ra, rb := rank(a), rank(b); ra != rb {
+		if ra, rb := queueRank(a), queueRank(b); ra != rb {
 			return ra - rb
 		}
-		if rank(a) == 5 {
+		if queueRank(a) == 5 {
 			return int(b.ID) - int(a.ID)
 		}
 		return int(a.ID) - int(b.ID)
@@ -281,12 +281,12 @@ func (s *exposuresScreen) showCounts() {
 func (s *exposuresScreen) showUrgent() {
 	s.urgent.RemoveAll()
 	for _, m := range s.msgs {
-		if rank(m) != 0 {
+		if queueRank(m) != 0 {
 			continue
 		}
 		l := errorLabel()
 		l.TextStyle = fyne.TextStyle{Bold: true}
-		l.SetText("URGENT: " + describeLine(m) + ". " + strings.TrimPrefix(m.Advice, "Urgent: "))
+		l.SetText("URGENT: " + describeRecord(m) + ". " + strings.TrimPrefix(m.Advice, "Urgent: "))
 		l.Show()
 		id := m.ID
 		retry := widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() { s.retryMessage(id) })
@@ -297,21 +297,21 @@ func (s *exposuresScreen) showUrgent() {
 }
 
 // line decodes the log line a message carries.
-func line(m outbox.Listed) (exposure.LogLine, bool) {
+func logLineOf(m outbox.Listed) (exposure.LogLine, bool) {
 	var l exposure.LogLine
 	return l, m.Decode(&l) == nil
 }
 
 // describeLine names a message's record for people: "103-004, Rifapentine, 2025-03-05".
-func describeLine(m outbox.Listed) string {
-	l, ok := line(m)
+func describeRecord(m outbox.Listed) string {
+	l, ok := logLineOf(m)
 	if !ok {
 		return "record " + m.Key
 	}
 	return l.Key.Subject + ", " + l.Drug + ", " + l.Key.StartDate
 }
 
-func stateText(m outbox.Listed) string {
+func queueStateText(m outbox.Listed) string {
 	switch {
 	case m.Discarded:
 		return "discarded"
@@ -324,7 +324,7 @@ func stateText(m outbox.Listed) string {
 }
 
 // whatText is the list's last column: what happened to the record, in a few words.
-func whatText(m outbox.Listed) string {
+func queueWhatText(m outbox.Listed) string {
 	switch {
 	case m.Discarded:
 		return "discarded by " + m.DiscardedBy + ": " + m.DiscardReason
@@ -343,12 +343,12 @@ func whatText(m outbox.Listed) string {
 }
 
 func queueCell(m outbox.Listed, col int) string {
-	l, _ := line(m)
+	l, _ := logLineOf(m)
 	switch col {
 	case 0:
 		return strconv.FormatUint(m.ID, 10)
 	case 1:
-		return stateText(m)
+		return queueStateText(m)
 	case 2:
 		return l.Key.Subject
 	case 3:
@@ -360,7 +360,7 @@ func queueCell(m outbox.Listed, col int) string {
 	case 6:
 		return m.Updated.Local().Format("2006-01-02 15:04:05")
 	case 7:
-		return oneLine(whatText(m))
+		return oneLine(queueWhatText(m))
 	}
 	return ""
 }
@@ -377,7 +377,7 @@ func (s *exposuresScreen) newTable() *widget.Table {
 		}
 		m := s.msgs[id.Row]
 		l.Importance = widget.MediumImportance
-		if rank(m) <= 1 {
+		if queueRank(m) <= 1 {
 			l.Importance = widget.DangerImportance
 		}
 		l.SetText(queueCell(m, id.Col))
@@ -387,7 +387,7 @@ func (s *exposuresScreen) newTable() *widget.Table {
 
 func (s *exposuresScreen) choose(m outbox.Listed) {
 	s.selected = m.ID
-	s.detail.SetText(detailText(m))
+	s.detail.SetText(queueDetailText(m))
 	if m.State == outbox.Dead && !m.Discarded {
 		s.retry.Enable()
 	} else {
@@ -398,7 +398,7 @@ func (s *exposuresScreen) choose(m outbox.Listed) {
 	} else {
 		s.discard.Disable()
 	}
-	if _, ok := line(m); ok {
+	if _, ok := logLineOf(m); ok {
 		s.correct.Enable()
 	}
 }
@@ -413,14 +413,14 @@ func (s *exposuresScreen) clearSelection() {
 
 // detailText explains one record in a coordinator's words: for a dead one Rave's reason code, where
 // Rave found the problem, what it said, and whom to contact.
-func detailText(m outbox.Listed) string {
+func queueDetailText(m outbox.Listed) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Record %d: %s.\n", m.ID, describeLine(m))
+	fmt.Fprintf(&b, "Record %d: %s.\n", m.ID, describeRecord(m))
 	switch {
 	case m.Discarded:
 		fmt.Fprintf(&b, "Discarded by %s: %s\n", m.DiscardedBy, m.DiscardReason)
 	case m.State == outbox.Dead:
-		fmt.Fprintf(&b, "Not delivered after %s.\n", plural(m.Attempts, "attempt", "attempts"))
+		fmt.Fprintf(&b, "Not delivered after %s.\n", howMany(m.Attempts, "attempt", "attempts"))
 		if m.ReasonCode != "" {
 			fmt.Fprintf(&b, "Rave's reason code: %s\n", m.ReasonCode)
 		}
@@ -453,7 +453,7 @@ func detailText(m outbox.Listed) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-func plural(n int, one, many string) string { // "1 attempt", "3 attempts"
+func howMany(n int, one, many string) string { // "1 attempt", "3 attempts"
 	if n == 1 {
 		return "1 " + one
 	}
@@ -587,7 +587,7 @@ func (s *exposuresScreen) importFile(path string) {
 func (s *exposuresScreen) correctSelected() {
 	for _, m := range s.msgs {
 		if m.ID == s.selected {
-			if l, ok := line(m); ok {
+			if l, ok := logLineOf(m); ok {
 				s.form.fill(l)
 				s.tabs.SelectIndex(1)
 			}

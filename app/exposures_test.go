@@ -84,7 +84,7 @@ func (f *fakeBackend) ImportExposures(ctx context.Context, path string, reject f
 }
 
 // msg is an exposure message of subject's drug on date, in state st.
-func msg(id uint64, st outbox.State, subject, drug, date string) outbox.Listed {
+func exposureMsg(id uint64, st outbox.State, subject, drug, date string) outbox.Listed {
 	form := map[string]string{"Isoniazid": "EX_INH", "Rifapentine": "EX_RPT"}[drug]
 	line := exposure.LogLine{Key: exposure.Key{Subject: subject, Form: form, StartDate: date}, Site: subject[:3], Drug: drug,
 		Values: exposure.Values{StartTime: "08:30", Prescribed: "2", Taken: "1", Mode: "Video", WithFood: "Yes"}}
@@ -94,7 +94,7 @@ func msg(id uint64, st outbox.State, subject, drug, date string) outbox.Listed {
 }
 
 // sendService is the exposure send service with the given queue figures.
-func sendService(f map[string]int) agent.ServiceState {
+func exposureSendService(f map[string]int) agent.ServiceState {
 	st := agent.ServiceState{Name: "Send exposures to Rave", Engine: agent.EngineSend, Subject: outbox.KindExposure, Remote: agent.RemoteRave, Runs: 1}
 	for _, n := range []string{"pending", "sending", "held", "dead", "urgent", "blocked", "done", "discarded"} {
 		st.Queue = append(st.Queue, agent.Figure{Name: n, Value: f[n]})
@@ -113,7 +113,7 @@ func openExposures(t *testing.T, f *fakeBackend, services ...agent.ServiceState)
 
 func TestExposuresEmpty(t *testing.T) {
 	f := newFake(0)
-	_, s, w := openExposures(t, f, sendService(nil))
+	_, s, w := openExposures(t, f, exposureSendService(nil))
 	mustShow(t, w, "No dose records are queued", "Send now", "Import a file…")
 	if s.busy.Visible() || s.offline.Visible() || len(s.urgent.Objects) != 0 {
 		t.Error("an empty queue shows activity, an offline warning or urgent records")
@@ -125,10 +125,10 @@ func TestExposuresEmpty(t *testing.T) {
 
 func TestExposuresBusy(t *testing.T) {
 	f := newFake(0)
-	f.exposures.msgs = []outbox.Listed{msg(1, outbox.Sending, "101-001", "Isoniazid", "2025-03-03"),
-		msg(2, outbox.Pending, "101-002", "Isoniazid", "2025-03-03"), msg(3, outbox.Done, "101-003", "Isoniazid", "2025-03-03")}
+	f.exposures.msgs = []outbox.Listed{exposureMsg(1, outbox.Sending, "101-001", "Isoniazid", "2025-03-03"),
+		exposureMsg(2, outbox.Pending, "101-002", "Isoniazid", "2025-03-03"), exposureMsg(3, outbox.Done, "101-003", "Isoniazid", "2025-03-03")}
 	f.exposures.msgs[2].Reference = "ref-77"
-	svc := sendService(map[string]int{"sending": 1, "pending": 1, "done": 1})
+	svc := exposureSendService(map[string]int{"sending": 1, "pending": 1, "done": 1})
 	svc.Running = true
 	u, s, w := openExposures(t, f, svc)
 	if !s.busy.Visible() {
@@ -144,7 +144,9 @@ func TestExposuresBusy(t *testing.T) {
 		f.exposures.msgs[i].State = outbox.Done
 	}
 	f.mu.Unlock()
-	f.setSnap(t, u, func(sn *agent.Snapshot) { sn.Services = []agent.ServiceState{sendService(map[string]int{"done": 3})} })
+	f.setSnap(t, u, func(sn *agent.Snapshot) {
+		sn.Services = []agent.ServiceState{exposureSendService(map[string]int{"done": 3})}
+	})
 	if s.busy.Visible() {
 		t.Error("activity still shown after sending ended")
 	}
@@ -158,15 +160,15 @@ func TestExposuresBusy(t *testing.T) {
 
 func TestExposuresDeadShowsReasonAndRetries(t *testing.T) {
 	f := newFake(0)
-	dead := msg(4, outbox.Dead, "102-001", "Isoniazid", "2025-03-04")
+	dead := exposureMsg(4, outbox.Dead, "102-001", "Isoniazid", "2025-03-04")
 	dead.Attempts, dead.Status, dead.ReasonCode = 3, 404, "RWS00023"
 	dead.Origin = "/ODM/ClinicalData[1]/SubjectData[1]"
 	dead.Error = "HTTP 404: RWS00023: Subject 102-001 not found."
 	dead.Advice = exposure.Route(exposure.Refusal{Status: 404, ReasonCode: "RWS00023", Origin: dead.Origin}).Advice
-	blocked := msg(9, outbox.Pending, "102-001", "Isoniazid", "2025-03-04")
+	blocked := exposureMsg(9, outbox.Pending, "102-001", "Isoniazid", "2025-03-04")
 	blocked.BlockedBy = 4
 	f.exposures.msgs = []outbox.Listed{blocked, dead}
-	u, s, w := openExposures(t, f, sendService(map[string]int{"dead": 1, "blocked": 1, "pending": 1}))
+	u, s, w := openExposures(t, f, exposureSendService(map[string]int{"dead": 1, "blocked": 1, "pending": 1}))
 	if s.msgs[0].ID != 4 {
 		t.Fatalf("the dead record is not listed first: %v", s.msgs)
 	}
@@ -196,19 +198,19 @@ func TestExposuresDeadShowsReasonAndRetries(t *testing.T) {
 
 func TestExposuresUrgentOnTopInRed(t *testing.T) {
 	f := newFake(0)
-	urgent := msg(7, outbox.Dead, "103-004", "Rifapentine", "2025-03-05")
+	urgent := exposureMsg(7, outbox.Dead, "103-004", "Rifapentine", "2025-03-05")
 	urgent.Attempts, urgent.Urgent, urgent.ReasonCode = 1, true, "RWS00033"
 	urgent.Origin = "/ODM/ClinicalData[1]/SubjectData[1]/StudyEventData[1]/FormData[1]"
 	urgent.Advice = exposure.Route(exposure.Refusal{Status: 404, ReasonCode: "RWS00033", Origin: urgent.Origin}).Advice
-	f.exposures.msgs = []outbox.Listed{msg(1, outbox.Done, "101-001", "Isoniazid", "2025-03-03"), urgent}
-	u, s, w := openExposures(t, f, sendService(map[string]int{"dead": 1, "urgent": 1, "done": 1}))
+	f.exposures.msgs = []outbox.Listed{exposureMsg(1, outbox.Done, "101-001", "Isoniazid", "2025-03-03"), urgent}
+	u, s, w := openExposures(t, f, exposureSendService(map[string]int{"dead": 1, "urgent": 1, "done": 1}))
 	mustBeRed(t, w, "URGENT: 103-004, Rifapentine, 2025-03-05. Rave refused the dose for this drug's form")
 	if len(s.urgent.Objects) != 1 || s.msgs[0].ID != 7 {
 		t.Fatalf("urgent lines %d, first listed %d", len(s.urgent.Objects), s.msgs[0].ID)
 	}
 	// Discard… from the urgent line asks for a reason; a blank one is refused.
 	var discard *widget.Button
-	for _, b := range buttonsIn(s.urgent) {
+	for _, b := range buttonsWithin(s.urgent) {
 		if b.Text == "Discard…" {
 			discard = b
 		}
@@ -237,9 +239,9 @@ func TestExposuresUrgentOnTopInRed(t *testing.T) {
 
 func TestExposuresOffline(t *testing.T) {
 	f := newFake(0)
-	f.exposures.msgs = []outbox.Listed{msg(1, outbox.Held, "101-001", "Isoniazid", "2025-03-03"),
-		msg(2, outbox.Held, "101-002", "Isoniazid", "2025-03-03"), msg(3, outbox.Held, "101-003", "Isoniazid", "2025-03-03")}
-	svc := sendService(map[string]int{"held": 3})
+	f.exposures.msgs = []outbox.Listed{exposureMsg(1, outbox.Held, "101-001", "Isoniazid", "2025-03-03"),
+		exposureMsg(2, outbox.Held, "101-002", "Isoniazid", "2025-03-03"), exposureMsg(3, outbox.Held, "101-003", "Isoniazid", "2025-03-03")}
+	svc := exposureSendService(map[string]int{"held": 3})
 	svc.Offline, svc.Err = true, "rave: POST webservice.aspx: offline since 09:12:00: 127.0.0.1:8378 refused the connection"
 	_, s, w := openExposures(t, f, svc)
 	mustBeRed(t, w, "Rave cannot be reached, so 3 dose records are waiting. Nothing is lost")
@@ -253,7 +255,7 @@ func TestExposuresOffline(t *testing.T) {
 func TestExposuresStoppedAndListError(t *testing.T) {
 	f := newFake(0)
 	f.exposures.listErr = errors.New("store is locked by another trialsync (pid 4242)")
-	svc := sendService(nil)
+	svc := exposureSendService(nil)
 	svc.Stopped, svc.Err, svc.Hint = true, "credential rave.password rejected", "Set rave.password again (Settings, or trialsync creds set rave.password) and this starts again."
 	_, _, w := openExposures(t, f, svc)
 	mustBeRed(t, w, "Sending has stopped: credential rave.password rejected")
@@ -262,7 +264,7 @@ func TestExposuresStoppedAndListError(t *testing.T) {
 
 func TestExposuresFormShowsProblemsBesideFields(t *testing.T) {
 	f := newFake(0)
-	u, s, w := openExposures(t, f, sendService(nil))
+	u, s, w := openExposures(t, f, exposureSendService(nil))
 	s.tabs.SelectIndex(1)
 	form := s.form
 	set := func(vals map[string]string) {
@@ -313,8 +315,8 @@ func TestExposuresFormShowsProblemsBesideFields(t *testing.T) {
 
 func TestExposuresCorrectFillsTheForm(t *testing.T) {
 	f := newFake(0)
-	f.exposures.msgs = []outbox.Listed{msg(5, outbox.Done, "102-003", "Rifapentine", "2025-03-06")}
-	_, s, _ := openExposures(t, f, sendService(map[string]int{"done": 1}))
+	f.exposures.msgs = []outbox.Listed{exposureMsg(5, outbox.Done, "102-003", "Rifapentine", "2025-03-06")}
+	_, s, _ := openExposures(t, f, exposureSendService(map[string]int{"done": 1}))
 	s.table.Select(widget.TableCellID{Row: 0, Col: 0})
 	test.Tap(s.correct)
 	if s.tabs.SelectedIndex() != 1 {
@@ -327,7 +329,7 @@ func TestExposuresCorrectFillsTheForm(t *testing.T) {
 
 func TestExposuresImportAFile(t *testing.T) {
 	f := newFake(0)
-	u, s, w := openExposures(t, f, sendService(nil))
+	u, s, w := openExposures(t, f, exposureSendService(nil))
 	test.Tap(s.importer)
 	if len(w.Canvas().Overlays().List()) == 0 {
 		t.Fatal("Import a file… opened no file dialog")
@@ -350,14 +352,14 @@ func TestExposuresImportAFile(t *testing.T) {
 }
 
 // buttonsIn is every button in o.
-func buttonsIn(o fyne.CanvasObject) []*widget.Button {
+func buttonsWithin(o fyne.CanvasObject) []*widget.Button {
 	switch x := o.(type) {
 	case *widget.Button:
 		return []*widget.Button{x}
 	case *fyne.Container:
 		var out []*widget.Button
 		for _, c := range x.Objects {
-			out = append(out, buttonsIn(c)...)
+			out = append(out, buttonsWithin(c)...)
 		}
 		return out
 	}

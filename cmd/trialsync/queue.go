@@ -110,9 +110,9 @@ type queueRow struct {
 	Updated    string `json:"updated"`
 }
 
-// words is what a person should read about a message: why it failed or ended, what holds it back, or
+// queueWords is what a person should read about a message: why it failed or ended, what holds it back, or
 // a remark on its delivery.
-func words(l outbox.Listed) string {
+func queueWords(l outbox.Listed) string {
 	switch {
 	case l.Discarded:
 		return fmt.Sprintf("discarded by %s: %s", l.DiscardedBy, l.DiscardReason)
@@ -138,7 +138,7 @@ func runQueueList(ctx context.Context, a *agent.Agent, out output, o queueListOp
 		enc := json.NewEncoder(out.data)
 		for _, l := range ls {
 			row := queueRow{ID: l.ID, Kind: l.Kind, Key: l.Key, State: string(l.State), Attempts: l.Attempts, Urgent: l.Urgent,
-				ReasonCode: l.ReasonCode, Message: words(l), Updated: l.Updated.UTC().Format(time.RFC3339)}
+				ReasonCode: l.ReasonCode, Message: queueWords(l), Updated: l.Updated.UTC().Format(time.RFC3339)}
 			if err := enc.Encode(row); err != nil {
 				return err
 			}
@@ -152,7 +152,7 @@ func runQueueList(ctx context.Context, a *agent.Agent, out output, o queueListOp
 		if l.Urgent && l.State == outbox.Dead && !l.Discarded {
 			state = "DEAD, URGENT"
 		}
-		msg := words(l)
+		msg := queueWords(l)
 		if l.ReasonCode != "" && l.State != outbox.Done {
 			msg = l.ReasonCode + ": " + msg
 		}
