@@ -21,16 +21,16 @@ const checklistsPurpose = "Site-activation checklists kept in the EDC and the CT
 	"what both last agreed on. The system that owns a field wins when only one side changed it; a field both " +
 	"changed differently waits here for you, with both values and the agreed one side by side."
 
-// allSites is the site filter's first choice.
-const allSites = "All sites"
+// checklistAllSites is the site filter's first choice.
+const checklistAllSites = "All sites"
 
 // The tabs of the screen, in order.
 const (
-	tabConflicts = iota
-	tabInFlight
-	tabGaps
-	tabUnmapped
-	tabInSync
+	checklistTabConflicts = iota
+	checklistTabInFlight
+	checklistTabGaps
+	checklistTabUnmapped
+	checklistTabInSync
 )
 
 // checklistsScreen shows the study's items grouped by outcome, with a site filter; a conflict chosen
@@ -70,9 +70,9 @@ func newChecklists(u *UI) (fyne.CanvasObject, func()) {
 	s.reconcile = widget.NewButtonWithIcon("Reconcile now", theme.ViewRefreshIcon(), func() {
 		s.u.bridge.background(func(context.Context) func() { s.u.backend.Kick(agent.EngineChecklist); return nil })
 	})
-	s.sites = widget.NewSelect([]string{allSites}, func(choice string) {
+	s.sites = widget.NewSelect([]string{checklistAllSites}, func(choice string) {
 		site := choice
-		if choice == allSites {
+		if choice == checklistAllSites {
 			site = ""
 		}
 		if site != s.site {
@@ -80,7 +80,7 @@ func newChecklists(u *UI) (fyne.CanvasObject, func()) {
 			s.load()
 		}
 	})
-	s.sites.SetSelected(allSites)
+	s.sites.SetSelected(checklistAllSites)
 	s.conflict = newConflictForm(s.settle)
 	for i := range s.lists {
 		s.detail[i] = widget.NewLabel("")
@@ -90,12 +90,12 @@ func newChecklists(u *UI) (fyne.CanvasObject, func()) {
 	}
 	s.emptyFirst = widget.NewLabel("No conflict waits for you.")
 	s.tabs = container.NewAppTabs(
-		container.NewTabItem("Conflicts", container.NewHSplit(container.NewStack(s.lists[tabConflicts], container.NewVBox(s.emptyFirst)),
+		container.NewTabItem("Conflicts", container.NewHSplit(container.NewStack(s.lists[checklistTabConflicts], container.NewVBox(s.emptyFirst)),
 			container.NewVScroll(s.conflict.box))),
-		s.tab("Writes on their way", tabInFlight),
-		s.tab("Gaps", tabGaps),
-		s.tab("Unmapped", tabUnmapped),
-		s.tab("In sync", tabInSync))
+		s.tab("Writes on their way", checklistTabInFlight),
+		s.tab("Gaps", checklistTabGaps),
+		s.tab("Unmapped", checklistTabUnmapped),
+		s.tab("In sync", checklistTabInSync))
 	head := container.NewVBox(
 		container.NewHBox(s.reconcile, widget.NewLabel("Site:"), s.sites, s.busy, s.status),
 		purpose, s.stopped, s.offline, s.problem, s.notice)
@@ -131,13 +131,13 @@ func (s *checklistsScreen) tab(name string, i int) *container.TabItem {
 // rows is the number of items in tab i.
 func (s *checklistsScreen) rows(i int) int {
 	switch i {
-	case tabConflicts:
+	case checklistTabConflicts:
 		return len(s.ov.Conflicts)
-	case tabInFlight:
+	case checklistTabInFlight:
 		return len(s.ov.InFlight)
-	case tabGaps:
+	case checklistTabGaps:
 		return len(s.ov.Gaps)
-	case tabUnmapped:
+	case checklistTabUnmapped:
 		return len(s.ov.Unmapped)
 	}
 	return len(s.ov.InSync)
@@ -146,20 +146,20 @@ func (s *checklistsScreen) rows(i int) int {
 // rowText is one line of tab i's list.
 func (s *checklistsScreen) rowText(i, row int) string {
 	switch i {
-	case tabConflicts:
+	case checklistTabConflicts:
 		c := s.ov.Conflicts[row]
 		var fields []string
 		for _, f := range c.Fields {
 			fields = append(fields, f.Field.String())
 		}
-		return fmt.Sprintf("%s · %s · waiting %s", c.Key, strings.Join(fields, ", "), age(c.Age(time.Now())))
-	case tabInFlight:
+		return fmt.Sprintf("%s · %s · waiting %s", c.Key, strings.Join(fields, ", "), conflictAge(c.Age(time.Now())))
+	case checklistTabInFlight:
 		p := s.ov.InFlight[row]
-		return fmt.Sprintf("%s · %s", p.Key, outcomeWords(p.Outcome))
-	case tabGaps:
+		return fmt.Sprintf("%s · %s", p.Key, checklistOutcomeWords(p.Outcome))
+	case checklistTabGaps:
 		g := s.ov.Gaps[row]
 		return fmt.Sprintf("%s · missing in the %s", g.Key, g.Missing.Label())
-	case tabUnmapped:
+	case checklistTabUnmapped:
 		m := s.ov.Unmapped[row]
 		reason := ""
 		if len(m.Defects) > 0 {
@@ -187,14 +187,14 @@ func (s *checklistsScreen) newList(i int) *widget.List {
 			return
 		}
 		switch i {
-		case tabConflicts:
+		case checklistTabConflicts:
 			s.conflict.show(s.ov.Conflicts[row])
-		case tabInFlight:
-			s.detail[i].SetText(inFlightText(s.ov.InFlight[row]))
-		case tabGaps:
-			s.detail[i].SetText(foundText(s.ov.Gaps[row]))
-		case tabUnmapped:
-			s.detail[i].SetText(foundText(s.ov.Unmapped[row]))
+		case checklistTabInFlight:
+			s.detail[i].SetText(checklistInFlightText(s.ov.InFlight[row]))
+		case checklistTabGaps:
+			s.detail[i].SetText(checklistFoundText(s.ov.Gaps[row]))
+		case checklistTabUnmapped:
+			s.detail[i].SetText(checklistFoundText(s.ov.Unmapped[row]))
 		default:
 			s.detail[i].SetText(s.ov.InSync[row].String() + ": both systems agree on every field.")
 		}
@@ -244,9 +244,9 @@ func (s *checklistsScreen) show(snap snapshot) {
 	cs := snap.Checklist
 	switch {
 	case !cs.LastRun.IsZero():
-		s.status.SetText(fmt.Sprintf("Last run %s: %s", cs.LastRun.Local().Format("15:04"), countsWords(cs.Last)))
+		s.status.SetText(fmt.Sprintf("Last run %s: %s", cs.LastRun.Local().Format("15:04"), checklistCountsWords(cs.Last)))
 	case cs.OpenConflicts > 0:
-		s.status.SetText(plural(cs.OpenConflicts, "conflict waits", "conflicts wait") + " for you")
+		s.status.SetText(howMany(cs.OpenConflicts, "conflict waits", "conflicts wait") + " for you")
 	default:
 		s.status.SetText("")
 	}
@@ -278,7 +278,7 @@ func (s *checklistsScreen) load() {
 // list shows an overview: the site filter's choices, each tab's count, each list.
 func (s *checklistsScreen) list(ov agent.ChecklistOverview) {
 	s.ov = ov
-	if opts := append([]string{allSites}, ov.Sites...); !slices.Equal(opts, s.sites.Options) {
+	if opts := append([]string{checklistAllSites}, ov.Sites...); !slices.Equal(opts, s.sites.Options) {
 		s.sites.Options = opts
 		s.sites.Refresh()
 	}
@@ -317,7 +317,7 @@ func (s *checklistsScreen) settle(c agent.ChecklistConflict, take map[agent.Chec
 }
 
 // outcomeWords says an outcome for people.
-func outcomeWords(o checklist.Outcome) string {
+func checklistOutcomeWords(o checklist.Outcome) string {
 	switch o {
 	case checklist.OutcomeWriteCTMS:
 		return "writing to the CTMS"
@@ -330,13 +330,13 @@ func outcomeWords(o checklist.Outcome) string {
 }
 
 // countsWords is a run's counts for the header.
-func countsWords(c agent.ChecklistCounts) string {
+func checklistCountsWords(c agent.ChecklistCounts) string {
 	return fmt.Sprintf("%s items, %s in sync, %s written, %s in conflict, %s gaps, %s unmapped", count(c.Items), count(c.InSync),
 		count(c.WriteCTMS+c.WriteEDC+c.WriteBoth), count(c.Conflict), count(c.Gap), count(c.Unmapped))
 }
 
 // age is a duration for people: "3 d 4 h", "5 h 12 min", "40 min".
-func age(d time.Duration) string {
+func conflictAge(d time.Duration) string {
 	switch {
 	case d >= 24*time.Hour:
 		return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
@@ -347,9 +347,9 @@ func age(d time.Duration) string {
 }
 
 // inFlightText explains an item whose writes are on their way.
-func inFlightText(p checklist.InFlight) string {
+func checklistInFlightText(p checklist.InFlight) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s, decided %s.\n", p.Key, outcomeWords(p.Outcome), p.Planned.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(&b, "%s: %s, decided %s.\n", p.Key, checklistOutcomeWords(p.Outcome), p.Planned.Local().Format("2006-01-02 15:04"))
 	for _, w := range p.Writes {
 		var fields []string
 		for _, f := range w.Fields {
@@ -366,7 +366,7 @@ func inFlightText(p checklist.InFlight) string {
 }
 
 // foundText explains a gap or an unmapped item, with the raw records as received.
-func foundText(f checklist.Found) string {
+func checklistFoundText(f checklist.Found) string {
 	var b strings.Builder
 	if f.Outcome == checklist.OutcomeGap {
 		fmt.Fprintf(&b, "%s is missing in the %s (found %s). The other system's record, as received:\n\n%s\n",
@@ -389,5 +389,5 @@ func checklistsLine(cs agent.ChecklistState, now time.Time) string {
 		}
 		return "No conflict waits; last run " + cs.LastRun.Local().Format("15:04") + "."
 	}
-	return fmt.Sprintf("%s for you, the oldest for %s.", plural(cs.OpenConflicts, "conflict waits", "conflicts wait"), age(now.Sub(cs.OldestOpened)))
+	return fmt.Sprintf("%s for you, the oldest for %s.", howMany(cs.OpenConflicts, "conflict waits", "conflicts wait"), conflictAge(now.Sub(cs.OldestOpened)))
 }

@@ -16,11 +16,11 @@ import (
 
 // The choices of a conflicting field, as its radio group shows them.
 const (
-	takeEDC  = "EDC"
-	takeCTMS = "CTMS"
+	checklistTakeEDC  = "EDC"
+	checklistTakeCTMS = "CTMS"
 )
 
-const conflictHint = "Choose a value for each field in conflict and say why; both are recorded in the audit trail."
+const checklistConflictHint = "Choose a value for each field in conflict and say why; both are recorded in the audit trail."
 
 // conflictForm shows one conflict side by side — each field's EDC value, CTMS value and agreed value —
 // with a choice of system for each conflicting field and a reason, both required before Settle.
@@ -39,7 +39,7 @@ type conflictForm struct {
 
 func newConflictForm(onSettle func(agent.ChecklistConflict, map[agent.ChecklistField]agent.ChecklistSystem, string)) *conflictForm {
 	f := &conflictForm{title: widget.NewLabel(""), grid: container.NewGridWithColumns(5), reason: widget.NewMultiLineEntry(),
-		hint: widget.NewLabel(conflictHint), err: errorLabel(), onSettle: onSettle}
+		hint: widget.NewLabel(checklistConflictHint), err: errorLabel(), onSettle: onSettle}
 	f.title.Wrapping = fyne.TextWrapWord
 	f.title.TextStyle = fyne.TextStyle{Bold: true}
 	f.hint.Wrapping = fyne.TextWrapWord
@@ -73,7 +73,7 @@ func (f *conflictForm) show(c agent.ChecklistConflict) {
 	if c.Deleted != "" {
 		why = "deleted in the " + c.Deleted.Label() + " and changed in the other system since they last agreed; the choice is about the whole item"
 	}
-	f.title.SetText(fmt.Sprintf("Conflict %s · %s · waiting %s: %s", c.ID, c.Key, age(c.Age(time.Now())), why))
+	f.title.SetText(fmt.Sprintf("Conflict %s · %s · waiting %s: %s", c.ID, c.Key, conflictAge(c.Age(time.Now())), why))
 	f.grid.RemoveAll()
 	for _, h := range []string{"Field", "EDC", "CTMS", "Agreed", "Take"} {
 		f.grid.Add(heading(h))
@@ -94,13 +94,13 @@ func (f *conflictForm) show(c agent.ChecklistConflict) {
 		}
 		f.grid.Add(name)
 		for _, it := range []*checklist.Item{c.EDC, c.CTMS, base} {
-			f.grid.Add(valueLabel(field, it))
+			f.grid.Add(checklistValueLabel(field, it))
 		}
 		if !conflicting[field] {
 			f.grid.Add(widget.NewLabel(""))
 			continue
 		}
-		r := widget.NewRadioGroup([]string{takeEDC, takeCTMS}, func(string) { f.check() })
+		r := widget.NewRadioGroup([]string{checklistTakeEDC, checklistTakeCTMS}, func(string) { f.check() })
 		r.Horizontal = true
 		f.choices[field] = r
 		f.grid.Add(r)
@@ -111,17 +111,17 @@ func (f *conflictForm) show(c agent.ChecklistConflict) {
 }
 
 // valueLabel is a field's canonical value in an item; "(deleted)" when the system has no item.
-func valueLabel(field checklist.Field, it *checklist.Item) *widget.Label {
+func checklistValueLabel(field checklist.Field, it *checklist.Item) *widget.Label {
 	l := widget.NewLabel("(deleted)")
 	if it != nil {
-		l.SetText(orEmpty(fieldValue(field, it)))
+		l.SetText(checklistValueText(checklistValue(field, it)))
 	}
 	l.Truncation = fyne.TextTruncateEllipsis
 	l.Selectable = true
 	return l
 }
 
-func orEmpty(v string) string {
+func checklistValueText(v string) string {
 	if v == "" {
 		return "(empty)"
 	}
@@ -129,7 +129,7 @@ func orEmpty(v string) string {
 }
 
 // fieldValue is a merged field's canonical value in it.
-func fieldValue(field checklist.Field, it *checklist.Item) string {
+func checklistValue(field checklist.Field, it *checklist.Item) string {
 	switch field {
 	case checklist.FieldVersion:
 		return it.Version
@@ -154,9 +154,9 @@ func (f *conflictForm) take() (map[agent.ChecklistField]agent.ChecklistSystem, b
 	take := map[agent.ChecklistField]agent.ChecklistSystem{}
 	for field, r := range f.choices {
 		switch r.Selected {
-		case takeEDC:
+		case checklistTakeEDC:
 			take[field] = agent.ChecklistEDC
-		case takeCTMS:
+		case checklistTakeCTMS:
 			take[field] = agent.ChecklistCTMS
 		default:
 			return nil, false

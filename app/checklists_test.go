@@ -64,24 +64,24 @@ func (f *fakeBackend) SettleConflict(ctx context.Context, id string, take map[ag
 }
 
 // item is a canonical item of the demo's shape.
-func item(site, code string, st checklist.Status, doc string) *checklist.Item {
+func checklistItem(site, code string, st checklist.Status, doc string) *checklist.Item {
 	return &checklist.Item{Site: site, Code: code, Version: "V1", Status: st, EvidenceDocID: doc, MilestoneSignedOff: checklist.FlagNo,
 		PlannedActivationDate: "2025-03-01"}
 }
 
 // overview is a study with one item of each kind: a status conflict at 101, a write on its way, a gap
 // and an unmapped record at 102, and two items in sync.
-func overview() agent.ChecklistOverview {
+func checklistOverview() agent.ChecklistOverview {
 	k := func(site, code string) checklist.Key { return checklist.Key{Site: site, Code: code} }
-	base := &checklist.Baseline{Item: *item("101", "IRB_APPROVAL", checklist.InReview, "DOC-1"), Revision: 3}
+	base := &checklist.Baseline{Item: *checklistItem("101", "IRB_APPROVAL", checklist.InReview, "DOC-1"), Revision: 3}
 	return agent.ChecklistOverview{
 		Study: "ALPHA", Sites: []string{"101", "102"},
 		InSync: []checklist.Key{k("101", "PI_CV"), k("102", "PI_CV")},
 		Conflicts: []agent.ChecklistConflict{{Study: "ALPHA", Opened: time.Now().Add(-3*time.Hour - 5*time.Minute),
 			Conflict: checklist.Conflict{ID: "7", Key: k("101", "IRB_APPROVAL"),
 				Fields:   []checklist.FieldConflict{{Field: checklist.FieldStatus, EDC: "complete", CTMS: "rejected", Baseline: "in_review"}},
-				EDC:      item("101", "IRB_APPROVAL", checklist.Complete, "DOC-1"),
-				CTMS:     item("101", "IRB_APPROVAL", checklist.Rejected, "DOC-1"),
+				EDC:      checklistItem("101", "IRB_APPROVAL", checklist.Complete, "DOC-1"),
+				CTMS:     checklistItem("101", "IRB_APPROVAL", checklist.Rejected, "DOC-1"),
 				Baseline: base}}},
 		InFlight: []checklist.InFlight{{Key: k("101", "CTA_SIGNED"), Pending: checklist.Pending{Outcome: checklist.OutcomeWriteCTMS,
 			Writes: []checklist.PendingWrite{{System: checklist.CTMS, Message: 12, Fields: []checklist.Field{checklist.FieldStatus}, State: checklist.WriteQueued}}}}},
@@ -94,7 +94,7 @@ func overview() agent.ChecklistOverview {
 }
 
 // reconcileService is the reconciliation service as the snapshot shows it.
-func reconcileService() agent.ServiceState {
+func checklistServiceState() agent.ServiceState {
 	return agent.ServiceState{Name: "Checklist reconciliation ALPHA", Engine: agent.EngineChecklist, Subject: "ALPHA", Remote: agent.RemoteEDC, Runs: 1}
 }
 
@@ -123,13 +123,13 @@ func TestChecklistsEmpty(t *testing.T) {
 // and the reason reach the backend, and the list follows.
 func TestChecklistsConflict(t *testing.T) {
 	f := newFake(0)
-	f.checklists.ov = overview()
-	u, s, w := openChecklists(t, f, reconcileService())
+	f.checklists.ov = checklistOverview()
+	u, s, w := openChecklists(t, f, checklistServiceState())
 	mustShow(t, w, "Conflicts (1)", "Writes on their way (1)", "Gaps (1)", "Unmapped (1)", "In sync (2)")
 	if s.emptyFirst.Visible() {
 		t.Error("the empty text shows over a conflict")
 	}
-	s.lists[tabConflicts].Select(0)
+	s.lists[checklistTabConflicts].Select(0)
 	mustShow(t, w, "Conflict 7 · 101/IRB_APPROVAL · waiting 3 h 5 min", "complete", "rejected", "in_review", "DOC-1", "2025-03-01")
 	if len(s.conflict.choices) != 1 || s.conflict.choices[checklist.FieldStatus] == nil {
 		t.Fatalf("choices for %v, want status only", s.conflict.choices)
@@ -137,7 +137,7 @@ func TestChecklistsConflict(t *testing.T) {
 	if !s.conflict.settle.Disabled() {
 		t.Fatal("Settle is on before any choice")
 	}
-	s.conflict.choices[checklist.FieldStatus].SetSelected(takeCTMS)
+	s.conflict.choices[checklist.FieldStatus].SetSelected(checklistTakeCTMS)
 	if !s.conflict.settle.Disabled() {
 		t.Fatal("Settle is on without a reason")
 	}
@@ -150,7 +150,7 @@ func TestChecklistsConflict(t *testing.T) {
 	if s.conflict.settle.Disabled() {
 		t.Fatal("Settle is off with a choice and a reason")
 	}
-	onFyne(u, func() { test.Tap(s.conflict.settle) })
+	onFyneGoroutine(u, func() { test.Tap(s.conflict.settle) })
 	u.bridge.wait()
 	if want := []string{"7: status=ctms: the monitor returned the form"}; !slices.Equal(f.checklists.settled, want) {
 		t.Fatalf("settled %q, want %q", f.checklists.settled, want)
@@ -162,16 +162,16 @@ func TestChecklistsConflict(t *testing.T) {
 // reason for another try.
 func TestChecklistsSettleRefused(t *testing.T) {
 	f := newFake(0)
-	f.checklists.ov = overview()
+	f.checklists.ov = checklistOverview()
 	f.checklists.settleErr = errors.New("conflict 7: item 101/IRB_APPROVAL still has writes on their way")
-	u, s, w := openChecklists(t, f, reconcileService())
-	s.lists[tabConflicts].Select(0)
-	s.conflict.choices[checklist.FieldStatus].SetSelected(takeEDC)
+	u, s, w := openChecklists(t, f, checklistServiceState())
+	s.lists[checklistTabConflicts].Select(0)
+	s.conflict.choices[checklist.FieldStatus].SetSelected(checklistTakeEDC)
 	test.Type(s.conflict.reason, "EDC is right")
-	onFyne(u, func() { test.Tap(s.conflict.settle) })
+	onFyneGoroutine(u, func() { test.Tap(s.conflict.settle) })
 	u.bridge.wait()
 	mustShow(t, w, "The conflict was not settled: conflict 7: item 101/IRB_APPROVAL still has writes on their way")
-	if s.conflict.reason.Text != "EDC is right" || s.conflict.settle.Disabled() || s.conflict.choices[checklist.FieldStatus].Selected != takeEDC {
+	if s.conflict.reason.Text != "EDC is right" || s.conflict.settle.Disabled() || s.conflict.choices[checklist.FieldStatus].Selected != checklistTakeEDC {
 		t.Error("a refused settlement lost the choice or the reason")
 	}
 }
@@ -180,47 +180,47 @@ func TestChecklistsSettleRefused(t *testing.T) {
 // the title says the choice is about the whole item.
 func TestChecklistsDeletedConflict(t *testing.T) {
 	f := newFake(0)
-	ov := overview()
+	ov := checklistOverview()
 	ov.Conflicts[0].CTMS, ov.Conflicts[0].Deleted = nil, checklist.CTMS
 	f.checklists.ov = ov
-	_, s, w := openChecklists(t, f, reconcileService())
-	s.lists[tabConflicts].Select(0)
+	_, s, w := openChecklists(t, f, checklistServiceState())
+	s.lists[checklistTabConflicts].Select(0)
 	mustShow(t, w, "(deleted)", "deleted in the CTMS", "the choice is about the whole item")
 }
 
 // TestChecklistsRawRecords: gaps and unmapped items show their raw records as received, with why.
 func TestChecklistsRawRecords(t *testing.T) {
 	f := newFake(0)
-	f.checklists.ov = overview()
-	_, s, w := openChecklists(t, f, reconcileService())
-	s.tabs.SelectIndex(tabGaps)
+	f.checklists.ov = checklistOverview()
+	_, s, w := openChecklists(t, f, checklistServiceState())
+	s.tabs.SelectIndex(checklistTabGaps)
 	mustShow(t, w, "102/SITE_VISIT · missing in the CTMS")
-	s.lists[tabGaps].Select(0)
+	s.lists[checklistTabGaps].Select(0)
 	mustShow(t, w, `{"siteId":"102","code":"SITE_VISIT","status":"DRAFT"}`, "missing in the CTMS")
-	s.tabs.SelectIndex(tabUnmapped)
-	s.lists[tabUnmapped].Select(0)
+	s.tabs.SelectIndex(checklistTabUnmapped)
+	s.lists[checklistTabUnmapped].Select(0)
 	mustShow(t, w, `status "WITHDRAWN" is not in the EDC vocabulary`, `{"siteId":"102","code":"LAB_NORMALS","status":"WITHDRAWN"}`,
 		"nothing is guessed")
-	s.tabs.SelectIndex(tabInFlight)
-	s.lists[tabInFlight].Select(0)
+	s.tabs.SelectIndex(checklistTabInFlight)
+	s.lists[checklistTabInFlight].Select(0)
 	mustShow(t, w, "101/CTA_SIGNED: writing to the CTMS", "To the CTMS (status): queued (outbound message 12)")
 }
 
 // TestChecklistsSiteFilter: choosing a site reloads that site's items only.
 func TestChecklistsSiteFilter(t *testing.T) {
 	f := newFake(0)
-	f.checklists.ov = overview()
-	u, s, w := openChecklists(t, f, reconcileService())
-	if !slices.Equal(s.sites.Options, []string{allSites, "101", "102"}) {
+	f.checklists.ov = checklistOverview()
+	u, s, w := openChecklists(t, f, checklistServiceState())
+	if !slices.Equal(s.sites.Options, []string{checklistAllSites, "101", "102"}) {
 		t.Fatalf("site choices %v", s.sites.Options)
 	}
-	onFyne(u, func() { s.sites.SetSelected("102") })
+	onFyneGoroutine(u, func() { s.sites.SetSelected("102") })
 	u.bridge.wait()
 	if last := f.checklists.sites[len(f.checklists.sites)-1]; last != "102" {
 		t.Fatalf("loaded site %q, want 102", last)
 	}
 	mustShow(t, w, "Conflicts (0)", "Gaps (1)", "In sync (1)")
-	onFyne(u, func() { s.sites.SetSelected(allSites) })
+	onFyneGoroutine(u, func() { s.sites.SetSelected(checklistAllSites) })
 	u.bridge.wait()
 	mustShow(t, w, "Conflicts (1)", "In sync (2)")
 }
@@ -229,14 +229,14 @@ func TestChecklistsSiteFilter(t *testing.T) {
 // run's counts in the header.
 func TestChecklistsStates(t *testing.T) {
 	f := newFake(0)
-	f.checklists.ov = overview()
-	svc := reconcileService()
+	f.checklists.ov = checklistOverview()
+	svc := checklistServiceState()
 	svc.Running = true
 	u, s, w := openChecklists(t, f, svc)
 	if !s.busy.Visible() || s.reconcile.Disabled() {
 		t.Error("no activity shown while reconciling, or Reconcile now is off")
 	}
-	onFyne(u, func() { test.Tap(s.reconcile) })
+	onFyneGoroutine(u, func() { test.Tap(s.reconcile) })
 	u.bridge.wait()
 	if f.kicks[len(f.kicks)-1] != agent.EngineChecklist {
 		t.Errorf("kicks %v", f.kicks)
@@ -275,7 +275,7 @@ func TestDashboardChecklists(t *testing.T) {
 // on the goroutines that ask for them, one at a time under the bridge's lock; holding it here keeps a
 // widget's own work after its callback (a Select refreshing itself) from overlapping an update, as the
 // one Fyne goroutine does in the real driver.
-func onFyne(u *UI, do func()) {
+func onFyneGoroutine(u *UI, do func()) {
 	u.bridge.updating.Lock()
 	defer u.bridge.updating.Unlock()
 	do()

@@ -112,7 +112,7 @@ func runConflictsList(ctx context.Context, a *agent.Agent, out output, o conflic
 	tw := tabwriter.NewWriter(out.text, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tITEM\tFIELD\tEDC\tCTMS\tAGREED\tAGE")
 	for _, c := range cs {
-		age := ageText(c.Age(now))
+		age := conflictAgeText(c.Age(now))
 		if !c.IsOpen() {
 			age = "settled by " + c.Resolution.By
 		}
@@ -121,14 +121,14 @@ func runConflictsList(ctx context.Context, a *agent.Agent, out output, o conflic
 			if i > 0 {
 				id, item, age = "", "", ""
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, item, f.Field, orEmpty(f.EDC), orEmpty(f.CTMS), orEmpty(f.Baseline), age)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, item, f.Field, conflictValueText(f.EDC), conflictValueText(f.CTMS), conflictValueText(f.Baseline), age)
 		}
 	}
 	return tw.Flush()
 }
 
 // ageText is a conflict's age for people: "3 d 4 h", "5 h 12 min", "40 min".
-func ageText(d time.Duration) string {
+func conflictAgeText(d time.Duration) string {
 	switch {
 	case d >= 24*time.Hour:
 		return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
@@ -138,7 +138,7 @@ func ageText(d time.Duration) string {
 	return fmt.Sprintf("%d min", int(d.Minutes()))
 }
 
-func orEmpty(v string) string {
+func conflictValueText(v string) string {
 	if v == "" {
 		return "(empty)"
 	}
