@@ -360,6 +360,10 @@ func checklistInFlightText(p checklist.InFlight) string {
 			b.WriteString(": " + w.Why)
 		}
 		fmt.Fprintf(&b, " (outbound message %d)\n", w.Message)
+		if why, ok := p.Stuck[w.Message]; ok {
+			fmt.Fprintf(&b, "  It will not be sent without you: %s. Retry or discard it (trialsync queue retry %d, queue discard %d).\n",
+				strings.TrimSuffix(why, "."), w.Message, w.Message)
+		}
 	}
 	b.WriteString("The agreed values move once every write is acknowledged.")
 	return b.String()

@@ -84,7 +84,8 @@ func checklistOverview() agent.ChecklistOverview {
 				CTMS:     checklistItem("101", "IRB_APPROVAL", checklist.Rejected, "DOC-1"),
 				Baseline: base}}},
 		InFlight: []checklist.InFlight{{Key: k("101", "CTA_SIGNED"), Pending: checklist.Pending{Outcome: checklist.OutcomeWriteCTMS,
-			Writes: []checklist.PendingWrite{{System: checklist.CTMS, Message: 12, Fields: []checklist.Field{checklist.FieldStatus}, State: checklist.WriteQueued}}}}},
+			Writes: []checklist.PendingWrite{{System: checklist.CTMS, Message: 12, Fields: []checklist.Field{checklist.FieldStatus}, State: checklist.WriteQueued}}},
+			Stuck: map[uint64]string{12: "HTTP 400: Invalid checklist item: documentId must be a string"}}},
 		Gaps: []checklist.Found{{Key: k("102", "SITE_VISIT"), Finding: checklist.Finding{Outcome: checklist.OutcomeGap, Missing: checklist.CTMS,
 			Raw: json.RawMessage(`{"siteId":"102","code":"SITE_VISIT","status":"DRAFT"}`)}}},
 		Unmapped: []checklist.Found{{Key: k("102", "LAB_NORMALS"), Finding: checklist.Finding{Outcome: checklist.OutcomeUnmapped,
@@ -203,7 +204,8 @@ func TestChecklistsRawRecords(t *testing.T) {
 		"nothing is guessed")
 	s.tabs.SelectIndex(checklistTabInFlight)
 	s.lists[checklistTabInFlight].Select(0)
-	mustShow(t, w, "101/CTA_SIGNED: writing to the CTMS", "To the CTMS (status): queued (outbound message 12)")
+	mustShow(t, w, "101/CTA_SIGNED: writing to the CTMS", "To the CTMS (status): queued (outbound message 12)",
+		"It will not be sent without you: HTTP 400: Invalid checklist item: documentId must be a string. Retry or discard it (trialsync queue retry 12")
 }
 
 // TestChecklistsSiteFilter: choosing a site reloads that site's items only.

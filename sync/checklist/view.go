@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/outbox"
 )
 
 // Overview is a study's checklist items as the store holds them after the last reconciliations,
@@ -28,6 +29,9 @@ type Overview struct {
 type InFlight struct {
 	Key Key
 	Pending
+	// Stuck says, for each queued write whose message will not go without a person (dead: refused, or
+	// out of attempts), why; keyed by message ID.
+	Stuck map[uint64]string
 }
 
 // Found is an item with a finding.
@@ -65,7 +69,11 @@ func Look(ctx context.Context, db *store.DB, study, site string) (Overview, erro
 			}
 			switch {
 			case s.Pending != nil:
-				ov.InFlight = append(ov.InFlight, InFlight{Key: key, Pending: *s.Pending})
+				f := InFlight{Key: key, Pending: *s.Pending}
+				if err := stuckWrites(tx, &f); err != nil {
+					return err
+				}
+				ov.InFlight = append(ov.InFlight, f)
 			case s.Finding != nil && s.Finding.Outcome == OutcomeGap:
 				ov.Gaps = append(ov.Gaps, Found{Key: key, Finding: *s.Finding})
 			case s.Finding != nil:
@@ -81,6 +89,26 @@ func Look(ctx context.Context, db *store.DB, study, site string) (Overview, erro
 	}
 	slices.Sort(ov.Sites)
 	return ov, err
+}
+
+// stuckWrites notes the queued writes of f whose outbox message is dead and not discarded.
+func stuckWrites(tx *store.Tx, f *InFlight) error {
+	for _, w := range f.Writes {
+		if w.State != WriteQueued {
+			continue
+		}
+		m, ok, err := store.Outbox[outbox.Message](tx).Get(w.Message)
+		if err != nil {
+			return err
+		}
+		if ok && m.State == outbox.Dead && !m.Discarded {
+			if f.Stuck == nil {
+				f.Stuck = map[uint64]string{}
+			}
+			f.Stuck[w.Message] = m.Error
+		}
+	}
+	return nil
 }
 
 // Oldest is when the oldest open conflict of the overview was opened (zero when none).

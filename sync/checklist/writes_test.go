@@ -211,3 +211,28 @@ func TestMessagePayload(t *testing.T) {
 		t.Fatalf("message %+v carries %+v; the plan's write was %+v", m, msg, w)
 	}
 }
+
+// TestStuckWrite: a write the target refuses for good (here the CTMS's own record holds a value of the
+// wrong type, which its PUT then refuses) stays on its way, with why, until a person retries or
+// discards its message; the item is not planned again meanwhile.
+func TestStuckWrite(t *testing.T) {
+	h := seeded(t)
+	h.edit(EDC, set("101", "PI_CV", "documentId", `"7"`), set("101", "PI_CV", "status", `"RETURNED"`))
+	h.edit(CTMS, simchecklist.Edit{Site: "101", Code: "PI_CV", Raw: true, Fields: map[string]json.RawMessage{"documentId": json.RawMessage(`7`)}})
+	rep := h.run()
+	if rep.Counts.WriteCTMS != 1 {
+		t.Fatalf("counts %s", rep.Counts)
+	}
+	ov, err := Look(t.Context(), h.db, h.study, "101")
+	if err != nil || len(ov.InFlight) != 1 || len(ov.InFlight[0].Stuck) != 1 {
+		t.Fatalf("overview %+v, %v", ov.InFlight, err)
+	}
+	for _, why := range ov.InFlight[0].Stuck {
+		if !strings.Contains(why, "HTTP 400") {
+			t.Fatalf("stuck because %q", why)
+		}
+	}
+	if again := h.run(); again.InFlight != 1 || again.Queued != 0 {
+		t.Fatalf("the next run: %+v", again)
+	}
+}
