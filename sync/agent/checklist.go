@@ -187,7 +187,11 @@ func (a *Agent) Reconcile(ctx context.Context, study string) (ReconcileResult, e
 			err = res.Delivery.Offline[0].Err
 		}
 	}
-	a.readChecklist(ctx, &res.Report.Counts)
+	var last *checklist.Counts
+	if res.Report.Counts.Items > 0 || err == nil {
+		last = &res.Report.Counts // a run that could not read the systems has no counts to show
+	}
+	a.readChecklist(ctx, last)
 	a.refreshAudit(ctx)
 	return res, err
 }
