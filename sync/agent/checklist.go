@@ -281,18 +281,25 @@ func (a *Agent) readChecklist(ctx context.Context, last *checklist.Counts) {
 
 // readChecklistFrom is readChecklist on db (the store being opened).
 func (a *Agent) readChecklistFrom(ctx context.Context, db *store.DB, last *checklist.Counts) {
+	if cfg, err := a.Config(); err != nil || cfg.Checklist == nil {
+		return // no checklists to show
+	}
 	open, oldest, err := checklist.ConflictSummary(ctx, db)
 	if err != nil {
 		a.log.Error().Err(err).Msg("reading the open checklist conflicts")
 		return
 	}
 	a.checklist.mu.Lock()
+	was := a.checklist.state
 	a.checklist.state.OpenConflicts, a.checklist.state.OldestOpened = open, oldest
 	if last != nil {
 		a.checklist.state.Last, a.checklist.state.LastRun = *last, time.Now()
 	}
+	changed := a.checklist.state != was
 	a.checklist.mu.Unlock()
-	a.changed.notify()
+	if changed {
+		a.changed.notify()
+	}
 }
 
 // checklistSnapshot is the reconciliation's state for the snapshot (memory only).
