@@ -51,7 +51,7 @@ func Acknowledge(ctx context.Context, db *store.DB, actor, study, subject, reaso
 			return err
 		}
 		_, err = tx.Append(store.Entry{Action: store.ActionSubjectArmAcknowledge, Object: rec.Object(), Old: old,
-			New: fmt.Sprintf("acknowledged: arm %s in Rave, SureAdhere was sent regimen %q; nothing sent", quoteArm(rec.Change.To), rec.Change.FromRegimen),
+			New:    fmt.Sprintf("acknowledged: arm %s in Rave, SureAdhere was sent regimen %q; nothing sent", quoteArm(rec.Change.To), rec.Change.FromRegimen),
 			Reason: reason})
 		return err
 	})
