@@ -31,6 +31,7 @@ type Scope struct {
 func defaultEngines() []Engine {
 	return []Engine{
 		ravePullEngine(),
+		subjectsEngine(),
 		// The exposure sends, the subject push and the checklist reconciliation register here, each
 		// built in its own file as ravePullEngine is in pull.go.
 	}
