@@ -84,6 +84,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newSimCommand(g),
 		newConfigCommand(g),
 		newPullCommand(g),
+		newSubjectsCommand(g),
 	} {
 		root.AddCommand(c)
 	}

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
 	"github.com/trialsync/trialsync/sync/config"
 	"github.com/trialsync/trialsync/sync/outbox"
+	httpremote "github.com/trialsync/trialsync/sync/remote"
 	"github.com/trialsync/trialsync/sync/sureadhere"
 )
 
@@ -27,6 +29,9 @@ type SubjectRow = sureadhere.Row
 
 // SubjectCounts are the randomized subjects by push status.
 type SubjectCounts = sureadhere.Counts
+
+// CountSubjects counts listed subjects by status.
+func CountSubjects(rows []SubjectRow) SubjectCounts { return sureadhere.Count(rows) }
 
 // SubjectPushResult is what one subject push did: the discovery and the delivery.
 type SubjectPushResult = sureadhere.Result
@@ -95,7 +100,10 @@ func (a *Agent) newSureAdhereClient(ctx context.Context) (*sureadhere.Client, st
 	if err != nil {
 		return nil, "", err
 	}
-	c, err := sureadhere.New(sureadhere.Config{BaseURL: cfg.SureAdhere.URL, Logger: a.log, Fingerprint: db.Fingerprint}, token)
+	// One attempt retries 429 and 5xx for a minute at most: the outbox spaces the next attempts, and a
+	// `subjects push --once` against a failing SureAdhere ends within the hour.
+	c, err := sureadhere.New(sureadhere.Config{BaseURL: cfg.SureAdhere.URL, Logger: a.log, Fingerprint: db.Fingerprint,
+		Retry: httpremote.RetryPolicy{MaxElapsed: time.Minute}}, token)
 	if err != nil {
 		return nil, "", Fatal(err) // a configuration that can never work
 	}
@@ -182,7 +190,7 @@ func (a *Agent) subjectFigures(ctx context.Context) ([]Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	return SubjectFigures(sureadhere.Count(rows)), nil
+	return SubjectFigures(CountSubjects(rows)), nil
 }
 
 // The names of the subject push's queue figures (ServiceState.Queue).

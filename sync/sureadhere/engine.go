@@ -11,10 +11,13 @@ import (
 )
 
 // MaxAttempts bounds the attempts of one subject's send before its message is dead and a person is
-// asked. Each attempt already retries 429 and 5xx answers inside itself (honouring Retry-After, up to
-// five minutes), and an unreachable SureAdhere spends no attempt at all, so ten attempts are a
-// SureAdhere failing for most of an hour: "retry until acknowledged" for any outage that passes.
-const MaxAttempts = 10
+// asked. It is high because an attempt costs SureAdhere nothing (the MRN makes a repeated ingest a 409)
+// and because attempts are spent by more than refusals: an attempt interrupted by a stop of trialsync
+// counts (whether it arrived is unknown), so a workstation restarted again and again must not
+// dead-letter its subjects. Each attempt retries 429 and 5xx inside itself (honouring Retry-After),
+// and an unreachable SureAdhere spends no attempt at all: a subject goes dead only when SureAdhere
+// refuses it, or keeps failing for the best part of an hour ("retry until acknowledged").
+const MaxAttempts = 25
 
 // Study is one study whose randomized subjects go to SureAdhere: its OID and the ItemOID that holds
 // the arm ([[rave.study]] arm_item).
