@@ -33,6 +33,9 @@ const (
 	ActionOutboxDead    = "outbox.dead"    // attempts exhausted or refused for good
 	ActionOutboxRetry   = "outbox.retry"   // a person re-queued a dead message
 	ActionOutboxDiscard = "outbox.discard" // a person ended a message
+	ActionOutboxFail    = "outbox.fail"    // an attempt failed or was interrupted; the message waits for its next one
+	ActionOutboxHeld    = "outbox.held"    // the remote could not be reached; the attempt was given back
+	ActionOutboxStale   = "outbox.stale"   // an attempt ended after its message was discarded; its outcome was not applied
 
 	// SureAdhere exchange.
 	ActionExposureImport   = "exposure.import"

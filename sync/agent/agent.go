@@ -14,6 +14,7 @@ import (
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/config"
 	"github.com/trialsync/trialsync/sync/logging"
+	"github.com/trialsync/trialsync/sync/outbox"
 	"github.com/trialsync/trialsync/sync/rws"
 	"github.com/trialsync/trialsync/sync/sureadhere"
 )
@@ -62,6 +63,9 @@ type Agent struct {
 	remotes []remoteEntry
 	studies keyLocks // a study's pull and a reset of its position never overlap
 	changed broadcast
+
+	outboxMu sync.Mutex
+	outbox   *outbox.Outbox // the store's outbound queue, built on first use (outbox.go)
 
 	sureadhere *remote[*sureadhere.Client]
 	subjects   subjectPush // the subject push engine, built on first use

@@ -31,8 +31,10 @@ type Scope struct {
 func defaultEngines() []Engine {
 	return []Engine{
 		ravePullEngine(),
-		subjectsEngine(),
-		// The exposure sends, the subject push and the checklist reconciliation register here, each
-		// built in its own file as ravePullEngine is in pull.go.
+		sendEngine(),     // outbox.go: every outbound kind's delivery
+		exposureEngine(), // exposure.go: the loopback intake for dose records
+		subjectsEngine(), // subjects.go: randomized subjects found in the pulled data, queued for SureAdhere
+		// The checklist reconciliation registers here, built in its own file as ravePullEngine is in
+		// pull.go.
 	}
 }

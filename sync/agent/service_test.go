@@ -347,8 +347,17 @@ func TestStartProblems(t *testing.T) {
 			if (tc.problem == "") != (snap.Problem == "") || !strings.Contains(snap.Problem, tc.problem) {
 				t.Errorf("problem %q, want %q", snap.Problem, tc.problem)
 			}
-			if snap.Running || len(snap.Services) != 0 || len(snap.Engines) == 0 || snap.Engines[0].Configured != tc.configured {
+			engines := len(defaultEngines())
+			if tc.engines != nil {
+				engines = len(tc.engines)
+			}
+			if snap.Running || len(snap.Services) != 0 || len(snap.Engines) != engines {
 				t.Errorf("snapshot %+v", snap)
+			}
+			for _, e := range snap.Engines {
+				if e.Configured != tc.configured {
+					t.Errorf("engine %s configured %v, want %v", e.Name, e.Configured, tc.configured)
+				}
 			}
 		})
 	}

@@ -46,12 +46,13 @@ func subjectsAgent(t *testing.T, saURL, token string) (*Agent, map[string]string
 	return a, arms
 }
 
-// subjectService returns the subject push's state in snap.
-func subjectService(s Snapshot) (ServiceState, bool) {
-	for _, st := range s.ServicesOf(EngineSubjects) {
-		return st, true
+// startSubjects starts the subject push's services: discovery and the send service.
+func startSubjects(t *testing.T, a *Agent) {
+	t.Helper()
+	if err := a.Start(t.Context(), StartOptions{Engines: []string{EngineSubjects, EngineSend}}); err != nil {
+		t.Fatal(err)
 	}
-	return ServiceState{}, false
+	t.Cleanup(a.Stop)
 }
 
 // TestSubjectPushService: the agent's subject service sends every subject the pull found randomized,
@@ -60,17 +61,15 @@ func subjectService(s Snapshot) (ServiceState, bool) {
 func TestSubjectPushService(t *testing.T) {
 	sa := startSA(t, "")
 	a, arms := subjectsAgent(t, sa.URL(), sa.Options().Token)
-	if err := a.Start(t.Context(), StartOptions{Engines: []string{EngineSubjects}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Stop)
+	startSubjects(t, a)
 	snap := waitState(t, a, "subjects pushed", func(s Snapshot) bool {
-		st, ok := subjectService(s)
-		return ok && st.Runs >= 1 && SubjectCountsOf(st.Queue).Pushed == len(arms)
+		p := SubjectPushOf(s)
+		return p.Discovery != nil && p.Send != nil && p.Queue.Done == len(arms) && p.Subjects == len(arms)
 	})
-	st, _ := subjectService(snap)
-	if st.Err != "" || st.Last.Figure("sent") != len(arms) || st.Remote != RemoteSureAdhere {
-		t.Fatalf("service %+v", st)
+	p := SubjectPushOf(snap)
+	if !p.Configured || p.Discovery.Err != "" || p.Discovery.Last.Figure("queued") != len(arms) || p.Send.Err != "" ||
+		p.Send.Remote != RemoteSureAdhere || p.NeedPerson() != 0 {
+		t.Fatalf("subject push %+v, discovery %+v, send %+v", p, *p.Discovery, *p.Send)
 	}
 	if r, ok := snap.Remote(RemoteSureAdhere); !ok || r.Status != RemoteOnline || r.URL != sa.URL() {
 		t.Fatalf("remote %+v", snap.Remotes)
@@ -87,7 +86,10 @@ func TestSubjectPushService(t *testing.T) {
 	}
 	ingests := sa.Count("ingest")
 	a.Kick(EngineSubjects)
-	waitState(t, a, "a second run", func(s Snapshot) bool { st, _ := subjectService(s); return st.Runs >= 2 && !st.Running })
+	waitState(t, a, "a second run", func(s Snapshot) bool { d := SubjectPushOf(s).Discovery; return d.Runs >= 2 && !d.Running })
+	if d := SubjectPushOf(a.Snapshot()).Discovery; d.Last.Figure("queued") != 0 {
+		t.Fatalf("the second discovery queued %d", d.Last.Figure("queued"))
+	}
 	if sa.Count("ingest") != ingests {
 		t.Fatalf("the second run sent %d more", sa.Count("ingest")-ingests)
 	}
@@ -99,12 +101,9 @@ func TestSubjectPushService(t *testing.T) {
 func TestSubjectTokenRefusedStopsUntilReplaced(t *testing.T) {
 	sa := startSA(t, "")
 	a, arms := subjectsAgent(t, sa.URL(), "not-the-token")
-	if err := a.Start(t.Context(), StartOptions{Engines: []string{EngineSubjects}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Stop)
-	snap := waitState(t, a, "stopped", func(s Snapshot) bool { st, ok := subjectService(s); return ok && st.Stopped })
-	st, _ := subjectService(snap)
+	startSubjects(t, a)
+	snap := waitState(t, a, "stopped", func(s Snapshot) bool { p := SubjectPushOf(s); return p.Send != nil && p.Send.Stopped })
+	st := SubjectPushOf(snap).Send
 	if !strings.HasPrefix(st.Err, "credential sureadhere.token rejected: ") || !strings.Contains(st.Err, "Invalid MRNIntegrationToken.") ||
 		strings.Contains(st.Err, "not-the-token") || !strings.Contains(st.Hint, "trialsync creds set sureadhere.token") {
 		t.Fatalf("stopped service %+v", st)
@@ -113,8 +112,8 @@ func TestSubjectTokenRefusedStopsUntilReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, a, "pushed after the new token", func(s Snapshot) bool {
-		st, _ := subjectService(s)
-		return !st.Stopped && SubjectCountsOf(st.Queue).Pushed == len(arms)
+		p := SubjectPushOf(s)
+		return !p.Send.Stopped && p.Queue.Done == len(arms)
 	})
 	if len(sa.Patients()) != len(arms) {
 		t.Fatalf("%d patients, want %d", len(sa.Patients()), len(arms))
@@ -131,13 +130,10 @@ func TestSubjectPushWaitsForSureAdhere(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	a, arms := subjectsAgent(t, "http://"+addr, "sim-sureadhere-token")
-	if err := a.Start(t.Context(), StartOptions{Engines: []string{EngineSubjects}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Stop)
+	startSubjects(t, a)
 	snap := waitState(t, a, "offline", func(s Snapshot) bool {
-		st, ok := subjectService(s)
-		return ok && st.Offline && SubjectCountsOf(st.Queue).Held == len(arms)
+		p := SubjectPushOf(s)
+		return p.Send != nil && p.Send.Offline && p.Queue.Held == len(arms)
 	})
 	if r, _ := snap.Remote(RemoteSureAdhere); r.Status != RemoteOffline {
 		t.Fatalf("remote %+v", r)
@@ -148,8 +144,8 @@ func TestSubjectPushWaitsForSureAdhere(t *testing.T) {
 	}
 	t.Cleanup(func() { sa.Close() })
 	waitState(t, a, "delivered once back", func(s Snapshot) bool {
-		st, _ := subjectService(s)
-		return !st.Offline && SubjectCountsOf(st.Queue).Pushed == len(arms)
+		p := SubjectPushOf(s)
+		return !p.Send.Offline && p.Queue.Done == len(arms)
 	})
 	if len(sa.Patients()) != len(arms) {
 		t.Fatalf("%d patients, want %d", len(sa.Patients()), len(arms))
@@ -199,8 +195,8 @@ func TestSubjectArmChangeThroughAgent(t *testing.T) {
 	if err != nil || res.Flagged != 1 {
 		t.Fatalf("push after the change: %+v %v", res, err)
 	}
-	figs, err := a.subjectFigures(t.Context())
-	if c := SubjectCountsOf(figs); err != nil || c.ArmChanged != 1 || c.NeedPerson() != 1 {
+	rows, err := a.Subjects(t.Context())
+	if c := CountSubjects(rows); err != nil || c.ArmChanged != 1 || c.NeedPerson() != 1 {
 		t.Fatalf("counts %+v %v", c, err)
 	}
 	if err := a.AcknowledgeArmChange(t.Context(), "ALPHA(Prod)", subject, ""); err == nil {
@@ -209,8 +205,8 @@ func TestSubjectArmChangeThroughAgent(t *testing.T) {
 	if err := a.AcknowledgeArmChange(t.Context(), "ALPHA(Prod)", subject, "SureAdhere regimen changed by hand"); err != nil {
 		t.Fatal(err)
 	}
-	figs, _ = a.subjectFigures(t.Context())
-	if c := SubjectCountsOf(figs); c.ArmChanged != 0 || c.Pushed != len(arms) {
+	rows, _ = a.Subjects(t.Context())
+	if c := CountSubjects(rows); c.ArmChanged != 0 || c.Pushed != len(arms) {
 		t.Fatalf("counts after the acknowledgement %+v", c)
 	}
 	if sa.Count("ingest") != ingests {

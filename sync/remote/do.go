@@ -36,6 +36,10 @@ type Request struct {
 	MaxBytes int64
 	// ErrorBody reads this request's error answers, in place of the client's.
 	ErrorBody ErrorBody
+	// Once sends the request a single time, a 401 aside (tried once more, as always, before the
+	// credential is called rejected): the caller owns the retries, as the outbox does, and gets the
+	// failure with its Retry-After at once.
+	Once bool
 }
 
 func (r *Request) op() string {
@@ -109,6 +113,9 @@ func (c *Client) Do(ctx context.Context, r Request) (*http.Response, error) {
 		}
 		if e.Status == 0 && !e.unsent && !r.resendable() {
 			retry = false // the request may have been processed; the caller decides
+		}
+		if r.Once && e.Status != http.StatusUnauthorized {
+			retry = false // the caller retries
 		}
 		if !retry || attempt >= c.retry.MaxAttempts {
 			c.state.outcome(words(err))

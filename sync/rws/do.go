@@ -18,6 +18,7 @@ type request struct {
 	contentType string
 	checkODM    bool  // the success body is an ODM document whose end can be verified
 	maxBytes    int64 // bound on the answer (listings); 0: none
+	once        bool  // send once (a 401 aside): the caller owns the retries (posts, through the outbox)
 }
 
 // op names the request as RWS's documentation does: "GET studies/X/subjects",
@@ -39,7 +40,7 @@ func (r request) op() string {
 func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 	op := r.op()
 	resp, err := c.rc.Do(ctx, remote.Request{
-		Method: r.method, URL: r.url, Body: r.body, ContentType: r.contentType, Op: op, MaxBytes: r.maxBytes,
+		Method: r.method, URL: r.url, Body: r.body, ContentType: r.contentType, Op: op, MaxBytes: r.maxBytes, Once: r.once,
 		Wrap: func(rd io.Reader) io.Reader { return newBody(rd, op, r.checkODM) },
 	})
 	if err != nil {

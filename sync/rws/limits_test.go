@@ -137,9 +137,10 @@ func TestIsOffline(t *testing.T) {
 	}
 }
 
-// TestPostNotResentWhenAnswerLost: a post whose answer is lost after RWS applied it is not sent
-// again by the client (the outbox decides); a post refused with 503 before processing is.
-func TestPostNotResentWhenAnswerLost(t *testing.T) {
+// TestPostSentOnce: a post is sent once whatever happens — its answer lost after RWS applied it, or
+// a 503 before processing — and comes back retryable for the outbox, which owns the retries and
+// counts them against [exposure] max_attempts.
+func TestPostSentOnce(t *testing.T) {
 	doc := []byte(postHeader + `<ClinicalData StudyOID="ALPHA(Prod)"><SubjectData SubjectKey="101-001"><StudyEventData StudyEventOID="VISIT" StudyEventRepeatKey="1"><FormData FormOID="VS"><ItemGroupData ItemGroupOID="VS"><ItemData ItemOID="VS.TEMP" Value="39.9"/></ItemGroupData></FormData></StudyEventData></SubjectData></ClinicalData></ODM>`)
 	t.Run("answer lost", func(t *testing.T) {
 		s := startSim(t, simrws.Options{Faults: "drop:1"})
@@ -157,10 +158,22 @@ func TestPostNotResentWhenAnswerLost(t *testing.T) {
 	})
 	t.Run("refused before processing", func(t *testing.T) {
 		s := startSim(t, simrws.Options{Faults: "503burst:2@1"})
-		c := newClient(t, testConfig(s, &waits{}))
-		res, err := c.PostClinicalData(t.Context(), doc)
-		if err != nil || res.Fields() != 1 || s.Count("503") != 2 || s.Count("post") != 1 {
-			t.Fatalf("res %+v err %v, 503s %d, processed %d", res, err, s.Count("503"), s.Count("post"))
+		w := &waits{}
+		c := newClient(t, testConfig(s, w))
+		_, err := c.PostClinicalData(t.Context(), doc)
+		var e *Error
+		if !errors.As(err, &e) || e.Status != 503 || !Retryable(err) || !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("err = %v, want a retryable 503", err)
+		}
+		if s.Count("503") != 1 || s.Count("post") != 0 {
+			t.Fatalf("503s %d, processed %d: want one request, not processed", s.Count("503"), s.Count("post"))
+		}
+		res, err := c.PostClinicalData(t.Context(), doc) // the outbox's next attempt
+		if err == nil || s.Count("503") != 2 {
+			t.Fatalf("second attempt: res %+v err %v", res, err)
+		}
+		if res, err = c.PostClinicalData(t.Context(), doc); err != nil || res.Fields() != 1 {
+			t.Fatalf("third attempt: res %+v err %v", res, err)
 		}
 	})
 }

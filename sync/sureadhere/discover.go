@@ -40,7 +40,7 @@ type observed struct {
 //   - a subject whose state is already what Rave says is left alone, so that a second push of the
 //     same state sends nothing.
 //
-// It does no I/O but the store's. Kick the delivery after it.
+// It does no I/O but the store's. Notify the outbox (and kick its delivery) when it queued some.
 func (e *Engine) Discover(ctx context.Context) (Discovery, error) {
 	var d Discovery
 	for _, st := range e.opts.Studies {
@@ -69,9 +69,6 @@ func (e *Engine) Discover(ctx context.Context) (Discovery, error) {
 			d.add(bd)
 			obs = obs[n:]
 		}
-	}
-	if d.Queued > 0 {
-		e.opts.Outbox.Notify()
 	}
 	return d, nil
 }
@@ -126,7 +123,7 @@ func (e *Engine) apply(tx *store.Tx, study string, o observed, d *Discovery) err
 	d.Randomized++
 	now := e.now()
 	if !ok {
-		rec = Subject{Study: study, Subject: o.subject, Seen: now}
+		rec = Subject{Study: study, ID: o.subject, Seen: now}
 	}
 	before := rec
 	regimen, mapped := e.opts.Regimens[o.arm]

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/store/storetest"
 	"github.com/trialsync/trialsync/sync/outbox"
@@ -54,8 +52,10 @@ func newHarness(t *testing.T, opts simsureadhere.Options, token string, down boo
 
 // engine builds the subject push with regimens (registering its sender on the harness's outbox).
 func (h *harness) engine(regimens map[string]string) *Engine {
-	return NewEngine(Options{DB: h.db, Outbox: h.ob, Studies: []Study{{OID: testStudy, ArmItem: "RAND.ARM"}},
-		Regimens: regimens, Client: func(context.Context) (*Client, error) { return h.client, nil }, Log: zerolog.Nop()})
+	e := NewEngine(Options{DB: h.db, Studies: []Study{{OID: testStudy, ArmItem: "RAND.ARM"}},
+		Regimens: regimens, Client: func(context.Context) (*Client, error) { return h.client, nil }})
+	h.ob.Register(outbox.KindSubject, e, e.Policy())
+	return e
 }
 
 // setArm stores a subject's RAND.ARM as the Rave pull would ("" stores a null value).
@@ -76,7 +76,7 @@ func (h *harness) setArm(site, subject, arm string) {
 // push runs one Push and fails the test on an error.
 func (h *harness) push() Result {
 	h.t.Helper()
-	res, err := h.eng.Push(h.t.Context())
+	res, err := h.eng.Push(h.t.Context(), h.ob)
 	if err != nil {
 		h.t.Fatalf("push: %v", err)
 	}
@@ -91,7 +91,7 @@ func (h *harness) row(subject string) Row {
 		h.t.Fatal(err)
 	}
 	for _, r := range rows {
-		if r.Subject.Subject == subject {
+		if r.ID == subject {
 			return r
 		}
 	}

@@ -68,7 +68,7 @@ func TestPushPaths(t *testing.T) {
 		h := newHarness(t, simsureadhere.Options{}, "not-the-token", false)
 		h.setArm("101", "101-001", "Arm A")
 		h.setArm("101", "101-002", "Arm B")
-		res, err := h.eng.Push(t.Context())
+		res, err := h.eng.Push(t.Context(), h.ob)
 		var te *TokenError
 		if !errors.As(err, &te) || !remote.IsFatal(err) || !errors.Is(err, remote.ErrCredentialRejected) {
 			t.Fatalf("err %v (%T)", err, err)
@@ -257,7 +257,7 @@ func TestChangeBeforeSend(t *testing.T) {
 	if ms := h.messages(); len(ms) != 2 || ms[0].Edits != 1 {
 		t.Fatalf("messages %+v: want the edit coalesced into the first message", ms)
 	}
-	rep, err := h.eng.Deliver(t.Context())
+	rep, err := h.eng.Deliver(t.Context(), h.ob)
 	if err != nil || rep.Sent != 2 || rep.Skipped != 1 {
 		t.Fatalf("deliver: %+v %v", rep, err)
 	}
@@ -279,7 +279,7 @@ func TestArmChangeInFlight(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := h.eng.Deliver(t.Context())
+		_, err := h.eng.Deliver(t.Context(), h.ob)
 		done <- err
 	}()
 	deadline := time.Now().Add(30 * time.Second)
@@ -296,7 +296,7 @@ func TestArmChangeInFlight(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.eng.Deliver(t.Context()); err != nil {
+	if _, err := h.eng.Deliver(t.Context(), h.ob); err != nil {
 		t.Fatal(err)
 	}
 	r := h.row("101-001")

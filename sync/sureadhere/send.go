@@ -12,11 +12,11 @@ import (
 	"github.com/trialsync/trialsync/sync/remote"
 )
 
-// send is the outbox's Sender for subject messages: one ingest per call. Before sending it reads the
+// Send is the outbox's Sender for subject messages (outbox.KindSubject): one ingest per call. Before sending it reads the
 // subject's record, so that a message overtaken by events sends nothing: the subject is already in
 // SureAdhere (an arm change behind it is flagged, never sent), its arm lost its regimen, or a later
 // change is queued behind it.
-func (e *Engine) send(ctx context.Context, m outbox.Message) (outbox.Outcome, error) {
+func (e *Engine) Send(ctx context.Context, m outbox.Message) (outbox.Outcome, error) {
 	var push Push
 	if err := m.Decode(&push); err != nil {
 		return outbox.Outcome{}, &outbox.Failure{Permanent: true, Message: err.Error(),
@@ -81,7 +81,7 @@ func (e *Engine) pushed(tx *store.Tx, m outbox.Message, push Push, ack Ack) erro
 		return err
 	}
 	if !ok {
-		rec = Subject{Study: push.Study, Subject: push.Subject, Site: push.Patient.SiteCode, Arm: push.Arm,
+		rec = Subject{Study: push.Study, ID: push.Subject, Site: push.Patient.SiteCode, Arm: push.Arm,
 			Regimen: push.Patient.Regimen, Seen: e.now()}
 	}
 	now := e.now()

@@ -65,7 +65,7 @@ type Decision struct {
 // keyed by store.SubjectKey(study, subject)).
 type Subject struct {
 	Study   string `json:"study"`
-	Subject string `json:"subject"`
+	ID      string `json:"subject"` // the subject's ID in Rave, which SureAdhere takes as the MRN
 	Site    string `json:"site"`
 	Arm     string `json:"arm"`               // Rave's arm as last read
 	Regimen string `json:"regimen,omitempty"` // Arm's regimen by the configuration; "" when unmapped
@@ -87,7 +87,7 @@ type Subject struct {
 }
 
 // Key is the subject's key in the subjects bucket and in the outbox ("ALPHA(Prod)/101-001").
-func (s *Subject) Key() string { return keyOf(s.Study, s.Subject) }
+func (s *Subject) Key() string { return keyOf(s.Study, s.ID) }
 
 // Object names the subject in audit entries: "subjects/ALPHA(Prod)/101-001".
 func (s *Subject) Object() string { return "subjects/" + s.Key() }
