@@ -53,6 +53,8 @@ type fakeBackend struct {
 	resetErr error
 	resets   []agent.CursorReset
 	resetOut []agent.FeedReset
+
+	subjectsFake // subjects_test.go
 }
 
 func newFake(n int) *fakeBackend {
