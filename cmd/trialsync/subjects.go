@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/trialsync/trialsync/sync/agent"
+	"github.com/trialsync/trialsync/sync/outbox"
 	"github.com/trialsync/trialsync/sync/remote"
 )
 
@@ -141,29 +142,41 @@ func runSubjectService(ctx context.Context, a *agent.Agent, out output) error {
 	changed, unsubscribe := a.Subscribe()
 	defer unsubscribe()
 	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, agent.StartOptions{Engines: []string{agent.EngineSubjects}}) }()
-	var seen agent.ServiceState
+	go func() {
+		done <- a.Run(ctx, agent.StartOptions{Engines: []string{agent.EngineSubjects, agent.EngineSend},
+			Scope: agent.Scope{Kind: outbox.KindSubject}})
+	}()
+	var seenLook, seenSend agent.ServiceState
 	for {
 		select {
 		case err := <-done:
 			return err
 		case <-changed:
 		}
-		for _, st := range a.Snapshot().ServicesOf(agent.EngineSubjects) {
-			was := seen
-			seen = st
-			switch {
-			case st.Stopped && !was.Stopped:
-				out.printf("subject push stopped: %s\n", stopLine(st))
-			case st.Offline && !was.Offline:
-				out.printf("SureAdhere cannot be reached (%s); waiting for it to answer\n", st.Err)
-			case st.Runs == was.Runs || st.Stopped || st.Offline:
-			case st.Err != "":
-				out.printf("subject push failed, retrying at %s: %s\n", st.NextRun.Format("15:04:05"), st.Err)
-			default:
-				out.printf("subject push: %s; next at %s\n", st.Last.Text, st.NextRun.Format("15:04:05"))
-			}
+		p := agent.SubjectPushOf(a.Snapshot())
+		if p.Discovery != nil {
+			printService(out, "looking for subjects", &seenLook, *p.Discovery)
 		}
+		if p.Send != nil {
+			printService(out, "sending to SureAdhere", &seenSend, *p.Send)
+		}
+	}
+}
+
+// printService prints a service's completed run, or the stop or wait it began, since seen.
+func printService(out output, what string, seen *agent.ServiceState, st agent.ServiceState) {
+	was := *seen
+	*seen = st
+	switch {
+	case st.Stopped && !was.Stopped:
+		out.printf("%s stopped: %s\n", what, stopLine(st))
+	case st.Offline && !was.Offline:
+		out.printf("SureAdhere cannot be reached (%s); waiting for it to answer\n", st.Err)
+	case st.Runs == was.Runs || st.Stopped || st.Offline:
+	case st.Err != "":
+		out.printf("%s failed, retrying at %s: %s\n", what, st.NextRun.Format("15:04:05"), st.Err)
+	default:
+		out.printf("%s: %s; next at %s\n", what, st.Last.Text, st.NextRun.Format("15:04:05"))
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -394,6 +396,58 @@ func TestSubjectsTokenRefusedAndNeverShown(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSubjectsPushService: `subjects push` without --once runs the agent's subject services until
+// interrupted: it finds the pulled subjects, sends them, says so, and ends cleanly on the interrupt.
+func TestSubjectsPushService(t *testing.T) {
+	needKeyring(t)
+	isolate(t)
+	s := newSubjectsSetup(t, func(o *simrws.Options) { o.SubjectsPerSite = 3; o.Visits = 1 }, nil)
+	path := s.store(t)
+	want := s.want()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--store", path, "--config", s.cfg, "subjects", "push"}, strings.NewReader(""), &stdout, &stderr)
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for len(s.sa.Patients()) < len(want) || !strings.Contains(stderr.String(), "sending to SureAdhere: sent") {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a minute SureAdhere holds %d of %d; stderr %q", len(s.sa.Patients()), len(want), stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d after the interrupt: %q", code, stderr.String())
+	}
+	if d := sameMap(sureAdhere(t, s.sa), want); d != "" {
+		t.Fatalf("SureAdhere: %s", d)
+	}
+	if !strings.Contains(stderr.String(), fmt.Sprintf("looking for subjects: %d randomized subjects read, %d queued", len(want), len(want))) {
+		t.Fatalf("stderr %q", stderr.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestSubjectsUsage: the command line's mistakes are usage errors (exit 2), and a configuration

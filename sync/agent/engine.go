@@ -25,6 +25,7 @@ type Scope struct {
 	Study string // one study OID
 	Site  string // one site of it
 	Feed  string // one feed of the Rave pull: ravepull.FeedAudit or ravepull.FeedDataset
+	Kind  string // one kind of outbound message for the send engine: outbox.KindSubject, …
 }
 
 // defaultEngines is the registry, in the order the snapshot lists the engines.
