@@ -5,6 +5,7 @@ import (
 
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/agent"
+	"github.com/trialsync/trialsync/sync/exposure"
 	"github.com/trialsync/trialsync/sync/outbox"
 )
 
@@ -27,9 +28,10 @@ type Backend interface {
 	QuarantineReview
 	CredentialStore
 	PullPositions
+	ExposureQueue
 	SubjectReview
-	// The screens to come add theirs the same way: the Exposures screen an outbound queue's (list,
-	// retry, discard), the Checklists screen the conflicts' (list, resolve with a reason).
+	// The screens to come add theirs the same way: the Checklists screen the conflicts' (list, resolve
+	// with a reason).
 }
 
 // SubjectReview is what the Subjects screen asks.
@@ -68,6 +70,22 @@ type CredentialStore interface {
 	// SetCredential puts a secret in the OS keyring (audited by fingerprint); the services stopped for
 	// want of it start again.
 	SetCredential(ctx context.Context, name, secret string) error
+}
+
+// ExposureQueue is what the Exposures screen asks: the outbound queue's exposure messages, a person's
+// retry and discard, and the two doors for dose records it offers (the entry form, a file).
+type ExposureQueue interface {
+	// Messages lists the outbound messages f selects, oldest first.
+	Messages(ctx context.Context, f outbox.Filter) ([]outbox.Listed, error)
+	// RetryMessage re-queues a dead message (audited as the person's).
+	RetryMessage(ctx context.Context, id uint64) (outbox.Message, error)
+	// DiscardMessage ends a message unsent with the person's reason (required; audited).
+	DiscardMessage(ctx context.Context, id uint64, reason string) (outbox.Message, error)
+	// EnterExposure checks a dose record and queues it; a record that fails the checks is an
+	// *exposure.Invalid with each field's problem (agent.IsInvalid), and nothing is stored.
+	EnterExposure(ctx context.Context, in exposure.Input) (exposure.Record, error)
+	// ImportExposures queues a CSV or JSON Lines file's valid records, calling reject for each other.
+	ImportExposures(ctx context.Context, path string, reject func(exposure.Entry)) (agent.ImportResult, error)
 }
 
 // PullPositions is what the Settings screen's pull position section asks.

@@ -60,8 +60,6 @@ func TestCredentialScreens(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{2, []string{"Not available in this version.", "rave.password: set",
-			"intake.token: not set (trialsync creds set intake.token)"}, []string{"sureadhere.token", "custom.extra"}},
 		{3, []string{"sureadhere.token: not set (trialsync creds set sureadhere.token)"},
 			[]string{"rave.password", "custom.extra"}},
 		{6, []string{"rave.password: set", "edc.token: not set (trialsync creds set edc.token)", "custom.extra: set",

@@ -201,7 +201,7 @@ func lookedLine(p agent.SubjectPushState, now time.Time) pullLine {
 		return pullLine{"The last look for subjects failed at " + clock(d.LastEnd, now) + ": " + sentence(d.Err) +
 			" Next try at " + clock(d.NextRun, now) + ".", true}
 	}
-	text := fmt.Sprintf("Last looked at %s: %s randomized %s", clock(d.LastEnd, now), count(p.Subjects), plural(p.Subjects, "subject"))
+	text := fmt.Sprintf("Last looked at %s: %s randomized %s", clock(d.LastEnd, now), count(p.Subjects), wordFor(p.Subjects, "subject"))
 	if q := d.Last.Figure("queued"); q > 0 {
 		text += fmt.Sprintf(", %s newly queued", count(q))
 	}
@@ -218,7 +218,7 @@ func deliveryLine(p agent.SubjectPushState, now time.Time) pullLine {
 		return pullLine{"Sending to SureAdhere has stopped: " + stopText(*st), true}
 	case st.Offline:
 		return pullLine{fmt.Sprintf("SureAdhere cannot be reached: %s The %s held %s go as soon as it answers; nothing is lost.",
-			sentence(st.Err), count(q.Held+q.Pending), plural(q.Held+q.Pending, "subject")), true}
+			sentence(st.Err), count(q.Held+q.Pending), wordFor(q.Held+q.Pending, "subject")), true}
 	case st.Running:
 		return pullLine{"Sending subjects to SureAdhere…", false}
 	case st.Err != "":
@@ -229,7 +229,7 @@ func deliveryLine(p agent.SubjectPushState, now time.Time) pullLine {
 	}
 	var parts []string
 	if n := q.Pending + q.Sending; n > 0 {
-		parts = append(parts, fmt.Sprintf("%s %s on the way", count(n), plural(n, "subject")))
+		parts = append(parts, fmt.Sprintf("%s %s on the way", count(n), wordFor(n, "subject")))
 	}
 	if q.Dead > 0 {
 		parts = append(parts, fmt.Sprintf("%s not delivered (see below)", count(q.Dead)))
@@ -240,7 +240,7 @@ func deliveryLine(p agent.SubjectPushState, now time.Time) pullLine {
 	return pullLine{"SureAdhere answers: " + strings.Join(parts, ", ") + ". Last delivery at " + clock(st.LastEnd, now) + ".", q.Dead > 0}
 }
 
-func plural(n int, word string) string {
+func wordFor(n int, word string) string { // "subject", "subjects"
 	if n == 1 {
 		return word
 	}
@@ -307,9 +307,9 @@ func countsText(c agent.SubjectCounts) string {
 	add(c.Held, "held while SureAdhere cannot be reached")
 	add(c.Dead, "not delivered")
 	add(c.Discarded, "discarded")
-	add(c.Unmapped, plural(c.Unmapped, "arm")+" without a regimen")
-	add(c.ArmChanged, plural(c.ArmChanged, "arm change")+" to acknowledge")
-	return fmt.Sprintf("%s randomized %s: %s.", count(c.Subjects), plural(c.Subjects, "subject"), strings.Join(parts, ", "))
+	add(c.Unmapped, wordFor(c.Unmapped, "arm")+" without a regimen")
+	add(c.ArmChanged, wordFor(c.ArmChanged, "arm change")+" to acknowledge")
+	return fmt.Sprintf("%s randomized %s: %s.", count(c.Subjects), wordFor(c.Subjects, "subject"), strings.Join(parts, ", "))
 }
 
 // attentionRow is one subject that needs a person: what is wrong in red, and its action.
@@ -341,7 +341,7 @@ func attentionText(r agent.SubjectRow) string {
 			"and its ingest cannot change it, so nothing is sent: change the regimen in SureAdhere, then acknowledge.",
 			key, armName(c.From), armName(c.To), c.FromRegimen)
 	case "dead":
-		text := fmt.Sprintf("%s: not delivered after %d %s: %s", key, r.Attempts, plural(r.Attempts, "attempt"), sentence(r.Error))
+		text := fmt.Sprintf("%s: not delivered after %d %s: %s", key, r.Attempts, wordFor(r.Attempts, "attempt"), sentence(r.Error))
 		if r.Advice != "" {
 			text += " " + sentence(r.Advice)
 		}
@@ -527,5 +527,5 @@ func subjectsDashboardLine(s snapshot, now time.Time) pullLine {
 	case p.Discovery == nil || p.Discovery.Runs == 0:
 		return pullLine{"Starting…", false}
 	}
-	return pullLine{fmt.Sprintf("%s randomized %s; none waits for a person.", count(p.Subjects), plural(p.Subjects, "subject")), false}
+	return pullLine{fmt.Sprintf("%s randomized %s; none waits for a person.", count(p.Subjects), wordFor(p.Subjects, "subject")), false}
 }

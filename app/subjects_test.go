@@ -23,28 +23,36 @@ import (
 
 const subjectsNav = 3 // its place in the navigation
 
-// subjectsFake is the fake backend's subject push: the list it returns and what the screen asked.
+// subjectsFake is the fake backend's subject push: the list it returns and what the screen asked. The
+// outbound messages (their retry and discard) are the exposure fake's, the queue both screens share:
+// Subjects joins each row to its message there, as the agent's list does.
 type subjectsFake struct {
 	subjectRows  []agent.SubjectRow
 	subjectsErr  error
-	actionErr    error
+	ackErr       error
 	acknowledged []string // "study/subject: reason"
-	retried      []uint64
-	discarded    []string // "id: reason"
 }
 
 func (f *fakeBackend) Subjects(ctx context.Context) ([]agent.SubjectRow, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.subjectRows), f.subjectsErr
+	rows := slices.Clone(f.subjectRows)
+	for i, r := range rows {
+		for _, m := range f.exposures.msgs {
+			if r.Message != 0 && m.ID == r.Message {
+				rows[i].Delivery, rows[i].Discarded, rows[i].Attempts = m.State, m.Discarded, m.Attempts
+			}
+		}
+	}
+	return rows, f.subjectsErr
 }
 
 func (f *fakeBackend) AcknowledgeArmChange(ctx context.Context, study, subject, reason string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.acknowledged = append(f.acknowledged, study+"/"+subject+": "+reason)
-	if f.actionErr != nil {
-		return f.actionErr
+	if f.ackErr != nil {
+		return f.ackErr
 	}
 	for i, r := range f.subjectRows {
 		if r.Study == study && r.ID == subject && r.Change != nil {
@@ -56,34 +64,13 @@ func (f *fakeBackend) AcknowledgeArmChange(ctx context.Context, study, subject, 
 	return nil
 }
 
-func (f *fakeBackend) RetryMessage(ctx context.Context, id uint64) (outbox.Message, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.retried = append(f.retried, id)
-	if f.actionErr != nil {
-		return outbox.Message{}, f.actionErr
+// deadSubjects puts rows' dead messages in the shared queue.
+func (f *fakeBackend) deadSubjects(rows ...agent.SubjectRow) {
+	f.subjectRows = rows
+	for _, r := range rows {
+		f.exposures.msgs = append(f.exposures.msgs, outbox.Listed{Message: outbox.Message{ID: r.Message, Kind: outbox.KindSubject,
+			Key: r.Key(), State: r.Delivery, Attempts: r.Attempts, Error: r.Error}})
 	}
-	for i, r := range f.subjectRows {
-		if r.Message == id {
-			f.subjectRows[i].Delivery, f.subjectRows[i].Attempts, f.subjectRows[i].Error = outbox.Pending, 0, ""
-		}
-	}
-	return outbox.Message{ID: id, State: outbox.Pending}, nil
-}
-
-func (f *fakeBackend) DiscardMessage(ctx context.Context, id uint64, reason string) (outbox.Message, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.discarded = append(f.discarded, fmt.Sprint(id)+": "+reason)
-	if f.actionErr != nil {
-		return outbox.Message{}, f.actionErr
-	}
-	for i, r := range f.subjectRows {
-		if r.Message == id {
-			f.subjectRows[i].Discarded = true
-		}
-	}
-	return outbox.Message{ID: id, State: outbox.Dead, Discarded: true}, nil
 }
 
 // subjectsSnap is a snapshot with the subject push configured, its discovery service and the send
@@ -365,7 +352,7 @@ func TestSubjectsAcknowledge(t *testing.T) {
 	// A refusal is shown, not swallowed.
 	f.mu.Lock()
 	f.subjectRows = []agent.SubjectRow{armChanged("101-020", "Arm B", "Group 2", "Arm A", "Group 1")}
-	f.actionErr = errors.New("ALPHA(Prod)/101-020 is pushed: no arm change waits for a decision")
+	f.ackErr = errors.New("ALPHA(Prod)/101-020 is pushed: no arm change waits for a decision")
 	f.mu.Unlock()
 	s.load()
 	u.bridge.wait()
@@ -381,17 +368,17 @@ func TestSubjectsAcknowledge(t *testing.T) {
 func TestSubjectsRetryDiscard(t *testing.T) {
 	f := newFake(1)
 	f.snap = subjectsSnap(discoveryState(1, 2, 0, 0, 0), sendState(1, agent.QueueCounts{Dead: 2}))
-	f.subjectRows = []agent.SubjectRow{
+	f.deadSubjects(
 		queuedRow("104-001", "Arm A", "Group 1", 11, outbox.Dead, 1, "SureAdhere refused it: 400 Bad Request", ""),
 		queuedRow("104-002", "Arm B", "Group 2", 12, outbox.Dead, 1, "SureAdhere refused it: 400 Bad Request", ""),
-	}
+	)
 	u, w := openSubjects(t, f)
 	s := u.subjects
 	rows := s.attention.Objects
 	test.Tap(buttonNamed(rows[0], "Retry"))
 	u.bridge.wait()
-	if !slices.Equal(f.retried, []uint64{11}) {
-		t.Fatalf("retried %v", f.retried)
+	if !slices.Equal(f.exposures.retried, []uint64{11}) {
+		t.Fatalf("retried %v", f.exposures.retried)
 	}
 	mustShow(t, w, "ALPHA(Prod)/104-001: queued again.", "Needs a person (1)")
 
@@ -399,15 +386,15 @@ func TestSubjectsRetryDiscard(t *testing.T) {
 	mustShowOverlay(t, w, "Discard the send of ALPHA(Prod)/104-002")
 	s.dialog.Dismiss()
 	u.bridge.wait()
-	if len(f.discarded) != 0 {
-		t.Fatalf("Cancel discarded %v", f.discarded)
+	if len(f.exposures.discarded) != 0 {
+		t.Fatalf("Cancel discarded %v", f.exposures.discarded)
 	}
 	test.Tap(buttonNamed(s.attention.Objects[0], "Discard…"))
 	test.Type(s.reason, "registered in SureAdhere by hand")
 	s.dialog.Submit()
 	u.bridge.wait()
-	if want := []string{"12: registered in SureAdhere by hand"}; !slices.Equal(f.discarded, want) {
-		t.Fatalf("discarded %q, want %q", f.discarded, want)
+	if want := []string{"12: registered in SureAdhere by hand"}; !slices.Equal(f.exposures.discarded, want) {
+		t.Fatalf("discarded %q, want %q", f.exposures.discarded, want)
 	}
 	mustShow(t, w, "ALPHA(Prod)/104-002: send discarded.", "discarded")
 	if shows(w, "Needs a person") {

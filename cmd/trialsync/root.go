@@ -84,6 +84,9 @@ func newRootCommand(g *globals) *cobra.Command {
 		newSimCommand(g),
 		newConfigCommand(g),
 		newPullCommand(g),
+		newExposureCommand(g),
+		newSendCommand(g),
+		newQueueCommand(g),
 		newSubjectsCommand(g),
 	} {
 		root.AddCommand(c)

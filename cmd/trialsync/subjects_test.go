@@ -217,6 +217,25 @@ func TestSubjectsPushSeeded(t *testing.T) {
 	if n := s.sa.Count("201"); n != len(want) {
 		t.Fatalf("%d patients created, want %d", n, len(want))
 	}
+	// Each subject went as one outbound message, listed with the others by `queue list`.
+	r = run("queue", "list", "--format", "jsonl")
+	sent := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(r.stdout))
+	for sc.Scan() {
+		var m struct{ Kind, Key, State string }
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("queue list: %v: %s", err, sc.Text())
+		}
+		if m.Kind != "subject" || m.State != "done" || sent[m.Key] {
+			t.Fatalf("queue list: %s", sc.Text())
+		}
+		sent[m.Key] = true
+	}
+	for subj := range want {
+		if !sent["ALPHA(Prod)/"+subj] {
+			t.Fatalf("queue list (exit %d) has no message for %s: %q", r.code, subj, r.stdout)
+		}
+	}
 
 	ingests := s.sa.Count("ingest")
 	if r := run("subjects", "push", "--once"); r.code != 0 || summary(r) != "queued 0, sent 0, dead 0, held 0; unmapped arms 0, arm changes to acknowledge 0" {
@@ -365,8 +384,12 @@ func TestSubjectsTokenRefusedAndNeverShown(t *testing.T) {
 	if r.code != 0 || !strings.Contains(summary(r), "dead 0, held 0") || len(sureAdhere(t, s.sa)) != len(s.want()) {
 		t.Fatalf("with the right token: %d %q, %d patients", r.code, r.stderr, len(s.sa.Patients()))
 	}
+	if r := run("", "send", "--once"); r.code != 0 || !strings.Contains(r.stderr, "sent 0, dead 0, held 0") {
+		t.Fatalf("send --once after the push: %d %q", r.code, r.stderr)
+	}
 	run("", "subjects", "list")
 	run("", "subjects", "list", "--format", "jsonl")
+	run("", "queue", "list", "--format", "jsonl")
 	run("", "audit", "list", "--format", "jsonl")
 	if !strings.Contains(captured.String(), "subject.push") {
 		t.Fatal("the audit listing shows no subject push: the commands did not run as expected")

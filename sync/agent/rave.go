@@ -44,10 +44,11 @@ func (a *Agent) newRaveClient(ctx context.Context) (*rws.Client, string, error) 
 		return nil, "", err
 	}
 	c, err := rws.New(rws.Config{
-		BaseURL:     r.URL,
-		Auth:        auth,
-		Logger:      a.log,
-		Fingerprint: db.Fingerprint,
+		BaseURL:           r.URL,
+		Auth:              auth,
+		RequestsPerSecond: r.RequestsPerSecond, // 0: the client's default
+		Logger:            a.log,
+		Fingerprint:       db.Fingerprint,
 		OnTokenRotated: func(fp string) {
 			_, err := a.Record(context.WithoutCancel(ctx), store.Entry{Actor: store.ActorAgent, Action: store.ActionTokenRotated, Object: r.URL,
 				New: "hmac:" + fp, Reason: "OAuth2 access token renewed"})

@@ -48,6 +48,9 @@ type Rave struct {
 	PageSize int
 	// Poll is the interval between pulls of one site (DefaultPoll when absent).
 	Poll time.Duration
+	// RequestsPerSecond is how many requests per second trialsync sends Rave at most, pulls and dose
+	// sends together, when Rave does not state its own budget (0 when absent: the client's default, 10).
+	RequestsPerSecond float64
 	// Studies are the [[rave.study]] entries, in file order.
 	Studies []Study
 }

@@ -128,6 +128,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad_poll.toml", 5, `rave.poll must be a duration such as "5m" or "30s", not "5 minutes"`},
 		{"short_poll.toml", 5, "rave.poll must be at least 1s, not 10ms"},
 		{"zero_page_size.toml", 5, "rave.page_size must be at least 1, not 0"},
+		{"zero_requests_per_second.toml", 5, "rave.requests_per_second must be above 0, not 0"},
 		{"empty_oid.toml", 11, "rave.study[1].oid is empty"},
 		{"inline_studies.toml", 7, "rave.study[1].oid is empty"},
 		{"duplicate_study.toml", 10, `rave.study[1].oid "ALPHA(Prod)" is already configured at line 7`},

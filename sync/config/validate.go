@@ -85,6 +85,12 @@ func (v *validator) rave(f *fileRave) *Rave {
 			v.addf("rave.page_size", "rave.page_size must be at least 1, not %d", f.PageSize)
 		}
 	}
+	if v.idx.has("rave.requests_per_second") {
+		r.RequestsPerSecond = f.RequestsPerSecond
+		if f.RequestsPerSecond <= 0 {
+			v.addf("rave.requests_per_second", "rave.requests_per_second must be above 0, not %v", f.RequestsPerSecond)
+		}
+	}
 	if v.idx.has("rave.poll") {
 		d, err := time.ParseDuration(f.Poll)
 		switch {

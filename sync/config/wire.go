@@ -20,6 +20,8 @@ type fileRave struct {
 	TokenURL string      `toml:"token_url"`
 	Poll     string      `toml:"poll"`
 	Study    []fileStudy `toml:"study"`
+	// RequestsPerSecond bounds the requests to Rave when it states no budget of its own.
+	RequestsPerSecond float64 `toml:"requests_per_second"`
 }
 
 type fileStudy struct {
