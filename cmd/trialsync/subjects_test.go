@@ -473,6 +473,41 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// TestSubjectsPushOnceOffline: with SureAdhere down, `subjects push --once` holds the subjects (no
+// attempt spent), says so and exits 0; once SureAdhere answers at its address again, the next run
+// delivers each of them once.
+func TestSubjectsPushOnceOffline(t *testing.T) {
+	needKeyring(t)
+	isolate(t)
+	s := newSubjectsSetup(t, func(o *simrws.Options) { o.SubjectsPerSite = 3; o.Visits = 1 }, nil)
+	path := s.store(t)
+	want := s.want()
+	addr, opts := s.sa.Addr(), s.sa.Options()
+	s.sa.Close()
+	r := cli(t, "", "--store", path, "--config", s.cfg, "subjects", "push", "--once")
+	held := fmt.Sprintf("queued %d, sent 0, dead 0, held %d;", len(want), len(want))
+	if r.code != 0 || !strings.Contains(r.stderr, "SureAdhere cannot be reached ("+addr+" refused the connection") || !strings.HasPrefix(summary(r), held) {
+		t.Fatalf("push with SureAdhere down: %d %q", r.code, r.stderr)
+	}
+	for subj, l := range listed(t, path, s.cfg) {
+		if l.Status != "held" || l.Attempts != 0 {
+			t.Fatalf("%s while SureAdhere is down: %+v", subj, l)
+		}
+	}
+	sa, err := simsureadhere.Start(addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sa.Close() })
+	r = cli(t, "", "--store", path, "--config", s.cfg, "subjects", "push", "--once")
+	if r.code != 0 || !strings.HasPrefix(summary(r), fmt.Sprintf("queued 0, sent %d, dead 0, held 0;", len(want))) {
+		t.Fatalf("push once SureAdhere is back: %d %q", r.code, r.stderr)
+	}
+	if d := sameMap(sureAdhere(t, sa), want); d != "" {
+		t.Fatalf("SureAdhere: %s", d)
+	}
+}
+
 // TestSubjectsUsage: the command line's mistakes are usage errors (exit 2), and a configuration
 // without [sureadhere] is a clear failure (exit 1), before anything is opened or sent.
 func TestSubjectsUsage(t *testing.T) {
