@@ -37,6 +37,9 @@ func CountSubjects(rows []SubjectRow) SubjectCounts { return sureadhere.Count(ro
 // SubjectPushResult is what one subject push did: the discovery and the delivery.
 type SubjectPushResult = sureadhere.Result
 
+// SubjectDiscovery is what one look for randomized subjects did.
+type SubjectDiscovery = sureadhere.Discovery
+
 // subjectPush is the agent's one subject push engine over its store, built on first use.
 type subjectPush struct {
 	mu  sync.Mutex
@@ -177,10 +180,10 @@ func (a *Agent) subjectEngineOn(cfg *config.Config, db *store.DB) *sureadhere.En
 
 // DiscoverSubjects reads the randomized subjects from the clinical store and queues what SureAdhere
 // lacks (the subject service's run), then asks the send service to deliver them.
-func (a *Agent) DiscoverSubjects(ctx context.Context) (sureadhere.Discovery, error) {
+func (a *Agent) DiscoverSubjects(ctx context.Context) (SubjectDiscovery, error) {
 	eng, err := a.subjectEngine(ctx)
 	if err != nil {
-		return sureadhere.Discovery{}, err
+		return SubjectDiscovery{}, err
 	}
 	d, err := eng.Discover(ctx)
 	if d.Queued > 0 {
@@ -306,7 +309,7 @@ func figure(figs []Figure, name string) int {
 }
 
 // discoverySummary puts a discovery's counts in words and figures.
-func discoverySummary(d sureadhere.Discovery) Summary {
+func discoverySummary(d SubjectDiscovery) Summary {
 	p := message.NewPrinter(language.English)
 	return Summary{
 		Text: p.Sprintf("%d randomized subjects read, %d queued, %d unmapped arms, %d arm changes flagged",
