@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull fuzz-odm deps-run deps-test clean
+.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-send fuzz-odm deps-run deps-test clean
 
 build: deps-run
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
@@ -29,7 +29,7 @@ test: deps-test vet fuzz-odm
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
 	.ci/with-session go test -race -timeout 25m -count=1 ./...
 
-bench: bench-audit bench-odm bench-pull
+bench: bench-audit bench-odm bench-pull bench-send
 
 bench-audit: deps-run
 	GOMAXPROCS=1 go test -run '^$$' -bench 'AuditAppend' -benchmem ./store/
@@ -53,6 +53,13 @@ bench-pull: build
 	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
 	go test -run '^$$' -bench PullDataset -benchtime 3x ./sync/ravepull/
 	.ci/with-session .ci/bench-pull
+
+# End-to-end send: 10,000 dose records imported and delivered, one POST each, to the simulator in its own
+# process: records/s, messages/s and peak RSS (RECORDS=N for another count).
+bench-send: build
+	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
+	GOMAXPROCS=2 go test -run '^$$' -bench Deliver -benchtime 5000x ./sync/exposure/
+	.ci/with-session .ci/bench-send
 
 clean:
 	rm -rf bin

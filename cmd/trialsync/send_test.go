@@ -278,7 +278,7 @@ func TestSendSurvivesKill9(t *testing.T) {
 	needKeyring(t)
 	isolate(t)
 	const perSite, n = 20, 480
-	// Each crash counts the attempts it interrupts (up to the 8 claimed at once): max_attempts is set
+	// Each crash counts the attempts it interrupts (up to the 16 claimed at once): max_attempts is set
 	// above the number of kills so that no message dies of crashes alone.
 	extra := "max_attempts = 30\n"
 	rps := "requests_per_second = 40\n"

@@ -1,10 +1,19 @@
 package exposure
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/store/storetest"
+	"github.com/trialsync/trialsync/sync/outbox"
+	"github.com/trialsync/trialsync/sync/rws"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // BenchmarkDecodeCSV measures reading and validating dose records (records/s is b.N records per second).
@@ -40,4 +49,45 @@ func BenchmarkBody(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDeliver queues b.N dose records (each its own log line, over 300 subjects) and delivers them
+// to the RWS simulator on loopback through the outbox: the engine's cost per message, store and HTTP
+// included (the simulator shares the process).
+func BenchmarkDeliver(b *testing.B) {
+	sim, err := simrws.Start("127.0.0.1:0", simrws.Options{SubjectsPerSite: 100, NoGzip: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sim.Close()
+	o := sim.Options()
+	c, err := rws.New(rws.Config{BaseURL: sim.URL(), Auth: rws.BasicAuth(o.User, o.Password), RequestsPerSecond: 1e6, Burst: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	db := storetest.Open(b, store.Options{})
+	ob := outbox.New(db, outbox.Options{})
+	lines := NewLines(db, study, ob.Notify)
+	ob.Register(outbox.KindExposure, NewSender(lines, Mapping{StudyOID: study, StudyEvent: "SM"},
+		func(context.Context) (Poster, error) { return c, nil }), outbox.Policy{})
+	recs := make([]Record, b.N)
+	day0 := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	for i := range recs {
+		s := i % 300
+		drug := []string{"Isoniazid", "Rifapentine"}[(i/300)%2]
+		subject := fmt.Sprintf("%d-%03d", 101+s/100, s%100+1)
+		recs[i] = dose(subject, drug, day0.AddDate(0, 0, i/600).Format(time.DateOnly), "1")
+	}
+	b.ResetTimer()
+	for start := 0; start < len(recs); start += ImportBatch {
+		if _, err := lines.Import(b.Context(), recs[start:min(start+ImportBatch, len(recs))], "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rep, err := ob.Deliver(b.Context(), outbox.DeliverOptions{})
+	if err != nil || rep.Sent != b.N {
+		b.Fatalf("report %+v, %v", rep, err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }

@@ -18,31 +18,32 @@ type ended struct {
 	failure *Failure
 	ready   <-chan struct{}
 	applied string // what the completion did, for the log: done, held, dead, retry, stale, …
+	// firstHeld: the first of its kind to find the remote unreachable in this run; the kind's pending
+	// messages are held after it is recorded.
+	firstHeld bool
 }
 
-// complete records the end of each attempt of batch, in one transaction when it can (group commit).
-// An attempt cancelled with its run is left as it is: the next run recovers it. When the batch's
-// transaction fails, each attempt is completed in a transaction of its own, so that one engine's
-// failing Commit does not hold back the others.
-func (r *run) complete(ctx context.Context, batch []result) {
-	var todo []*ended
-	for _, res := range batch {
-		v, f, ready := r.o.classify(ctx, res.err)
-		e := &ended{res: res, verdict: v, failure: f, ready: ready}
-		if v == vCancelled {
-			r.o.setLive(res.m.Claim, false)
-			r.o.opts.Log.Info().Uint64("message", res.m.ID).Str("kind", res.m.Kind).Str("key", res.m.Key).
-				Int("attempt", res.m.Attempts).Msg("delivery cancelled during the attempt; the next run sends it again")
-			continue
-		}
-		todo = append(todo, e)
-	}
-	if len(todo) == 0 {
-		return
+// complete records the end of each attempt of todo and claims next, in one transaction when it can
+// (a group commit: the slower the store, the more each commit carries), and returns the messages it
+// claimed. An attempt cancelled with its run was left out by receive: the next run recovers it. When
+// the transaction fails, each attempt's end is recorded in a transaction of its own, so that one
+// engine's failing Commit does not hold back the others, and the claims follow in their own.
+func (r *run) complete(ctx context.Context, todo []*ended, next []Message) []Message {
+	if len(todo) == 0 && len(next) == 0 {
+		return nil
 	}
 	wctx := context.WithoutCancel(ctx) // an answer received is recorded even as the run is cancelled
-	err := r.o.db.Update(wctx, func(tx *store.Tx) error { return r.applyAll(tx, todo) })
-	if err != nil && len(todo) > 1 {
+	var claimed []Message
+	err := r.o.db.Update(wctx, func(tx *store.Tx) error {
+		if err := r.applyAll(tx, todo); err != nil {
+			return err
+		}
+		var err error
+		claimed, err = r.claimTx(tx, next)
+		return err
+	})
+	if err != nil {
+		claimed = nil
 		err = nil
 		for _, e := range todo {
 			if one := r.o.db.Update(wctx, func(tx *store.Tx) error { return r.applyAll(tx, []*ended{e}) }); one != nil {
@@ -51,9 +52,21 @@ func (r *run) complete(ctx context.Context, batch []result) {
 				r.o.opts.Log.Error().Err(one).Uint64("message", e.res.m.ID).Msg("recording the end of an attempt failed; the next run sends it again")
 			}
 		}
+		if err != nil {
+			r.fatal = fmt.Errorf("outbox: recording the end of an attempt: %w", err)
+		} else if len(next) > 0 {
+			if cerr := r.o.db.Update(ctx, func(tx *store.Tx) error {
+				var err error
+				claimed, err = r.claimTx(tx, next)
+				return err
+			}); cerr != nil {
+				claimed = nil
+				r.fatal = fmt.Errorf("outbox: claiming messages: %w", cerr)
+			}
+		}
 	}
-	if err != nil {
-		r.fatal = fmt.Errorf("outbox: recording the end of an attempt: %w", err)
+	for _, m := range claimed {
+		r.o.setLive(m.Claim, true)
 	}
 	for _, e := range todo {
 		r.o.setLive(e.res.m.Claim, false)
@@ -70,10 +83,14 @@ func (r *run) complete(ctx context.Context, batch []result) {
 		}
 	}
 	for _, e := range todo {
-		if e.verdict == vHeld && e.applied == "held" {
-			r.goOffline(wctx, e)
+		if e.firstHeld {
+			r.holdKind(wctx, e)
 		}
 	}
+	if len(todo) > 0 {
+		r.dirty = true // what the scan in next saw was from before these ends were recorded
+	}
+	return claimed
 }
 
 // applyAll applies every attempt's end within tx; it resets what a failed transaction left.

@@ -58,16 +58,18 @@ func (o *Outbox) Deliver(ctx context.Context, opts DeliverOptions) (Report, erro
 		return r.rep, err
 	}
 	for {
-		if r.fatal == nil && ctx.Err() == nil {
-			if err := r.fill(ctx); err != nil {
-				r.fatal = err
-			}
-		}
 		if r.inflight > 0 {
-			r.collect(ctx)
+			// Group commit: the attempts that ended and the next claims share one transaction.
+			todo := r.receive(ctx)
+			claimed := r.complete(ctx, todo, r.next(ctx))
+			r.launchAll(ctx, claimed)
 			continue
 		}
-		if r.fatal != nil || ctx.Err() != nil || r.wake.IsZero() {
+		if next := r.next(ctx); len(next) > 0 {
+			r.launchAll(ctx, r.complete(ctx, nil, next))
+			continue
+		}
+		if r.fatal != nil || r.stopping || ctx.Err() != nil || r.wake.IsZero() {
 			break
 		}
 		r.sleep(ctx)
@@ -99,6 +101,7 @@ type run struct {
 	cands    []Message       // due heads from the last scan, in ID order
 	scanGen  uint64
 	dirty    bool      // something changed since the last scan
+	stopping bool      // a fatal error came back: no more claims
 	wake     time.Time // the earliest NextAttempt of a head not yet due; zero when none
 	fatal    error
 }
@@ -109,30 +112,23 @@ type result struct {
 	err error
 }
 
-// fill claims and launches due messages until the window is full or nothing more is due.
-func (r *run) fill(ctx context.Context) error {
-	for r.inflight < r.window {
-		if len(r.cands) == 0 || r.scanGen != r.o.generation() {
-			if !r.dirty && r.scanGen == r.o.generation() {
-				return nil
-			}
-			if err := r.scan(ctx); err != nil {
-				return err
-			}
-		}
-		batch := r.pick(r.window - r.inflight)
-		if len(batch) == 0 {
+// next picks the due messages to claim now, up to the window: none once the run is stopping. It
+// scans the queue again when its candidates are used up and something has changed since.
+func (r *run) next(ctx context.Context) []Message {
+	n := r.window - r.inflight
+	if n <= 0 || r.fatal != nil || r.stopping || ctx.Err() != nil {
+		return nil
+	}
+	if len(r.cands) == 0 || r.scanGen != r.o.generation() {
+		if !r.dirty && r.scanGen == r.o.generation() {
 			return nil
 		}
-		claimed, err := r.claim(ctx, batch)
-		if err != nil {
-			return err
-		}
-		for _, m := range claimed {
-			r.launch(ctx, m)
+		if err := r.scan(ctx); err != nil {
+			r.fatal = err
+			return nil
 		}
 	}
-	return nil
+	return r.pick(n)
 }
 
 // scan walks the unfinished messages and collects the heads of their keys that are due; it notes the
@@ -190,64 +186,68 @@ func (r *run) scan(ctx context.Context) error {
 }
 
 // pick takes up to n candidates, in order, skipping kinds gone offline (their messages are held) and,
-// for a kind being probed, any but one attempt in flight.
+// for a kind being probed, any but one attempt in flight. It looks no further than it must: the
+// candidates after the last one taken stay as they are.
 func (r *run) pick(n int) []Message {
 	var out, keep []Message
 	taken := map[string]int{}
-	for _, m := range r.cands {
+	i := 0
+	for ; i < len(r.cands) && len(out) < n; i++ {
+		m := r.cands[i]
 		switch {
 		case r.offline[m.Kind] != nil:
-			continue // dropped: held with its kind
-		case len(out) >= n, r.probing[m.Kind] && r.perKind[m.Kind]+taken[m.Kind] > 0:
+			// dropped: held with its kind
+		case r.probing[m.Kind] && r.perKind[m.Kind]+taken[m.Kind] > 0:
 			keep = append(keep, m)
 		default:
 			out = append(out, m)
 			taken[m.Kind]++
 		}
 	}
-	r.cands = keep
+	if len(keep) == 0 {
+		r.cands = r.cands[i:]
+	} else {
+		r.cands = append(keep, r.cands[i:]...)
+	}
 	return out
 }
 
-// claim moves the batch to sending, one attempt more each, with a new claim token, in one transaction
-// with their outbox.send entries: committed before any request leaves. A message that changed since
-// the scan (claimed, discarded, rescheduled) is left out.
-func (r *run) claim(ctx context.Context, batch []Message) ([]Message, error) {
+// claimTx moves the batch to sending within tx, one attempt more each, with a new claim token and its
+// outbox.send entry: committed before any request leaves. A message that changed since the scan
+// (claimed, discarded, rescheduled) is left out.
+func (r *run) claimTx(tx *store.Tx, batch []Message) ([]Message, error) {
 	var claimed []Message
-	err := r.o.db.Update(ctx, func(tx *store.Tx) error {
-		claimed = claimed[:0]
-		now := r.o.now()
-		t := store.Outbox[Message](tx)
-		for _, c := range batch {
-			m, ok, err := t.Get(c.ID)
-			if err != nil {
-				return err
-			}
-			if !ok || (m.State != Pending && m.State != Held) || m.Claim != "" || m.NextAttempt.After(now) {
-				continue
-			}
-			was := m.State
-			m.State, m.Attempts, m.Claim, m.Updated = Sending, m.Attempts+1, newToken(), now
-			if err := t.Put(m.ID, m); err != nil {
-				return err
-			}
-			max := r.regs[m.Kind].policy.MaxAttempts
-			if _, err := tx.Append(store.Entry{Action: store.ActionOutboxSend, Object: m.Object(), CorrelationID: m.Claim,
-				Old: string(was), New: string(Sending), PayloadHash: hashOf(m.Payload),
-				Reason: fmt.Sprintf("attempt %d of %d: %s %s", m.Attempts, max, m.Kind, m.Key)}); err != nil {
-				return err
-			}
-			claimed = append(claimed, m)
+	now := r.o.now()
+	t := store.Outbox[Message](tx)
+	for _, c := range batch {
+		m, ok, err := t.Get(c.ID)
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("outbox: claiming messages: %w", err)
-	}
-	for _, m := range claimed {
-		r.o.setLive(m.Claim, true)
+		if !ok || (m.State != Pending && m.State != Held) || m.Claim != "" || m.NextAttempt.After(now) {
+			continue
+		}
+		was := m.State
+		m.State, m.Attempts, m.Claim, m.Updated = Sending, m.Attempts+1, newToken(), now
+		if err := t.Put(m.ID, m); err != nil {
+			return nil, err
+		}
+		max := r.regs[m.Kind].policy.MaxAttempts
+		if _, err := tx.Append(store.Entry{Action: store.ActionOutboxSend, Object: m.Object(), CorrelationID: m.Claim,
+			Old: string(was), New: string(Sending), PayloadHash: hashOf(m.Payload),
+			Reason: fmt.Sprintf("attempt %d of %d: %s %s", m.Attempts, max, m.Kind, m.Key)}); err != nil {
+			return nil, err
+		}
+		claimed = append(claimed, m)
 	}
 	return claimed, nil
+}
+
+// launchAll starts the claimed messages' attempts.
+func (r *run) launchAll(ctx context.Context, claimed []Message) {
+	for _, m := range claimed {
+		r.launch(ctx, m)
+	}
 }
 
 // launch sends m on its own goroutine, once a concurrency slot is free.
@@ -279,9 +279,10 @@ func send(ctx context.Context, s Sender, m Message) (out Outcome, err error) {
 	return s.Send(ctx, m)
 }
 
-// collect waits for at least one result, takes every other one already there, and completes them in
-// one transaction (a group commit: the slower the store, the more each commit carries).
-func (r *run) collect(ctx context.Context) {
+// receive waits for at least one attempt to end, takes every other one already ended, and reads
+// them: a kind whose remote cannot be reached is marked offline (its candidates are dropped), a fatal
+// error stops the claims.
+func (r *run) receive(ctx context.Context) []*ended {
 	batch := []result{<-r.results}
 	for more := true; more; {
 		select {
@@ -292,11 +293,29 @@ func (r *run) collect(ctx context.Context) {
 		}
 	}
 	r.inflight -= len(batch)
+	var todo []*ended
 	for _, res := range batch {
 		r.perKind[res.m.Kind]--
+		v, f, ready := r.o.classify(ctx, res.err)
+		if v == vCancelled {
+			r.o.setLive(res.m.Claim, false)
+			r.o.opts.Log.Info().Uint64("message", res.m.ID).Str("kind", res.m.Kind).Str("key", res.m.Key).
+				Int("attempt", res.m.Attempts).Msg("delivery cancelled during the attempt; the next run sends it again")
+			continue
+		}
+		e := &ended{res: res, verdict: v, failure: f, ready: ready}
+		switch v {
+		case vHeld:
+			if r.offline[res.m.Kind] == nil {
+				r.offline[res.m.Kind] = &Offline{Kind: res.m.Kind, Err: res.err, Ready: ready}
+				e.firstHeld = true
+			}
+		case vFatal:
+			r.stopping = true
+		}
+		todo = append(todo, e)
 	}
-	r.complete(ctx, batch)
-	r.dirty = true
+	return todo
 }
 
 // sleep waits until the earliest pending retry is due, a person revives a message, or ctx ends.

@@ -12,8 +12,8 @@
 //     entry. Enqueue writes the message and its outbox.enqueue entry in that transaction (see the
 //     example below).
 //
-//  2. Implement Sender for its kind: Send gets the claimed Message (its Payload, its IdempotencyKey, which
-//     never changes between attempts, and Claim, a token unique to the attempt that serves as its
+//  2. Implement Sender for its kind: Send gets the claimed Message (its Payload, its IdempotencyKey, the
+//     same for every attempt of that payload, and Claim, a token unique to the attempt that serves as its
 //     correlation ID) and makes one request. It returns an Outcome (the request's hash, the status, the
 //     remote's reference, and Commit, the engine's own state change, run in the transaction that marks
 //     the message done) or an error: a *Failure says how the remote refused it; an error carrying
@@ -44,7 +44,10 @@
 //   - A claim (state sending, attempts+1, a new Claim token) is committed, with its outbox.send entry,
 //     before the request leaves. A message found sending when a run starts was interrupted (the process
 //     died, or the run was cancelled): that attempt counts, and the message is sent again with the same
-//     IdempotencyKey (for Rave, the same Context), or is dead if it was the last attempt allowed.
+//     IdempotencyKey (for Rave, the same Context), or is dead if it was the last attempt allowed. A run
+//     claims up to 4 × Concurrency messages ahead of the free request slots, and commits the ends of the
+//     attempts that finished together with the next claims (a group commit), so a kill costs each
+//     message it interrupts one attempt at most.
 //   - Only the attempt that holds the claim may complete a message: the completing transaction compares
 //     the Claim token, as River's rescuer learned to check the state it read. An outcome that arrives
 //     after a person discarded the message is recorded (outbox.stale) and not applied.

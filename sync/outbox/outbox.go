@@ -46,7 +46,7 @@ type Outbox struct {
 	gen       uint64              // bumped when messages change outside a run, so runs rescan
 	bumped    chan struct{}       // closed (and replaced) at each bump, to wake sleeping runs
 	firstOpen uint64              // no message below this ID will ever change again
-	window    int                 // messages claimed and not completed, at most (2 × Concurrency)
+	window    int                 // messages claimed and not completed, at most (4 × Concurrency)
 }
 
 type registration struct {
@@ -74,7 +74,7 @@ func New(db *store.DB, opts Options) *Outbox {
 	}
 	return &Outbox{db: db, opts: opts, kinds: map[string]registration{}, running: map[string]bool{},
 		live: map[string]struct{}{}, bumped: make(chan struct{}), firstOpen: 1,
-		window: 2 * opts.Concurrency}
+		window: 4 * opts.Concurrency}
 }
 
 // DB returns the store the outbox keeps its messages in.

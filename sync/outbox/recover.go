@@ -75,15 +75,11 @@ func (r *run) recover(ctx context.Context) error {
 	return nil
 }
 
-// goOffline marks e's kind offline for the rest of the run and holds every pending message of the
-// kind (their attempts untouched), each with its audit entry, so that the run can end with them held
-// instead of waiting for the remote; a later run, once the remote answers, sends them.
-func (r *run) goOffline(ctx context.Context, e *ended) {
+// holdKind holds every pending message of e's kind (marked offline by receive), their attempts
+// untouched, each with its audit entry, so that the run can end with them held instead of waiting for
+// the remote; a later run, once the remote answers, sends them.
+func (r *run) holdKind(ctx context.Context, e *ended) {
 	kind := e.res.m.Kind
-	if r.offline[kind] != nil {
-		return
-	}
-	r.offline[kind] = &Offline{Kind: kind, Err: e.res.err, Ready: e.ready}
 	why := "the remote cannot be reached; held until it answers: " + e.failure.Message
 	var held int
 	err := r.o.db.Update(ctx, func(tx *store.Tx) error {
