@@ -29,8 +29,22 @@ type Backend interface {
 	CredentialStore
 	PullPositions
 	ExposureQueue
+	SubjectReview
 	// The screens to come add theirs the same way: the Checklists screen the conflicts' (list, resolve
 	// with a reason).
+}
+
+// SubjectReview is what the Subjects screen asks.
+type SubjectReview interface {
+	// Subjects lists the randomized subjects and where each stands, in study and subject order.
+	Subjects(ctx context.Context) ([]agent.SubjectRow, error)
+	// AcknowledgeArmChange records the person's decision on an arm change made in Rave after the
+	// subject reached SureAdhere, with their reason (required); nothing is sent.
+	AcknowledgeArmChange(ctx context.Context, study, subject, reason string) error
+	// RetryMessage re-queues a dead outbound message; DiscardMessage ends one unsent, with the
+	// person's reason (required). Both are audited.
+	RetryMessage(ctx context.Context, id uint64) (outbox.Message, error)
+	DiscardMessage(ctx context.Context, id uint64, reason string) (outbox.Message, error)
 }
 
 // AuditTrail is what the Audit screen asks.

@@ -54,7 +54,8 @@ type fakeBackend struct {
 	resets   []agent.CursorReset
 	resetOut []agent.FeedReset
 
-	exposures exposureFake // the Exposures screen's part (exposures_test.go)
+	exposures    exposureFake // the Exposures screen's part (exposures_test.go)
+	subjectsFake              // the Subjects screen's part (subjects_test.go)
 }
 
 func newFake(n int) *fakeBackend {

@@ -87,6 +87,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newExposureCommand(g),
 		newSendCommand(g),
 		newQueueCommand(g),
+		newSubjectsCommand(g),
 	} {
 		root.AddCommand(c)
 	}

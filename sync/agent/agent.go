@@ -16,6 +16,7 @@ import (
 	"github.com/trialsync/trialsync/sync/logging"
 	"github.com/trialsync/trialsync/sync/outbox"
 	"github.com/trialsync/trialsync/sync/rws"
+	"github.com/trialsync/trialsync/sync/sureadhere"
 )
 
 // Options say where the agent's files are and how it reports.
@@ -66,6 +67,9 @@ type Agent struct {
 	outboxMu sync.Mutex
 	outbox   *outbox.Outbox // the store's outbound queue, built on first use (outbox.go)
 
+	sureadhere *remote[*sureadhere.Client]
+	subjects   subjectPush // the subject push engine, built on first use
+
 	runMu   sync.Mutex
 	run     *runner // the services of the last Start; nil before it
 	problem string  // why the last Start started nothing, for the snapshot
@@ -84,7 +88,9 @@ func Open(ctx context.Context, opts Options) (*Agent, error) {
 	}
 	a.rave = newRemote(RemoteRave, "Rave", []string{"rave.password", "rave.client_secret"}, a.newRaveClient)
 	a.rave.changed = a.changed.notify
-	a.remotes = []remoteEntry{a.rave}
+	a.sureadhere = newRemote(RemoteSureAdhere, "SureAdhere", []string{SureAdhereCredential}, a.newSureAdhereClient)
+	a.sureadhere.changed = a.changed.notify
+	a.remotes = []remoteEntry{a.rave, a.sureadhere}
 	lg, closeLg, redact, err := newLogger(opts, a.runID)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ type Scope struct {
 	Study string // one study OID
 	Site  string // one site of it
 	Feed  string // one feed of the Rave pull: ravepull.FeedAudit or ravepull.FeedDataset
+	Kind  string // one kind of outbound message for the send engine: outbox.KindSubject, …
 }
 
 // defaultEngines is the registry, in the order the snapshot lists the engines.
@@ -33,7 +34,8 @@ func defaultEngines() []Engine {
 		ravePullEngine(),
 		sendEngine(),     // outbox.go: every outbound kind's delivery
 		exposureEngine(), // exposure.go: the loopback intake for dose records
-		// The subject push and the checklist reconciliation register here, each built in its own file
-		// as ravePullEngine is in pull.go.
+		subjectsEngine(), // subjects.go: randomized subjects found in the pulled data, queued for SureAdhere
+		// The checklist reconciliation registers here, built in its own file as ravePullEngine is in
+		// pull.go.
 	}
 }
