@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -453,24 +452,6 @@ func TestSubjectsPushService(t *testing.T) {
 	if !strings.Contains(stderr.String(), fmt.Sprintf("looking for subjects: %d randomized subjects read, %d queued", len(want), len(want))) {
 		t.Fatalf("stderr %q", stderr.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestSubjectsPushOnceOffline: with SureAdhere down, `subjects push --once` holds the subjects (no
