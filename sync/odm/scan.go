@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math/bits"
 )
@@ -75,6 +76,7 @@ type open struct {
 	off   int32 // offset in scanner.names, -1 while the name is in the window
 	n     int32 // name length
 	binds int32 // len(scanner.binds) before this element's declarations
+	defNS nsID  // the default namespace before them
 	start int64 // input offset of '<'
 }
 
@@ -100,9 +102,14 @@ type scanner struct {
 	scratch []byte
 	elems   []open // elems[:nopen] are open, outermost first
 	nopen   int
+	nsaved  int // elems[:nsaved] have their names in names (their start tags may have left the window)
 	names   []byte
 	binds   []binding
 	nsArena []byte
+	nsTab   []int32 // hash index of binds by prefix: binding index + 1, 0 for a free slot
+	attrTab []int32 // hash index of a tag's attributes when it has many
+	seed    maphash.Seed
+	seeded  bool
 	defNS   nsID // the default namespace in scope
 
 	maxDepth int
@@ -122,10 +129,14 @@ func (s *scanner) reset(src io.Reader, size int) {
 	s.w.maxKeep = defaultMaxKeep
 	s.kind = 0
 	s.nattr = 0
-	s.nopen = 0
+	s.nopen, s.nsaved = 0, 0
 	s.names = s.names[:0]
 	s.binds = s.binds[:0]
 	s.nsArena = s.nsArena[:0]
+	s.nsTab = s.nsTab[:0] // rebuilt at the first declaration
+	if !s.seeded {
+		s.seed, s.seeded = maphash.MakeSeed(), true
+	}
 	s.defNS = nsNone
 	s.rootSeen, s.rootDone, s.doctype, s.popAfter = false, false, false, false
 	s.err = nil
@@ -142,16 +153,16 @@ func (s *scanner) reset(src io.Reader, size int) {
 	}
 }
 
-// saveNames copies out the names of open elements whose start tags the window is about to drop.
+// saveNames copies out the names of open elements whose start tags the window is about to drop. Start
+// offsets grow from the outermost element in, so the saved ones are always the outermost nsaved: each
+// name is copied once and no element is looked at twice.
 func (s *scanner) saveNames(limit int64) {
-	for i := 0; i < s.nopen; i++ {
-		o := &s.elems[i]
-		if o.off >= 0 || o.start >= limit {
-			continue
-		}
+	for ; s.nsaved < s.nopen && s.elems[s.nsaved].start < limit; s.nsaved++ {
+		o := &s.elems[s.nsaved]
 		o.off = int32(len(s.names))
 		at := int(o.start-s.w.base) + 1
 		s.names = append(s.names, s.w.buf[at:at+int(o.n)]...)
+		s.w.steps++
 	}
 }
 
@@ -251,6 +262,7 @@ func (s *scanner) next() error {
 		case err == errSkip:
 			continue
 		case err == errNeedMore:
+			w.steps += int64(w.lim - w.pos) // scanned to lim, and scanned again once more is read
 			switch e := w.more(w.pos); {
 			case e == io.EOF:
 				return s.fail(s.cutOff())

@@ -264,11 +264,11 @@ func (s *scanner) pop() {
 	top := &s.elems[s.nopen]
 	if top.off >= 0 {
 		s.names = s.names[:top.off]
+		s.nsaved = s.nopen
 	}
 	if int(top.binds) < len(s.binds) {
-		s.nsArena = s.nsArena[:s.binds[top.binds].off]
-		s.binds = s.binds[:top.binds]
-		s.defNS, _, _ = s.lookup(nil)
+		s.unbind(int(top.binds))
+		s.defNS = top.defNS
 	}
 	if s.nopen == 0 {
 		s.rootDone = true

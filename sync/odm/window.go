@@ -39,6 +39,18 @@ type window struct {
 	lines   int   // '\n' before base
 	colRune int   // characters since the last '\n' before base
 	lastNL  int64 // offset of the last '\n' before base, -1 if none
+
+	// The last position computed, so that the next one (block errors come in input order) counts lines
+	// from there instead of from the start of the window.
+	memoAt   int64 // input offset, -1 if none
+	memoLine int
+	memoCol  int
+
+	// steps counts the work that is not the single pass over the input: bytes scanned again after a
+	// refill, moved when the window slides or counted for a position, and the probes of the tokenizer's
+	// indexes. Every loop whose trip count is not bounded by the bytes of the token it consumes adds
+	// its iterations here, so that a test can check that reading n bytes of any shape takes O(n) steps.
+	steps int64
 }
 
 const (
@@ -57,6 +69,8 @@ func (w *window) reset(src io.Reader, size int) {
 	w.eof, w.rerr, w.bad = false, nil, nil
 	w.keep, w.alt = -1, -1
 	w.lines, w.colRune, w.lastNL = 0, 0, -1
+	w.memoAt = -1
+	w.steps = 0
 	w.rejectFFFD, w.asciiOnly = false, false
 }
 
@@ -150,6 +164,7 @@ func (w *window) makeRoom(from int) error {
 		}
 		nb := make([]byte, 2*len(w.buf))
 		copy(nb, w.buf[:w.end])
+		w.steps += int64(w.end)
 		w.buf = nb
 	}
 	return nil
@@ -170,6 +185,7 @@ func (w *window) drop(n int) {
 		w.colRune += runeCount(d)
 	}
 	copy(w.buf, w.buf[n:w.end])
+	w.steps += int64(w.end)
 	w.pos -= n
 	w.lim -= n
 	w.end -= n
@@ -186,12 +202,20 @@ func (w *window) position(i int) (line, col int) {
 	if i > w.end {
 		i = w.end
 	}
-	d := w.buf[:i]
-	line = w.lines + bytes.Count(d, nl) + 1
-	if j := bytes.LastIndexByte(d, '\n'); j >= 0 {
-		return line, runeCount(d[j+1:]) + 1
+	from, line, col := 0, w.lines, w.colRune // line: '\n' before from; col: characters after the last one
+	if m := w.memoAt - w.base; w.memoAt >= w.base && int(m) <= i {
+		from, line, col = int(m), w.memoLine, w.memoCol
 	}
-	return line, w.colRune + runeCount(d) + 1
+	d := w.buf[from:i]
+	w.steps += int64(len(d))
+	if j := bytes.LastIndexByte(d, '\n'); j >= 0 {
+		line += bytes.Count(d, nl)
+		col = runeCount(d[j+1:])
+	} else {
+		col += runeCount(d)
+	}
+	w.memoAt, w.memoLine, w.memoCol = w.base+int64(i), line, col
+	return line + 1, col + 1
 }
 
 // errAt builds a *SyntaxError at buffer index i.
