@@ -2,7 +2,9 @@ package odm
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"testing"
+	"unicode/utf8"
 )
 
 // BenchmarkCheck measures the UTF-8 and character check of the window alone.
@@ -74,6 +76,37 @@ func TestScanWords(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestCheckReference checks the window's check against a rune-at-a-time reading of XML 1.0's Char
+// production, on random mixes of ASCII, the three allowed control characters, the forbidden ones,
+// two-, three- and four-byte sequences, U+FFFE and broken UTF-8, in every alignment.
+func TestCheckReference(t *testing.T) {
+	pieces := [][]byte{[]byte("abcdefgh"), []byte("<a b='c'>"), {'\n'}, {'\t'}, {'\r'}, {0x01}, {0x1f}, {0x7f},
+		[]byte("é"), []byte("日本"), []byte("😀"), []byte("\uFFFD"), []byte("\uFFFE"), {0xC0, 0x80}, {0xE0, 0x80},
+		{0xFF}, {0x80}, []byte("        ")}
+	rng := rand.New(rand.NewPCG(3, 5))
+	for round := 0; round < 20000; round++ {
+		var doc []byte
+		for k := rng.IntN(12); k >= 0; k-- {
+			doc = append(doc, pieces[rng.IntN(len(pieces))]...)
+		}
+		// the reference: the end of the valid prefix
+		want := 0
+		for want < len(doc) {
+			r, n := utf8.DecodeRune(doc[want:])
+			if (r == utf8.RuneError && n == 1) || !isXMLChar(r) {
+				break
+			}
+			want += n
+		}
+		var w window
+		w.buf, w.end = doc, len(doc)
+		w.check()
+		if w.lim != want || (w.bad == nil) != (want == len(doc)) {
+			t.Fatalf("%q: checked up to %d (error %v), want %d", doc, w.lim, w.bad, want)
 		}
 	}
 }

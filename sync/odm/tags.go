@@ -72,13 +72,19 @@ func (s *scanner) startTag() error {
 	w := &s.w
 	b := w.buf[:w.lim]
 	p := w.pos
-	// Element and attribute names: a plain ASCII name ends at space, '>', '/' or '='; anything else
-	// (':' or non-ASCII included) takes scanName.
-	n, colon := p+1, -1
+	// Element and attribute names: a plain ASCII name, or two joined by ':', ends at space, '>', '/' or
+	// '='; anything else (non-ASCII, a second ':', an error, the end of the window) takes scanName, and
+	// then the tag takes namespaces, which checks qualified names.
+	n, colon, plain := p+1, -1, true
 	if n < len(b) && class[b[n]]&cNameStart != 0 && b[n] != ':' {
 		n++
 		for n < len(b) && class[b[n]]&cPlain != 0 {
 			n++
+		}
+		if n+1 < len(b) && b[n] == ':' && class[b[n+1]]&cNameStart != 0 {
+			colon = n
+			for n += 2; n < len(b) && class[b[n]]&cPlain != 0; n++ {
+			}
 		}
 	}
 	if n == p+1 || n >= len(b) || (class[b[n]]&cSpace == 0 && b[n] != '>' && b[n] != '/') {
@@ -86,6 +92,7 @@ func (s *scanner) startTag() error {
 		if n, colon, err = s.scanName(b, p+1, "an element name"); err != nil {
 			return err
 		}
+		plain = false
 	}
 	qname := b[p+1 : n]
 	if colon >= 0 {
@@ -97,8 +104,12 @@ func (s *scanner) startTag() error {
 	i := n
 	for {
 		ws := i
-		for i < len(b) && class[b[i]]&cSpace != 0 {
-			i++
+		if i+1 < len(b) && b[i] == ' ' && class[b[i+1]]&cSpace == 0 {
+			i++ // one space, the usual spelling
+		} else {
+			for i < len(b) && class[b[i]]&cSpace != 0 {
+				i++
+			}
 		}
 		if i >= len(b) {
 			return errNeedMore
@@ -128,12 +139,18 @@ func (s *scanner) startTag() error {
 			for an < len(b) && class[b[an]]&cPlain != 0 {
 				an++
 			}
+			if an+1 < len(b) && b[an] == ':' && class[b[an+1]]&cNameStart != 0 {
+				acolon = an
+				for an += 2; an < len(b) && class[b[an]]&cPlain != 0; an++ {
+				}
+			}
 		}
-		if an == i || an >= len(b) || (class[b[an]]&cSpace == 0 && b[an] != '=') {
+		if an == i || an >= len(b) || (b[an] != '=' && class[b[an]]&cSpace == 0) {
 			var err error
 			if an, acolon, err = s.scanName(b, i, "an attribute name"); err != nil {
 				return err
 			}
+			plain = false
 		}
 		aname, i0 := b[i:an], i
 		if acolon >= 0 {
@@ -145,21 +162,25 @@ func (s *scanner) startTag() error {
 			prefixedAttrs++
 		}
 		i = an
-		for i < len(b) && class[b[i]]&cSpace != 0 {
+		if i+1 < len(b) && b[i] == '=' && class[b[i+1]]&cQuote != 0 {
+			i++ // name="value", the usual spelling
+		} else {
+			for i < len(b) && class[b[i]]&cSpace != 0 {
+				i++
+			}
+			if i >= len(b) {
+				return errNeedMore
+			}
+			if b[i] != '=' {
+				return s.errAt(i, "attribute %s in <%s> has no value", aname, qname)
+			}
 			i++
-		}
-		if i >= len(b) {
-			return errNeedMore
-		}
-		if b[i] != '=' {
-			return s.errAt(i, "attribute %s in <%s> has no value", aname, qname)
-		}
-		i++
-		for i < len(b) && class[b[i]]&cSpace != 0 {
-			i++
-		}
-		if i >= len(b) {
-			return errNeedMore
+			for i < len(b) && class[b[i]]&cSpace != 0 {
+				i++
+			}
+			if i >= len(b) {
+				return errNeedMore
+			}
 		}
 		q := b[i]
 		if q != '"' && q != '\'' {
@@ -200,12 +221,17 @@ func (s *scanner) startTag() error {
 	if s.nopen >= s.maxDepth {
 		return s.errAt(p, "elements nested more than %d deep", s.maxDepth)
 	}
-	if xmlns || prefixedAttrs > 0 || colon >= 0 || s.nattr > 1 {
+	switch {
+	case xmlns || !plain || s.nattr > fewAttrs:
 		if err := s.namespaces(qname, colon, xmlns, prefixedAttrs, p); err != nil {
 			return err
 		}
-	} else {
-		// the common case: no declarations, no prefixes, at most one attribute
+	case colon >= 0 || prefixedAttrs > 0 || s.nattr > 1:
+		if err := s.resolve(qname, colon, prefixedAttrs, p); err != nil {
+			return err
+		}
+	default:
+		// the commonest: no prefixes, at most one attribute
 		s.ns, s.local = s.defNS, qname
 		s.elems[s.nopen] = open{off: -1, n: int32(len(qname)), binds: int32(len(s.binds)), start: s.w.base + int64(p)}
 		s.nopen++
@@ -216,6 +242,49 @@ func (s *scanner) startTag() error {
 	if s.selfClose {
 		s.popAfter = true
 	}
+	return nil
+}
+
+// resolve is namespaces for the usual tag: no declarations, a few attributes, every name a valid
+// qualified name. It resolves the prefixes, checks that no two attributes have the same name and
+// pushes the element.
+func (s *scanner) resolve(qname []byte, colon, prefixedAttrs int, p int) error {
+	s.ns, s.local = s.defNS, qname
+	if colon >= 0 {
+		ns, _, ok := s.lookup(qname[:colon])
+		if !ok {
+			return s.errAt(p, "undeclared namespace prefix %s in <%s>", qname[:colon], qname)
+		}
+		s.ns, s.local = ns, qname[colon+1:]
+	}
+	attrs := s.attrs[:s.nattr]
+	if prefixedAttrs > 0 {
+		for k := range attrs {
+			a := &attrs[k]
+			if a.colon < 0 {
+				continue
+			}
+			prefix := s.w.buf[a.off : a.off+a.colon]
+			var ok bool
+			if a.ns, _, ok = s.lookup(prefix); !ok {
+				return s.errAt(p, "undeclared namespace prefix %s in attribute %s", prefix, s.aname(a))
+			}
+		}
+	}
+	for k := 1; k < len(attrs); k++ {
+		for j := 0; j < k; j++ {
+			if attrs[k].n == attrs[j].n && string(s.aname(&attrs[k])) == string(s.aname(&attrs[j])) {
+				return s.errAt(p, "duplicate attribute %s in <%s>", s.aname(&attrs[k]), qname)
+			}
+		}
+	}
+	if prefixedAttrs > 1 {
+		if err := s.expandedDuplicates(qname, p); err != nil {
+			return err
+		}
+	}
+	s.elems[s.nopen] = open{off: -1, n: int32(len(qname)), binds: int32(len(s.binds)), start: s.w.base + int64(p)}
+	s.nopen++
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -246,20 +247,18 @@ func (w *window) check() bool {
 			}
 			i += 32
 		}
+		// Eight bytes at a time up to the first byte that is not ASCII or is a control character other
+		// than LF, TAB and CR. The marks of ctlNotLF and zeroBytes are right up to the first byte of
+		// 0x80 or more, whose carries reach only the bytes above it, and that byte is marked itself:
+		// the lowest mark is the byte to look at.
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
-			if x&hi != 0 {
+			if m := (x&hi | ctlNotLF(x)&^(zeroBytes(x^0x0909090909090909)|zeroBytes(x^0x0d0d0d0d0d0d0d0d))) & hi; m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
 				break
-			}
-			if ctlNotLF(x) != 0 {
-				// Some byte is below 0x20 and not LF: is any of them not TAB or CR either?
-				if ctlNotLF(x)&^(zeroBytes(x^0x0909090909090909)|zeroBytes(x^0x0d0d0d0d0d0d0d0d)) != 0 {
-					goto slow
-				}
 			}
 			i += 8
 		}
-	slow:
 		if i >= len(b) {
 			break
 		}
@@ -319,7 +318,7 @@ func ctlNotLF(x uint64) uint64 {
 
 const hi64 = 0x8080808080808080
 
-// zeroBytes marks with 0x80 each zero byte of x, whose bytes are all below 0x80.
+// zeroBytes marks with 0x80 each zero byte of x, up to its first byte of 0x80 or more.
 func zeroBytes(x uint64) uint64 { return ^(x + 0x7f7f7f7f7f7f7f7f) & 0x8080808080808080 }
 
 // runeCount counts the characters of checked (valid UTF-8) bytes: every byte that does not continue a
