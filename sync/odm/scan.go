@@ -47,7 +47,8 @@ type attr struct {
 	colon      int32 // index of ':' in the name, -1 if none
 	voff, vn   int32 // value, normalised as XML 1.0 section 3.3.3 says
 	ns         nsID
-	valScratch bool // the value lives in scratch, not in the window
+	code       attrCode // the local name, as far as the reader cares
+	valScratch bool     // the value lives in scratch, not in the window
 }
 
 // attrList is the current start tag's attributes.
@@ -92,6 +93,7 @@ type scanner struct {
 	qname     []byte
 	local     []byte
 	ns        nsID
+	elem      elem   // the local name, as far as the reader cares (which also checks ns)
 	attrs     []attr // attrs[:nattr] are the current tag's
 	nattr     int
 	text      []byte
@@ -99,18 +101,21 @@ type scanner struct {
 
 	keepText bool // hand out white-space-only text too (the reader is collecting a value)
 
-	scratch []byte
-	elems   []open // elems[:nopen] are open, outermost first
-	nopen   int
-	nsaved  int // elems[:nsaved] have their names in names (their start tags may have left the window)
-	names   []byte
-	binds   []binding
-	nsArena []byte
-	nsTab   []int32 // hash index of binds by prefix: binding index + 1, 0 for a free slot
-	attrTab []int32 // hash index of a tag's attributes when it has many
-	seed    maphash.Seed
-	seeded  bool
-	defNS   nsID // the default namespace in scope
+	scratch  []byte
+	elems    []open // elems[:nopen] are open, outermost first
+	nopen    int
+	nsaved   int // elems[:nsaved] have their names in names (their start tags may have left the window)
+	names    []byte
+	binds    []binding
+	nsArena  []byte
+	nsTab    []int32 // hash index of binds by prefix: binding index + 1, 0 for a free slot
+	attrTab  []int32 // hash index of a tag's attributes when it has many
+	seed     maphash.Seed
+	seeded   bool
+	lex      []lexName // kept names, see intern.go; they outlive Reset
+	lexIndex []int32   // hash index of lex by bytes: index + 1, 0 for a free slot
+	lastTag  int32     // the kept name of the last start tag, -1 if none
+	defNS    nsID      // the default namespace in scope
 
 	maxDepth int
 	docStart int64 // offset after a byte-order mark
@@ -134,6 +139,7 @@ func (s *scanner) reset(src io.Reader, size int) {
 	s.binds = s.binds[:0]
 	s.nsArena = s.nsArena[:0]
 	s.nsTab = s.nsTab[:0] // rebuilt at the first declaration
+	s.lastTag = -1
 	if !s.seeded {
 		s.seed, s.seeded = maphash.MakeSeed(), true
 	}
