@@ -29,6 +29,23 @@ type lexName struct {
 	attr  attrCode  // what the reader makes of it as an attribute name
 	next  int32     // the name of the start tag after this one the last time, -1 if none
 	attrs [guessedAttrs]int32
+
+	// The namespace of the name's prefix, resolved when the declarations in scope were bindGen.
+	ns    nsID
+	nsGen uint64
+}
+
+// prefixNS resolves the prefix of the kept name k (-1: not kept), from the name's last resolution
+// while the declarations in scope have not changed since.
+func (s *scanner) prefixNS(k int32, prefix []byte) (nsID, bool) {
+	if k >= 0 && s.lex[k].nsGen == s.bindGen {
+		return s.lex[k].ns, true
+	}
+	ns, _, ok := s.lookup(prefix)
+	if ok && k >= 0 {
+		s.lex[k].ns, s.lex[k].nsGen = ns, s.bindGen
+	}
+	return ns, ok
 }
 
 // at reports whether b[i:] starts with the name's bytes (b must hold maxNameLen bytes from i). The

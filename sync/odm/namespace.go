@@ -216,6 +216,7 @@ func (s *scanner) attrIndex(n int) []int32 {
 
 // bind pushes a declaration of prefix (nil: the default namespace) and indexes it.
 func (s *scanner) bind(prefix, uri []byte, ns nsID) {
+	s.bindGen++
 	off := len(s.nsArena)
 	s.nsArena = append(append(s.nsArena, prefix...), uri...)
 	s.binds = append(s.binds, binding{off: int32(off), plen: int32(len(prefix)), ulen: int32(len(uri)), ns: ns, prev: -1})
@@ -269,6 +270,7 @@ func (s *scanner) reindex() {
 
 // unbind drops the bindings from index n on, newest first.
 func (s *scanner) unbind(n int) {
+	s.bindGen++
 	mask := uint64(len(s.nsTab) - 1)
 	for k := len(s.binds) - 1; k >= n; k-- {
 		bd := &s.binds[k]

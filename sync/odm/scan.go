@@ -49,6 +49,7 @@ type attr struct {
 	ns         nsID
 	code       attrCode // the local name, as far as the reader cares
 	valScratch bool     // the value lives in scratch, not in the window
+	lex        int32    // the name, kept (intern.go), -1 if not
 }
 
 // attrList is the current start tag's attributes.
@@ -115,6 +116,7 @@ type scanner struct {
 	lex      []lexName // kept names, see intern.go; they outlive Reset
 	lexIndex []int32   // hash index of lex by bytes: index + 1, 0 for a free slot
 	lastTag  int32     // the kept name of the last start tag, -1 if none
+	bindGen  uint64    // changes whenever the declarations in scope do
 	defNS    nsID      // the default namespace in scope
 
 	maxDepth int
@@ -140,6 +142,7 @@ func (s *scanner) reset(src io.Reader, size int) {
 	s.nsArena = s.nsArena[:0]
 	s.nsTab = s.nsTab[:0] // rebuilt at the first declaration
 	s.lastTag = -1
+	s.bindGen++
 	if !s.seeded {
 		s.seed, s.seeded = maphash.MakeSeed(), true
 	}

@@ -252,7 +252,7 @@ func (s *scanner) startTag() error {
 			s.attrs = append(s.attrs, make([]attr, len(s.attrs)+8)...)
 		}
 		a := &s.attrs[s.nattr]
-		*a = attr{off: int32(i0), n: int32(len(aname)), colon: int32(acolon), voff: int32(i + 1), vn: int32(j - i - 1), code: code}
+		*a = attr{off: int32(i0), n: int32(len(aname)), colon: int32(acolon), voff: int32(i + 1), vn: int32(j - i - 1), code: code, lex: ai}
 		if b[j] != q {
 			e := bytes.IndexByte(b[i+1:], q)
 			if e < 0 {
@@ -284,7 +284,7 @@ func (s *scanner) startTag() error {
 			return err
 		}
 	case colon >= 0 || prefixedAttrs > 0 || s.nattr > 1:
-		if err := s.resolve(qname, colon, prefixedAttrs, p); err != nil {
+		if err := s.resolve(qname, colon, tag, prefixedAttrs, p); err != nil {
 			return err
 		}
 	default:
@@ -309,12 +309,12 @@ func (s *scanner) startTag() error {
 }
 
 // resolve is namespaces for the usual tag: no declarations, a few attributes, every name a valid
-// qualified name. It resolves the prefixes, checks that no two attributes have the same name and
-// pushes the element.
-func (s *scanner) resolve(qname []byte, colon, prefixedAttrs int, p int) error {
+// qualified name (tag: the element name, kept, or -1). It resolves the prefixes, checks that no two
+// attributes have the same name and pushes the element.
+func (s *scanner) resolve(qname []byte, colon int, tag int32, prefixedAttrs int, p int) error {
 	s.ns, s.local = s.defNS, qname
 	if colon >= 0 {
-		ns, _, ok := s.lookup(qname[:colon])
+		ns, ok := s.prefixNS(tag, qname[:colon])
 		if !ok {
 			return s.errAt(p, "undeclared namespace prefix %s in <%s>", qname[:colon], qname)
 		}
@@ -329,7 +329,7 @@ func (s *scanner) resolve(qname []byte, colon, prefixedAttrs int, p int) error {
 			}
 			prefix := s.w.buf[a.off : a.off+a.colon]
 			var ok bool
-			if a.ns, _, ok = s.lookup(prefix); !ok {
+			if a.ns, ok = s.prefixNS(a.lex, prefix); !ok {
 				return s.errAt(p, "undeclared namespace prefix %s in attribute %s", prefix, s.aname(a))
 			}
 		}
