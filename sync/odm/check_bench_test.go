@@ -44,11 +44,12 @@ func TestCtlNotLF(t *testing.T) {
 	}
 }
 
-// TestScanWords checks the word-at-a-time scans of attribute values and text against the byte-at-a-time
-// loops, with every byte value the window's check lets through at every position, after runs of ordinary and non-ASCII bytes.
+// TestScanWords checks the word-at-a-time (or, with GOEXPERIMENT=simd, 32-byte) scans of attribute
+// values and text against the byte-at-a-time loops, with every byte value the window's check lets
+// through at every position, after runs of ordinary and non-ASCII bytes.
 func TestScanWords(t *testing.T) {
 	for _, fill := range []byte{'a', 0x80, 0xff, ' ', '0'} {
-		for n := 0; n < 20; n++ {
+		for _, n := range []int{0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 19, 31, 32, 33, 40, 63, 64, 65} { // word and block edges
 			for pos := 0; pos <= n; pos++ {
 				for c := 0; c < 256; c++ {
 					if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {

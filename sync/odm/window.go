@@ -232,33 +232,8 @@ func (w *window) failAt(i int, msg string) error { return w.errAt(i, msg) }
 func (w *window) check() bool {
 	b := w.buf[:w.end]
 	i := w.lim
-	const hi = 0x8080808080808080
 	for {
-		// ASCII without control characters other than LF, 32 bytes at a time and without a branch per
-		// word: a block with a non-ASCII byte, TAB, CR or anything below 0x20 is looked at closer.
-		for i+32 <= len(b) {
-			c := b[i : i+32 : i+32]
-			x := binary.LittleEndian.Uint64(c)
-			y := binary.LittleEndian.Uint64(c[8:])
-			z := binary.LittleEndian.Uint64(c[16:])
-			v := binary.LittleEndian.Uint64(c[24:])
-			if (x|y|z|v)&hi|ctlNotLF(x)|ctlNotLF(y)|ctlNotLF(z)|ctlNotLF(v) != 0 {
-				break
-			}
-			i += 32
-		}
-		// Eight bytes at a time up to the first byte that is not ASCII or is a control character other
-		// than LF, TAB and CR. The marks of ctlNotLF and zeroBytes are right up to the first byte of
-		// 0x80 or more, whose carries reach only the bytes above it, and that byte is marked itself:
-		// the lowest mark is the byte to look at.
-		for i+8 <= len(b) {
-			x := binary.LittleEndian.Uint64(b[i:])
-			if m := (x&hi | ctlNotLF(x)&^(zeroBytes(x^0x0909090909090909)|zeroBytes(x^0x0d0d0d0d0d0d0d0d))) & hi; m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
-		}
+		i = plainRun(b, i)
 		if i >= len(b) {
 			break
 		}
@@ -306,6 +281,37 @@ func (w *window) check() bool {
 	moved := i > w.lim
 	w.lim = i
 	return moved
+}
+
+// plainRunWords returns the index of the first byte from b[i] on that is not ASCII or is a control
+// character other than LF, TAB and CR, or the index from which fewer than eight bytes are left. It is
+// plainRun in the default build.
+func plainRunWords(b []byte, i int) int {
+	const hi = 0x8080808080808080
+	// 32 bytes at a time and without a branch per word while there is only ASCII and LF: a block
+	// with a non-ASCII byte, TAB, CR or anything else below 0x20 is looked at closer.
+	for i+32 <= len(b) {
+		c := b[i : i+32 : i+32]
+		x := binary.LittleEndian.Uint64(c)
+		y := binary.LittleEndian.Uint64(c[8:])
+		z := binary.LittleEndian.Uint64(c[16:])
+		v := binary.LittleEndian.Uint64(c[24:])
+		if (x|y|z|v)&hi|ctlNotLF(x)|ctlNotLF(y)|ctlNotLF(z)|ctlNotLF(v) != 0 {
+			break
+		}
+		i += 32
+	}
+	// Eight bytes at a time up to the first byte to look at. The marks of ctlNotLF and zeroBytes are
+	// right up to the first byte of 0x80 or more, whose carries reach only the bytes above it, and that
+	// byte is marked itself: the lowest mark is the byte to look at.
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if m := (x&hi | ctlNotLF(x)&^(zeroBytes(x^0x0909090909090909)|zeroBytes(x^0x0d0d0d0d0d0d0d0d))) & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	return i
 }
 
 // ctlNotLF marks with 0x80 each byte of x below 0x20 other than LF; x's bytes must all be below 0x80
