@@ -111,3 +111,30 @@ func TestCheckReference(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipSpace checks the word-at-a-time white-space skip against a byte loop, for every byte value
+// the window's check lets through at every position after runs of white space.
+func TestSkipSpace(t *testing.T) {
+	for _, fill := range []byte{' ', '\n', '\t', '\r'} {
+		for n := 0; n < 20; n++ {
+			for pos := 0; pos <= n; pos++ {
+				for c := 0; c < 256; c++ {
+					if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+						continue
+					}
+					b := bytes.Repeat([]byte{fill}, n)
+					if pos < n {
+						b[pos] = byte(c)
+					}
+					want := 0
+					for want < len(b) && isSpace(b[want]) {
+						want++
+					}
+					if got := skipSpace(b, 0); got != want {
+						t.Fatalf("skipSpace(%q) = %d, want %d", b, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -225,33 +225,23 @@ func (s *scanner) next() error {
 			}
 			continue
 		}
-		if !s.keepText {
-			// white space between markup: nobody wants it, skip it here
-			b, i := w.buf[:w.lim], w.pos
-			for i < len(b) && class[b[i]]&cSpace != 0 {
-				i++
-				// indentation: runs of spaces, eight at a time
-				for i+8 <= len(b) {
-					x := binary.LittleEndian.Uint64(b[i:]) ^ 0x2020202020202020
-					if x != 0 {
-						i += bits.TrailingZeros64(x) >> 3
-						break
-					}
-					i += 8
-				}
-			}
+		b := w.buf[:w.lim]
+		if !s.keepText && b[w.pos] <= ' ' {
+			// white space between markup, which nobody wants
+			i := skipSpace(b, w.pos)
 			w.pos = i
 			if i == len(b) {
 				continue
 			}
 		}
 		s.scratch = s.scratch[:0]
-		s.at = w.base + int64(w.pos)
+		p := w.pos
+		s.at = w.base + int64(p)
 		var err error
-		if w.buf[w.pos] == '<' {
+		if b[p] == '<' {
 			// the two common cases first, without going through markup
-			if w.pos+1 < w.lim {
-				switch c := w.buf[w.pos+1]; {
+			if p+1 < len(b) {
+				switch c := b[p+1]; {
 				case c == '/':
 					err = s.endTag()
 				case class[c]&cNameStart != 0:
@@ -282,6 +272,24 @@ func (s *scanner) next() error {
 			return s.fail(err)
 		}
 	}
+}
+
+// skipSpace returns the index of the first byte from b[i] on that is not white space, or len(b); the
+// bytes must have passed the window's check, which lets no byte below 0x20 through but TAB, LF and CR,
+// so white space is every byte up to ' '. A word at a time to the first byte above it: the lowest mark
+// is right, as the carries of bytes of 0x80 and more only reach the bytes above them.
+func skipSpace(b []byte, i int) int {
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if m := (x + 0x5f5f5f5f5f5f5f5f | x) & hi64; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(b) && b[i] <= ' ' {
+		i++
+	}
+	return i
 }
 
 // atEOF is the end of the input between tokens.
