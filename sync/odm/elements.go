@@ -210,7 +210,10 @@ func (r *Reader) startClinical() error {
 
 // resetLevel clears l for a new element starting at the current tag.
 func (r *Reader) resetLevel(l *level) {
-	*l = level{buf: l.buf[:0], start: r.s.at, depth: r.s.depth(), pending: true}
+	// field by field: audit is read only when hasAudit, and startAudit clears it
+	l.buf, l.start, l.depth = l.buf[:0], r.s.at, r.s.depth()
+	l.oid, l.repeat, l.tt = "", "", ""
+	l.hasAudit, l.pending = false, true
 }
 
 // containerAttrs reads the OID, repeat key and TransactionType of a container start tag.
