@@ -233,7 +233,9 @@ func (w *window) check() bool {
 	b := w.buf[:w.end]
 	i := w.lim
 	for {
-		i = plainRun(b, i)
+		if i < len(b) && b[i] < utf8.RuneSelf {
+			i = plainRun(b, i) // (straight on to the next character after one that is not ASCII)
+		}
 		if i >= len(b) {
 			break
 		}
