@@ -73,6 +73,7 @@ func (s *scanner) intern(q []byte, colon int) int32 {
 	mask := uint64(len(s.lexIndex) - 1)
 	h := maphash.Bytes(s.seed, q) & mask
 	for ; s.lexIndex[h] != 0; h = (h + 1) & mask {
+		s.w.steps++
 		if e := &s.lex[s.lexIndex[h]-1]; e.w == w && e.m == m {
 			return s.lexIndex[h] - 1
 		}
