@@ -126,7 +126,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if runs <= 0 {
 		runs = 3
 	}
-	rep := Report{Size: o.Size, Started: time.Now(), Go: Series{Reader: "trialsync odm reader (Go)"}}
+	rep := Report{Size: o.Size, Started: time.Now(), Go: Series{Reader: "trialsync odm (Go)"}}
 	f, err := os.CreateTemp(o.Dir, "trialsync-odm-bench-*.xml")
 	if err != nil {
 		return rep, fmt.Errorf("creating the synthetic export: %w", err)
@@ -283,9 +283,9 @@ func Print(w io.Writer, r Report) {
 	for _, c := range []struct {
 		lxml *Series
 		what string
-	}{{r.LxmlRows, "lxml building the same rows"}, {r.LxmlParse, "lxml parsing only (odm check's counterpart)"}} {
+	}{{r.LxmlRows, "Go / lxml"}, {r.LxmlParse, "Go / lxml parsing only, odm check's counterpart"}} {
 		if wall, cpu := r.Ratio(c.lxml); wall > 0 {
-			fmt.Fprintf(w, "Go / %s: %.2fx wall-clock", c.what, wall)
+			fmt.Fprintf(w, "ratio (%s): %.2fx wall-clock", c.what, wall)
 			if cpu > 0 {
 				fmt.Fprintf(w, ", %.2fx per CPU-second", cpu)
 			}
