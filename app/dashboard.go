@@ -21,13 +21,15 @@ type dashboard struct {
 	errText                                       *widget.Label
 	remotes                                       *fyne.Container // a line per remote system
 	pull                                          *fyne.Container // a line per study
+	subjects                                      *widget.Label   // the subject push (subjects.go)
 	checklists                                    *widget.Label   // open conflicts and the oldest one's age
 }
 
 func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	d := &dashboard{u: u, store: field(), install: field(), schema: field(), entries: field(), tip: field(),
 		run: field(), cf: field(), verified: field(), errText: errorLabel(), remotes: container.NewVBox(),
-		pull: container.NewVBox(), checklists: field()}
+		pull: container.NewVBox(), subjects: field(), checklists: field()}
+	d.subjects.Truncation, d.subjects.Wrapping = fyne.TextTruncateOff, fyne.TextWrapWord
 	// One form for every section, so that the values line up down the whole screen.
 	section := func(title string) []fyne.CanvasObject {
 		return []fyne.CanvasObject{heading(title), widget.NewLabel("")}
@@ -50,12 +52,12 @@ func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	rows = append(rows, widget.NewLabel("Reachable"), d.remotes)
 	rows = append(rows, section("Engines")...)
 	rows = append(rows, widget.NewLabel("Rave pull"), d.pull)
+	rows = append(rows, widget.NewLabel("Subjects"), d.subjects)
 	for _, e := range []struct {
 		name string
 		p    plan
 	}{
 		{"Exposures", exposuresPlan()},
-		{"Subjects", subjectsPlan()},
 	} {
 		rows = append(rows, widget.NewLabel(e.name), widget.NewLabel(e.p.state()))
 	}
@@ -91,6 +93,12 @@ func (d *dashboard) show(s snapshot) {
 		d.remotes.Add(widget.NewLabel("None contacted yet."))
 	}
 	d.checklists.SetText(checklistsLine(s.Checklist, now))
+	sl := subjectsDashboardLine(s, now)
+	d.subjects.Importance = widget.MediumImportance
+	if sl.failed {
+		d.subjects.Importance = widget.DangerImportance
+	}
+	d.subjects.SetText(sl.text)
 	d.pull.RemoveAll()
 	for _, l := range s.pull().dashboardLines(now) {
 		label := field()

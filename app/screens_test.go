@@ -60,7 +60,7 @@ func TestCredentialScreens(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{3, []string{"Not available in this version.", "sureadhere.token: not set (trialsync creds set sureadhere.token)"},
+		{3, []string{"sureadhere.token: not set (trialsync creds set sureadhere.token)"},
 			[]string{"rave.password", "custom.extra"}},
 		{6, []string{"rave.password: set", "edc.token: not set (trialsync creds set edc.token)", "custom.extra: set",
 			"/data/trialsync.db", "/data/config.toml"}, nil},

@@ -42,6 +42,9 @@ const (
 	ActionSubjectPush      = "subject.push"
 	ActionSubjectArmChange = "subject.arm.change"
 
+	// A person acknowledged an arm change that SureAdhere's ingest cannot take.
+	ActionSubjectArmAcknowledge = "subject.arm.acknowledge"
+
 	// Checklist reconciliation.
 	ActionChecklistWrite       = "checklist.write"        // a field written across to EDC or CTMS
 	ActionChecklistConflict    = "checklist.conflict"     // a genuine conflict quarantined for a person

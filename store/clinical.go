@@ -66,6 +66,7 @@ func decodeClinicalValue(b []byte) (ClinicalValue, error) {
 type ClinicalBatch struct {
 	arena []byte
 	recs  []clinicalRec
+	size  int // bytes of keys and values added
 }
 
 type clinicalRec struct{ key, val []byte }
@@ -74,6 +75,18 @@ const arenaChunk = 1 << 20
 
 // Grow makes room for n more rows without reallocation.
 func (b *ClinicalBatch) Grow(n int) { b.recs = slices.Grow(b.recs, n) }
+
+// Reserve makes room for rows more rows of about bytes bytes of keys and values in all, so that a
+// batch whose size is known from a similar one (the previous page of a feed) is allocated once.
+func (b *ClinicalBatch) Reserve(rows, bytes int) {
+	b.Grow(rows)
+	if cap(b.arena)-len(b.arena) < bytes {
+		b.arena = make([]byte, 0, bytes)
+	}
+}
+
+// Size is the number of bytes of keys and values in the batch.
+func (b *ClinicalBatch) Size() int { return b.size }
 
 // Add encodes one row into the batch.
 func (b *ClinicalBatch) Add(k *ClinicalKey, v *ClinicalValue) {
@@ -104,6 +117,7 @@ func (b *ClinicalBatch) Filter(from int, keep func(i int) bool) {
 func (b *ClinicalBatch) Reset() {
 	b.recs = b.recs[:0]
 	b.arena = nil
+	b.size = 0
 }
 
 // keep copies p into the arena; the copy is never overwritten (bbolt holds references to put keys and
@@ -115,19 +129,21 @@ func (b *ClinicalBatch) keep(p []byte) []byte {
 	}
 	start := len(b.arena)
 	b.arena = append(b.arena, p...)
+	b.size += len(p)
 	return b.arena[start:len(b.arena):len(b.arena)]
 }
 
 // ClinicalWriter upserts rows into the clinical bucket within one transaction.
 type ClinicalWriter struct {
-	b *bolt.Bucket
+	b  *bolt.Bucket
+	db *DB
 }
 
 // Clinical returns a writer for the clinical bucket in this transaction.
 func (tx *Tx) Clinical() *ClinicalWriter {
 	b := tx.btx.Bucket(BucketClinical)
 	b.FillPercent = 0.9
-	return &ClinicalWriter{b: b}
+	return &ClinicalWriter{b: b, db: tx.db}
 }
 
 // Upsert stores one row; see Write for the rules. It reports whether anything was written.
@@ -144,27 +160,17 @@ func (w *ClinicalWriter) Upsert(k *ClinicalKey, v *ClinicalValue) (bool, error) 
 // re-applying any page leaves the bucket byte-for-byte as it was. It returns the number of rows written.
 // The batch must not change until the transaction ends.
 func (w *ClinicalWriter) Write(b *ClinicalBatch) (int, error) {
-	slices.SortStableFunc(b.recs, func(x, y clinicalRec) int { return bytes.Compare(x.key, y.key) })
-	// Keys above the bucket's last key are new: no lookup needed (the common case of a first load,
-	// where each batch's subjects sort after the previous batch's).
-	last, _ := w.b.Cursor().Last()
-	last = bytes.Clone(last)
-	written := 0
-	for _, r := range b.recs {
-		if last == nil || bytes.Compare(r.key, last) <= 0 {
-			if old := w.b.Get(r.key); old != nil && !supersedes(old, r.val) {
-				continue
-			}
-		}
-		if err := w.b.Put(r.key, r.val); err != nil {
-			return written, fmt.Errorf("clinical %q: %w", r.key, err)
-		}
-		if last != nil && bytes.Compare(r.key, last) > 0 {
-			last = r.key // a repeat of this key later in the batch must go through supersedes
-		}
-		written++
-	}
-	return written, nil
+	n, err := w.WriteEach([]*ClinicalBatch{b})
+	return n[0], err
+}
+
+// WriteEach upserts the rows of several batches (consecutive pages of a feed) as one run sorted by key,
+// with Write's rules; rows with equal keys keep their order, batch after batch. It returns how many
+// rows of each batch were written.
+func (w *ClinicalWriter) WriteEach(bs []*ClinicalBatch) ([]int, error) {
+	r := NewClinicalRun(bs)
+	err := w.WriteRun(r, 0)
+	return r.Written(), err
 }
 
 // Value layout: version | null flag | value | audit ID | user | time | reason | source | run ID. The

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -221,5 +222,111 @@ func TestBulkCommitThenCrash(t *testing.T) {
 	c.WalkClinical(t.Context(), func(ClinicalKey, ClinicalValue) error { n++; return nil })
 	if n != 5000 {
 		t.Fatalf("%d rows after the crash copy", n)
+	}
+}
+
+// TestClinicalRunAcrossTransactions: a run written under a small page budget takes several
+// transactions and leaves the bucket byte-for-byte as one transaction does, with the same per-batch
+// write counts; a repeated key keeps the later batch's value.
+func TestClinicalRunAcrossTransactions(t *testing.T) {
+	batches := func() []*ClinicalBatch {
+		var bs []*ClinicalBatch
+		for page := range 4 {
+			b := &ClinicalBatch{}
+			b.Reserve(2000, 2000*120)
+			for i := range 2000 {
+				// Subjects interleaved, as an audit feed sends them: every page touches every subject.
+				k := ClinicalKey{Study: "S", Site: "101", Subject: fmt.Sprintf("101-%03d", i%200), Event: "V", EventRepeat: fmt.Sprint(page*10 + i/200), Item: "IT"}
+				b.Add(&k, &ClinicalValue{Value: fmt.Sprintf("p%d-%d", page, i), AuditID: fmt.Sprint(page*2000 + i + 1), Source: "audit", RunID: "r"})
+			}
+			if page == 3 { // the same key as page 0's first row, later
+				b.Add(&ClinicalKey{Study: "S", Site: "101", Subject: "101-000", Event: "V", EventRepeat: "0", Item: "IT"},
+					&ClinicalValue{Value: "later", AuditID: "99999", Source: "audit", RunID: "r"})
+			}
+			bs = append(bs, b)
+		}
+		return bs
+	}
+	seed := func(db *DB) { // a store that already holds rows, so the run's rows land between them
+		var b ClinicalBatch
+		for i := range 200 {
+			for r := range 40 {
+				b.Add(&ClinicalKey{Study: "S", Site: "101", Subject: fmt.Sprintf("101-%03d", i), Event: "V", EventRepeat: fmt.Sprint(r) + "x", Item: "IT"},
+					&ClinicalValue{Value: "old", Source: "dataset", RunID: "r0"})
+			}
+		}
+		if err := db.Update(t.Context(), func(tx *Tx) error { _, err := tx.Clinical().Write(&b); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	one, _ := mustOpen(t)
+	seed(one)
+	whole := NewClinicalRun(batches())
+	if err := one.Update(t.Context(), func(tx *Tx) error { return tx.Clinical().WriteRun(whole, 0) }); err != nil || !whole.Done() {
+		t.Fatalf("one transaction: done=%v %v", whole.Done(), err)
+	}
+	many, _ := mustOpen(t)
+	seed(many)
+	run := NewClinicalRun(batches())
+	txs := 0
+	for !run.Done() {
+		txs++
+		if err := many.Update(t.Context(), func(tx *Tx) error { return tx.Clinical().WriteRun(run, 20) }); err != nil {
+			t.Fatal(err)
+		}
+		if txs > 1000 {
+			t.Fatal("the run makes no progress")
+		}
+	}
+	if txs < 3 {
+		t.Fatalf("%d transactions under a budget of 20 pages: the budget was not applied", txs)
+	}
+	if !slices.Equal(run.Written(), whole.Written()) || run.Written()[0] != 2000 || run.Written()[3] != 2001 {
+		t.Fatalf("written per batch: %v in %d transactions, %v in one", run.Written(), txs, whole.Written())
+	}
+	if a, b := clinicalBytes(t, one), clinicalBytes(t, many); !bytes.Equal(a, b) {
+		t.Fatal("the bucket differs between one transaction and several")
+	}
+	var got string
+	many.WalkClinical(t.Context(), func(k ClinicalKey, v ClinicalValue) error {
+		if k.Subject == "101-000" && k.EventRepeat == "0" {
+			got = v.Value
+		}
+		return nil
+	})
+	if got != "later" {
+		t.Fatalf("repeated key holds %q, want the later batch's value", got)
+	}
+}
+
+func clinicalBytes(t *testing.T, db *DB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	db.View(t.Context(), func(tx *Tx) error {
+		return tx.Bucket(BucketClinical).ForEach(func(k, v []byte) error {
+			b.Write(k)
+			b.WriteByte(0xff)
+			b.Write(v)
+			b.WriteByte(0xfe)
+			return nil
+		})
+	})
+	return b.Bytes()
+}
+
+// TestClinicalBatchReserve: a batch reserved from a similar one's size holds its rows in one arena.
+func TestClinicalBatchReserve(t *testing.T) {
+	var a ClinicalBatch
+	for i := range 1000 {
+		a.Add(&ClinicalKey{Study: "S", Subject: fmt.Sprint(i), Item: "I"}, &ClinicalValue{Value: "v"})
+	}
+	var b ClinicalBatch
+	b.Reserve(a.Len(), a.Size())
+	first := cap(b.arena)
+	for i := range 1000 {
+		b.Add(&ClinicalKey{Study: "S", Subject: fmt.Sprint(i), Item: "I"}, &ClinicalValue{Value: "v"})
+	}
+	if b.Size() != a.Size() || cap(b.arena) != first || first < a.Size() {
+		t.Fatalf("size %d (want %d), arena %d then %d: the rows did not fit the reserved arena", b.Size(), a.Size(), first, cap(b.arena))
 	}
 }

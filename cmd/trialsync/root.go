@@ -87,6 +87,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newExposureCommand(g),
 		newSendCommand(g),
 		newQueueCommand(g),
+		newSubjectsCommand(g),
 		newReconcileCommand(g), newConflictsCommand(g),
 	} {
 		root.AddCommand(c)

@@ -39,6 +39,7 @@ type simRWSOptions struct {
 	forms    string
 	noGzip   bool
 	seedFile string
+	rate     int
 }
 
 func newSimRWSCommand(g *globals) *cobra.Command {
@@ -86,6 +87,7 @@ CODE, default RWS00040) and applies nothing. The full grammar is in the sync/sim
 	f.StringVar(&o.forms, "extra-forms", "EX_INH,EX_RPT", "forms besides DM, RAND, AE, VS that posts may write, with any ItemOID")
 	f.BoolVar(&o.noGzip, "no-gzip", false, "never compress answers (benchmarks: gzip costs the simulator CPU)")
 	f.StringVar(&o.seedFile, "seed-file", "", "serve the study a seed file describes (testdata/seed/study.toml), with its trouble unless --faults is given")
+	f.IntVar(&o.rate, "rate-limit", 0, "state a budget of this many requests per second in X-RateLimit-* headers (0: none, as RWS)")
 	return c
 }
 
@@ -126,7 +128,7 @@ func runSimRWS(ctx context.Context, out output, o *simRWSOptions, faultsGiven bo
 			opts.Faults = o.faults
 		}
 	}
-	opts.User, opts.TokenTTL, opts.NoGzip = o.user, o.tokenTTL, o.noGzip
+	opts.User, opts.TokenTTL, opts.NoGzip, opts.RateLimit = o.user, o.tokenTTL, o.noGzip, o.rate
 	opts.Password, opts.ClientSecret = os.Getenv("TRIALSYNC_SIM_RWS_PASSWORD"), os.Getenv("TRIALSYNC_SIM_RWS_CLIENT_SECRET")
 	s, err := simrws.Start(o.addr, opts)
 	if err != nil {

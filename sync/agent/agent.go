@@ -18,6 +18,7 @@ import (
 	"github.com/trialsync/trialsync/sync/outbox"
 	httpremote "github.com/trialsync/trialsync/sync/remote"
 	"github.com/trialsync/trialsync/sync/rws"
+	"github.com/trialsync/trialsync/sync/sureadhere"
 )
 
 // Options say where the agent's files are and how it reports.
@@ -71,6 +72,9 @@ type Agent struct {
 	outboxMu sync.Mutex
 	outbox   *outbox.Outbox // the store's outbound queue, built on first use (outbox.go)
 
+	sureadhere *remote[*sureadhere.Client]
+	subjects   subjectPush // the subject push engine, built on first use
+
 	runMu   sync.Mutex
 	run     *runner // the services of the last Start; nil before it
 	problem string  // why the last Start started nothing, for the snapshot
@@ -89,10 +93,12 @@ func Open(ctx context.Context, opts Options) (*Agent, error) {
 	}
 	a.rave = newRemote(RemoteRave, "Rave", []string{"rave.password", "rave.client_secret"}, a.newRaveClient)
 	a.rave.changed = a.changed.notify
+	a.sureadhere = newRemote(RemoteSureAdhere, "SureAdhere", []string{SureAdhereCredential}, a.newSureAdhereClient)
+	a.sureadhere.changed = a.changed.notify
 	a.edc = newRemote(RemoteEDC, "EDC", []string{EDCCredential}, a.newChecklistClient(checklist.EDC))
 	a.ctms = newRemote(RemoteCTMS, "CTMS", []string{CTMSCredential}, a.newChecklistClient(checklist.CTMS))
 	a.edc.changed, a.ctms.changed = a.changed.notify, a.changed.notify
-	a.remotes = []remoteEntry{a.rave, a.edc, a.ctms}
+	a.remotes = []remoteEntry{a.rave, a.sureadhere, a.edc, a.ctms}
 	lg, closeLg, redact, err := newLogger(opts, a.runID)
 	if err != nil {
 		return nil, err

@@ -39,8 +39,8 @@ type outboxKind struct {
 func outboxKinds() []outboxKind {
 	return []outboxKind{
 		exposureKind(),
+		subjectKind(),   // subjects.go
 		checklistKind(), // checklist.go
-		// The subject push (KindSubject) registers here.
 	}
 }
 
@@ -56,9 +56,12 @@ func sendEngine() Engine {
 		Configured: func(cfg *config.Config) bool {
 			return len(configuredKinds(cfg)) > 0
 		},
-		Services: func(a *Agent, cfg *config.Config, _ Scope) ([]ServiceSpec, error) {
+		Services: func(a *Agent, cfg *config.Config, sc Scope) ([]ServiceSpec, error) {
 			var specs []ServiceSpec
 			for _, k := range configuredKinds(cfg) {
+				if sc.Kind != "" && k.kind != sc.Kind {
+					continue
+				}
 				specs = append(specs, ServiceSpec{
 					Name: "Send " + k.title, Engine: EngineSend, Subject: k.kind, Remote: k.remote,
 					Credentials: k.credentials(cfg), Every: time.Minute,

@@ -6,17 +6,23 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/trialsync/trialsync/sync/odm"
 	"github.com/trialsync/trialsync/sync/rws"
 )
 
-// ErrBody marks an answer whose body could not be read to a well-formed end (a cut connection, a
-// truncated download) after every attempt.
+// ErrBody marks an answer whose body could not be read to its end (a cut connection, a truncated
+// download) after every attempt.
 var ErrBody = errors.New("answer body incomplete")
 
+// ErrMalformed marks an answer that arrived whole but is not well-formed XML (or carries what the reader
+// refuses, such as a DOCTYPE with an internal subset). Fetching it again would give the same bytes, so
+// it is not; the error names the place (line:col) and the reason.
+var ErrMalformed = errors.New("answer is not well-formed ODM")
+
 // readAnswer fetches an answer and streams it through a parser on its own goroutine, handing each batch
-// to commit on this one as it comes. A body that fails part-way is fetched again (up to PageAttempts):
-// batches already committed from it were upserts, so re-reading them changes nothing, and the cursor
-// only moves with the last batch.
+// to commit on this one as it comes. A body cut part-way is fetched again (up to PageAttempts): batches
+// already committed from it were upserts, so re-reading them changes nothing, and the cursor only moves
+// with the last batch. A body that is whole but not well-formed is not fetched again (ErrMalformed).
 func (e *Engine) readAnswer(ctx context.Context, fetch func() (*rws.Page, error), newParser func() *parser,
 	commit func(b *batch, page *rws.Page) error) error {
 	var lastErr error
@@ -60,7 +66,7 @@ func (e *Engine) stream(ctx context.Context, page *rws.Page, p *parser, commit f
 			continue // drain so the parser can finish
 		}
 		if b.err != nil {
-			err = fmt.Errorf("%w: %s: %v", ErrBody, page.URL, b.err)
+			err = answerError(page.URL, b.err)
 			cancel()
 			continue
 		}
@@ -73,4 +79,18 @@ func (e *Engine) stream(ctx context.Context, page *rws.Page, p *parser, commit f
 		err = ctx.Err()
 	}
 	return err
+}
+
+// answerError classes a failure to read an answer: the body was cut (fetch it again), the document is
+// not well-formed (do not), or something else went wrong while reading it (the subject listing).
+func answerError(url string, err error) error {
+	var se *odm.SyntaxError
+	switch {
+	case rws.Retryable(err):
+		return fmt.Errorf("%w: %s: %v", ErrBody, url, err)
+	case errors.As(err, &se):
+		return fmt.Errorf("%w: %s: %v", ErrMalformed, url, se)
+	default:
+		return fmt.Errorf("%s: %w", url, err)
+	}
 }

@@ -55,13 +55,15 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 			}
 			move = func(c *store.Cursor) { c.Start, c.LastPageHash = next, b.pageHash }
 		}
-		n, err := e.commit(ctx, st, FeedDataset, b, corr, action, page.URL, move)
+		written, err := e.commit(ctx, st, FeedDataset, []part{{batch: b, url: page.URL, corr: corr, action: action, move: move}}, move == nil)
 		if err == nil {
 			err = e.opts.DB.TrimResident() // keep RSS flat while the file grows by gigabytes
 		}
 		res.Pages++
 		res.Rows += b.read
-		res.Written += n
+		if err == nil {
+			res.Written += written[0]
+		}
 		res.Quarantined += len(b.quarantined)
 		e.report(Progress{Study: st.OID, Feed: FeedDataset, Pages: res.Pages, Rows: res.Rows, Written: res.Written, Quarantined: res.Quarantined, Done: b.last})
 		return err

@@ -16,6 +16,10 @@ import (
 type Source interface {
 	AuditRecords(ctx context.Context, study string, startID int64, perPage int) (*rws.Page, error)
 	FollowNext(ctx context.Context, next string) (*rws.Page, error)
+	// CheckNext validates a next link (it must lead to the tenant's own origin) and returns the form
+	// to store as the cursor. A link is checked before it is stored, so a refused one never becomes
+	// the cursor that every later pull would fail on.
+	CheckNext(next string) (string, error)
 	Dataset(ctx context.Context, study, formOID string, since time.Time) (*rws.Page, error)
 	Subjects(ctx context.Context, study string, opts rws.SubjectsOptions) ([]rws.Subject, error)
 }
@@ -43,17 +47,22 @@ func (st Study) siteSuffix() string {
 
 // Options configure an Engine.
 type Options struct {
-	DB        *store.DB
-	Source    Source
-	Log       zerolog.Logger
-	RunID     string
-	Actor     string // recorded on audit entries; "agent" when empty
-	PageSize  int    // per_page for audit records; 1000 when zero
-	BatchRows int    // rows per dataset transaction; 50,000 when zero
+	DB       *store.DB
+	Source   Source
+	Log      zerolog.Logger
+	RunID    string
+	Actor    string // recorded on audit entries; "agent" when empty
+	PageSize int    // per_page for audit records; 1000 when zero
+	// BatchRows is about how many rows one transaction writes: a dataset answer commits in batches of
+	// about this many rows, and consecutive audit pages group up to it; 50,000 when zero.
+	BatchRows int
+	// GroupWait is how long a group of audit pages stays open for more pages, so that a slow remote
+	// still commits often; 1 s when zero.
+	GroupWait time.Duration
 	// PageAttempts is how many times a page whose body failed (cut, truncated) is fetched again before
 	// the pull stops; 3 when zero. Status-level retries happen inside the RWS client.
 	PageAttempts int
-	// Progress, when set, receives a report after every committed page or batch.
+	// Progress, when set, receives a report after every committed group of pages or batch.
 	Progress func(Progress)
 }
 
@@ -78,10 +87,13 @@ const (
 	FeedDataset = "dataset"
 )
 
-// Engine pulls configured studies into the store. It keeps no state between calls, so one Engine may
-// serve several goroutines (the agent runs one per study); pull one study from one goroutine at a time.
+// Engine pulls configured studies into the store. It keeps no state between calls; pull one study
+// from one goroutine at a time (the agent holds a lock per study).
 type Engine struct {
 	opts Options
+	// inCommit, when set (by the crash test's child process), is called inside each transaction after
+	// all of its writes, with the number of pages or batches it holds.
+	inCommit func(parts int)
 }
 
 // New returns an engine with defaults applied.
@@ -91,6 +103,9 @@ func New(opts Options) *Engine {
 	}
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 50_000
+	}
+	if opts.GroupWait <= 0 {
+		opts.GroupWait = time.Second
 	}
 	if opts.PageAttempts <= 0 {
 		opts.PageAttempts = 3

@@ -34,12 +34,13 @@ type parser struct {
 	source   string // for quarantine entries: study, feed and request (set by Engine.stream)
 	runID    string
 	subjects *subjectIndex
-	split    int // emit a batch once it holds this many rows at a subject boundary; 0: one batch
+	split    int    // emit a batch once it holds this many rows at a subject boundary; 0: one batch
+	expect   [2]int // rows and bytes expected in the answer (the previous page's), to size the batch once
 
 	cur          *batch
 	offsets      []int64 // byte offset of every row in cur.rows, in order
-	subject      string
-	subjectKnown bool // whether subject is in the study's listing
+	subject      []byte  // the current subject (a copy: row strings point into the reader's buffer)
+	subjectKnown bool    // whether subject is in the study's listing
 	unknown      map[string]*unknownSubject
 	unknownOK    map[string]bool
 }
@@ -57,6 +58,7 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 	h := sha256.New()
 	rd := odm.NewReader(io.TeeReader(body, h), odm.CaptureFragments(odm.BlockSubject))
 	p.cur = &batch{}
+	p.cur.rows.Reserve(p.expect[0], p.expect[1])
 	p.unknown = map[string]*unknownSubject{}
 	p.unknownOK = map[string]bool{}
 	sites := map[string]bool{}
@@ -76,15 +78,14 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 	}
 	for {
 		row, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var be *odm.BlockError
-		if errors.As(err, &be) {
-			p.dropBlock(be)
-			continue
-		}
 		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if be := (*odm.BlockError)(nil); errors.As(err, &be) {
+				p.dropBlock(be)
+				continue
+			}
 			send(&batch{err: err})
 			return
 		}
@@ -98,8 +99,8 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 		if row.SubjectName != "" {
 			subject = row.SubjectName
 		}
-		if subject != p.subject {
-			p.subject = strings.Clone(subject) // row strings point into the reader's buffer
+		if subject != string(p.subject) {
+			p.subject = append(p.subject[:0], subject...) // row strings point into the reader's buffer
 			if p.split > 0 && p.cur.rows.Len() >= p.split {
 				if !send(p.cur) {
 					return

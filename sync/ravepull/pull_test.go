@@ -20,6 +20,9 @@ import (
 
 // Unit tests use go-keyring's in-memory mock; the CLI's crash test uses the real Secret Service.
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(childEnv); mode != "" {
+		os.Exit(runChild(mode)) // a crash test's child process
+	}
 	keyring.MockInit()
 	os.Exit(m.Run())
 }

@@ -59,6 +59,9 @@ type Options struct {
 	// in the audit feed (its first item record), one ItemData lacks its ItemOID, as a damaged export
 	// does. The rest of each answer stays well-formed. "" (default) serves every block intact.
 	MalformedSubject string
+	// RateLimit, when above zero, is a request budget per second stated in X-RateLimit-* headers
+	// and enforced with 429 (see budget); zero sends no such headers, as RWS itself.
+	RateLimit int
 }
 
 func (o Options) withDefaults() Options {
@@ -115,6 +118,7 @@ type Server struct {
 	routes   routes
 	requests atomic.Int64
 
+	budget  *budget
 	armForm map[string]bool // forms some arm of ArmForms lists
 	txFail  txFail
 
@@ -148,7 +152,7 @@ func Start(addr string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	st := newStudy(opts)
-	s := &Server{opts: opts, study: st, counts: &sim.Counts{}, state: newPostedState(), txFail: tf, armForm: map[string]bool{}}
+	s := &Server{opts: opts, study: st, counts: &sim.Counts{}, state: newPostedState(), txFail: tf, armForm: map[string]bool{}, budget: &budget{limit: opts.RateLimit}}
 	for _, forms := range opts.ArmForms {
 		for _, f := range forms {
 			s.armForm[f] = true
@@ -246,7 +250,7 @@ func (s *Server) handleRWS(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("1.0.0"))
 		return
 	}
-	if !s.authorized(w, r) {
+	if !s.authorized(w, r) || !s.budget.admit(s, w) {
 		return
 	}
 	subjects := r.Method == http.MethodGet && len(parts) == 3 && strings.EqualFold(parts[0], "studies") && strings.EqualFold(parts[2], "subjects")
