@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-send fuzz-odm deps-run deps-test clean package
+.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-send bench-reconcile fuzz-odm deps-run deps-test clean package
 
 build: deps-run
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
@@ -31,7 +31,7 @@ test: deps-test vet fuzz-odm
 	TRIALSYNC_BUNDLE="$(CURDIR)/$(BUNDLE)" TRIALSYNC_BUNDLE_VERSION="$(VERSION)" TRIALSYNC_BUNDLE_COMMIT="$(COMMIT)" \
 		.ci/with-session go test -race -timeout 25m -count=1 ./...
 
-bench: bench-audit bench-odm bench-pull bench-send
+bench: bench-audit bench-odm bench-pull bench-send bench-reconcile
 
 bench-audit: deps-run
 	GOMAXPROCS=1 go test -run '^$$' -bench 'AuditAppend' -benchmem ./store/
@@ -97,6 +97,14 @@ bench-send: build
 	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
 	GOMAXPROCS=2 go test -run '^$$' -bench Deliver -benchtime 5000x ./sync/exposure/
 	.ci/with-session .ci/bench-send
+
+# Checklist reconciliation of 100,000 items per side, the EDC and CTMS simulators in processes of their
+# own, in sync but 1 %: wall time, CPU and peak RSS of a first run (initial alignment) and of a second
+# run with no changes.
+bench-reconcile: build
+	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
+	GOMAXPROCS=1 go test -run '^$$' -bench Plan100k -benchmem ./sync/checklist/
+	.ci/with-session .ci/bench-reconcile
 
 clean:
 	rm -rf bin

@@ -30,8 +30,16 @@ type Backend interface {
 	PullPositions
 	ExposureQueue
 	SubjectReview
-	// The screens to come add theirs the same way: the Checklists screen the conflicts' (list, resolve
-	// with a reason).
+	ChecklistReview
+}
+
+// ChecklistReview is what the Checklists screen asks.
+type ChecklistReview interface {
+	// Checklists reads the configured study's items grouped by outcome, one site's when site is not "".
+	Checklists(ctx context.Context, site string) (agent.ChecklistOverview, error)
+	// SettleConflict settles conflict id with the system chosen for each conflicting field and the
+	// person's reason (required), audited; the writes it makes are queued.
+	SettleConflict(ctx context.Context, id string, take map[agent.ChecklistField]agent.ChecklistSystem, reason string) error
 }
 
 // SubjectReview is what the Subjects screen asks.

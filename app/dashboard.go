@@ -22,12 +22,13 @@ type dashboard struct {
 	remotes                                       *fyne.Container // a line per remote system
 	pull                                          *fyne.Container // a line per study
 	subjects                                      *widget.Label   // the subject push (subjects.go)
+	checklists                                    *widget.Label   // open conflicts and the oldest one's age
 }
 
 func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	d := &dashboard{u: u, store: field(), install: field(), schema: field(), entries: field(), tip: field(),
 		run: field(), cf: field(), verified: field(), errText: errorLabel(), remotes: container.NewVBox(),
-		pull: container.NewVBox(), subjects: field()}
+		pull: container.NewVBox(), subjects: field(), checklists: field()}
 	d.subjects.Truncation, d.subjects.Wrapping = fyne.TextTruncateOff, fyne.TextWrapWord
 	// One form for every section, so that the values line up down the whole screen.
 	section := func(title string) []fyne.CanvasObject {
@@ -57,10 +58,10 @@ func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 		p    plan
 	}{
 		{"Exposures", exposuresPlan()},
-		{"Checklists", checklistsPlan()},
 	} {
 		rows = append(rows, widget.NewLabel(e.name), widget.NewLabel(e.p.state()))
 	}
+	rows = append(rows, widget.NewLabel("Checklists"), d.checklists)
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), d.refresh)
 	content := container.NewVBox(form(rows...), d.errText, container.NewHBox(refresh))
 	u.state.subscribe(d.show)
@@ -91,6 +92,7 @@ func (d *dashboard) show(s snapshot) {
 	if len(s.Remotes) == 0 {
 		d.remotes.Add(widget.NewLabel("None contacted yet."))
 	}
+	d.checklists.SetText(checklistsLine(s.Checklist, now))
 	sl := subjectsDashboardLine(s, now)
 	d.subjects.Importance = widget.MediumImportance
 	if sl.failed {

@@ -51,6 +51,8 @@ const (
 	ActionChecklistResolve     = "checklist.resolve"      // a person adjudicated a conflict
 	ActionChecklistBaseline    = "checklist.baseline"     // the agreed baseline moved
 	ActionChecklistOwnerChange = "checklist.owner.change" // a field's source of truth changed
+	ActionChecklistFinding     = "checklist.finding"      // an item could not be reconciled: a gap, an unmapped record
+	ActionChecklistDropped     = "checklist.dropped"      // a queued write not sent: its target changed since the plan
 
 	// Settings changed from the window or the configuration.
 	ActionSettingsChange = "settings.change"

@@ -88,6 +88,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newSendCommand(g),
 		newQueueCommand(g),
 		newSubjectsCommand(g),
+		newReconcileCommand(g), newConflictsCommand(g),
 	} {
 		root.AddCommand(c)
 	}

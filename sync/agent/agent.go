@@ -12,9 +12,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/checklist"
 	"github.com/trialsync/trialsync/sync/config"
 	"github.com/trialsync/trialsync/sync/logging"
 	"github.com/trialsync/trialsync/sync/outbox"
+	httpremote "github.com/trialsync/trialsync/sync/remote"
 	"github.com/trialsync/trialsync/sync/rws"
 	"github.com/trialsync/trialsync/sync/sureadhere"
 )
@@ -64,6 +66,9 @@ type Agent struct {
 	studies keyLocks // a study's pull and a reset of its position never overlap
 	changed broadcast
 
+	edc, ctms *remote[*httpremote.Client] // the checklist systems
+	checklist checklistWork
+
 	outboxMu sync.Mutex
 	outbox   *outbox.Outbox // the store's outbound queue, built on first use (outbox.go)
 
@@ -90,7 +95,10 @@ func Open(ctx context.Context, opts Options) (*Agent, error) {
 	a.rave.changed = a.changed.notify
 	a.sureadhere = newRemote(RemoteSureAdhere, "SureAdhere", []string{SureAdhereCredential}, a.newSureAdhereClient)
 	a.sureadhere.changed = a.changed.notify
-	a.remotes = []remoteEntry{a.rave, a.sureadhere}
+	a.edc = newRemote(RemoteEDC, "EDC", []string{EDCCredential}, a.newChecklistClient(checklist.EDC))
+	a.ctms = newRemote(RemoteCTMS, "CTMS", []string{CTMSCredential}, a.newChecklistClient(checklist.CTMS))
+	a.edc.changed, a.ctms.changed = a.changed.notify, a.changed.notify
+	a.remotes = []remoteEntry{a.rave, a.sureadhere, a.edc, a.ctms}
 	lg, closeLg, redact, err := newLogger(opts, a.runID)
 	if err != nil {
 		return nil, err
@@ -138,6 +146,7 @@ func (a *Agent) openStore(ctx context.Context, readOnly bool) (*store.DB, error)
 	}
 	a.db = db
 	a.readAudit(ctx, db)
+	a.readChecklistFrom(ctx, db, nil)
 	return db, nil
 }
 

@@ -32,10 +32,9 @@ type Scope struct {
 func defaultEngines() []Engine {
 	return []Engine{
 		ravePullEngine(),
-		sendEngine(),     // outbox.go: every outbound kind's delivery
-		exposureEngine(), // exposure.go: the loopback intake for dose records
-		subjectsEngine(), // subjects.go: randomized subjects found in the pulled data, queued for SureAdhere
-		// The checklist reconciliation registers here, built in its own file as ravePullEngine is in
-		// pull.go.
+		sendEngine(),      // outbox.go: every outbound kind's delivery
+		exposureEngine(),  // exposure.go: the loopback intake for dose records
+		subjectsEngine(),  // subjects.go: randomized subjects found in the pulled data, queued for SureAdhere
+		checklistEngine(), // checklist.go: EDC <-> CTMS checklist reconciliation
 	}
 }

@@ -39,8 +39,8 @@ type outboxKind struct {
 func outboxKinds() []outboxKind {
 	return []outboxKind{
 		exposureKind(),
-		subjectKind(), // subjects.go
-		// The checklist writes (KindChecklist) register here.
+		subjectKind(),   // subjects.go
+		checklistKind(), // checklist.go
 	}
 }
 

@@ -23,6 +23,8 @@ type Snapshot struct {
 	Services []ServiceState // the running services, in start order
 	Remotes  []RemoteState  // the remotes the services talk to
 	Audit    AuditState
+	// Checklist is the checklist reconciliation: open conflicts, the oldest one's age, the last run.
+	Checklist ChecklistState
 }
 
 // EngineState is one registered engine and whether the configuration has what it needs.
@@ -72,6 +74,7 @@ func (a *Agent) Snapshot() Snapshot {
 	a.auditMu.Lock()
 	snap.Audit = a.audit
 	a.auditMu.Unlock()
+	snap.Checklist = a.checklistSnapshot()
 	return snap
 }
 

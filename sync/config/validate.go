@@ -167,6 +167,7 @@ func (v *validator) checklist(f *fileChecklist) *Checklist {
 			c.Owners[field] = Owner(owner)
 		}
 	}
+	v.checklistAdapters(f, c)
 	return c
 }
 
