@@ -30,8 +30,30 @@ type Backend interface {
 	PullPositions
 	SettingsEditor
 	ExposureQueue
-	// The screens to come add theirs the same way: the Checklists screen the conflicts' (list, resolve
-	// with a reason).
+	SubjectReview
+	ChecklistReview
+}
+
+// ChecklistReview is what the Checklists screen asks.
+type ChecklistReview interface {
+	// Checklists reads the configured study's items grouped by outcome, one site's when site is not "".
+	Checklists(ctx context.Context, site string) (agent.ChecklistOverview, error)
+	// SettleConflict settles conflict id with the system chosen for each conflicting field and the
+	// person's reason (required), audited; the writes it makes are queued.
+	SettleConflict(ctx context.Context, id string, take map[agent.ChecklistField]agent.ChecklistSystem, reason string) error
+}
+
+// SubjectReview is what the Subjects screen asks.
+type SubjectReview interface {
+	// Subjects lists the randomized subjects and where each stands, in study and subject order.
+	Subjects(ctx context.Context) ([]agent.SubjectRow, error)
+	// AcknowledgeArmChange records the person's decision on an arm change made in Rave after the
+	// subject reached SureAdhere, with their reason (required); nothing is sent.
+	AcknowledgeArmChange(ctx context.Context, study, subject, reason string) error
+	// RetryMessage re-queues a dead outbound message; DiscardMessage ends one unsent, with the
+	// person's reason (required). Both are audited.
+	RetryMessage(ctx context.Context, id uint64) (outbox.Message, error)
+	DiscardMessage(ctx context.Context, id uint64, reason string) (outbox.Message, error)
 }
 
 // AuditTrail is what the Audit screen asks.

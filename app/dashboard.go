@@ -28,6 +28,8 @@ type dashboard struct {
 	chart   *ActivityChart
 	pull    *fyne.Container // the Rave pull's line per study
 	others  *fyne.Container // a line per service of the other registered engines
+	// subjects is the subject push's line (subjects.go), checklists the reconciliation's (checklists.go).
+	subjects, checklists *widget.Label
 
 	store, install, schema, entries, tip, run, cf *widget.Label
 	errText                                       *widget.Label
@@ -47,6 +49,7 @@ var remoteNames = []struct{ name, title string }{
 func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	d := &dashboard{u: u, store: field(), install: field(), schema: field(), entries: field(), tip: field(),
 		run: field(), cf: field(), errText: errorLabel(), remotes: container.NewVBox(), pull: container.NewVBox(), others: container.NewVBox(),
+		subjects: wrapped(), checklists: wrapped(),
 		audit: newExplained(), chart: NewActivityChart(Activity{})}
 	tile := func(screen string) *widget.Button {
 		b := widget.NewButton("", func() { u.SelectScreen(screen) })
@@ -66,14 +69,8 @@ func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 		widget.NewLabel("Audit tip"), d.tip,
 		widget.NewLabel("Configuration"), d.cf,
 	)
-	var engines []fyne.CanvasObject
-	engines = append(engines, widget.NewLabel("Rave pull"), d.pull, widget.NewLabel("Other engines"), d.others)
-	for _, e := range []struct {
-		name string
-		p    plan
-	}{{"Subjects", subjectsPlan()}, {"Checklists", checklistsPlan()}} {
-		engines = append(engines, widget.NewLabel(e.name), widget.NewLabel(e.p.state()))
-	}
+	engines := []fyne.CanvasObject{widget.NewLabel("Rave pull"), d.pull, widget.NewLabel("Subjects"), d.subjects,
+		widget.NewLabel("Checklists"), d.checklists, widget.NewLabel("Other engines"), d.others}
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), d.refresh)
 	t := d.tiles
 	content := container.NewVBox(
@@ -99,6 +96,13 @@ func (d *dashboard) show(s snapshot) {
 	d.sites.show(s, now)
 	d.showRemotes(s, now)
 	d.chart.SetActivity(Activity(s.Figures.Activity))
+	d.checklists.SetText(checklistsLine(s.Checklist, now))
+	sl := subjectsDashboardLine(s, now)
+	d.subjects.Importance = widget.MediumImportance
+	if sl.failed {
+		d.subjects.Importance = widget.DangerImportance
+	}
+	d.subjects.SetText(sl.text)
 	d.pull.RemoveAll()
 	d.others.RemoveAll()
 	for _, l := range otherEngineLines(s, now) {
@@ -133,7 +137,8 @@ func (d *dashboard) showGlance(s snapshot, now time.Time) {
 	setTile(t.queued, plural(f.Queued, "message waiting to be sent", "messages waiting to be sent"), calm)
 	setTile(t.dead, plural(f.Dead, "dead letter", "dead letters"), severity(f.Dead, red))
 	setTile(t.urgent, plural(f.Urgent, "urgent failure", "urgent failures"), severity(f.Urgent, red))
-	setTile(t.conflicts, plural(f.Conflicts, "conflict to decide", "conflicts to decide"), severity(f.Conflicts, amber))
+	conflicts := max(f.Conflicts, s.Checklist.OpenConflicts) // the reconciliation's own count when no site has one
+	setTile(t.conflicts, plural(conflicts, "conflict to decide", "conflicts to decide"), severity(conflicts, amber))
 	setTile(t.quarantined, plural(f.Quarantined, "fragment to review", "fragments to review"), severity(f.Quarantined, amber))
 	switch {
 	case s.Audit.Problem != "":
@@ -206,6 +211,13 @@ func (d *dashboard) refresh() {
 		d.tip.SetText(st.AuditTip)
 		d.cf.SetText(configState(st))
 	})
+}
+
+// wrapped is a value label that wraps rather than truncates.
+func wrapped() *widget.Label {
+	l := field()
+	l.Truncation, l.Wrapping = fyne.TextTruncateOff, fyne.TextWrapWord
+	return l
 }
 
 // verifiedBy says who ran the last verification: "by the schedule", "by crc.jones".

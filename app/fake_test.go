@@ -64,7 +64,9 @@ type fakeBackend struct {
 	saved       []agent.SettingsChange
 	saveErr     error
 
-	exposures exposureFake // the Exposures screen's part (exposures_test.go)
+	exposures    exposureFake  // the Exposures screen's part (exposures_test.go)
+	subjectsFake               // the Subjects screen's part (subjects_test.go)
+	checklists   checklistFake // the Checklists screen's part (checklists_test.go)
 }
 
 func newFake(n int) *fakeBackend {

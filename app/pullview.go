@@ -148,8 +148,9 @@ func clockLayout(t, now time.Time, today, other string) string {
 func otherEngineLines(s snapshot, now time.Time) []pullLine {
 	var out []pullLine
 	for _, e := range s.Engines {
-		if e.Name == agent.EngineRavePull {
-			continue
+		switch e.Name {
+		case agent.EngineRavePull, agent.EngineSubjects, agent.EngineChecklist:
+			continue // each has its own line
 		}
 		services := s.ServicesOf(e.Name)
 		switch {

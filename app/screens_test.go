@@ -14,7 +14,7 @@ func TestCredentialScreens(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{3, []string{"Not available in this version.", "sureadhere.token: not set (trialsync creds set sureadhere.token)"},
+		{3, []string{"sureadhere.token: not set (trialsync creds set sureadhere.token)"},
 			[]string{"rave.password", "custom.extra"}},
 		{6, []string{"rave.password: set (fingerprint 00000000000d)", "edc.token: not set", "custom.extra: set (fingerprint",
 			"/data/trialsync.db", "/data/config.toml"}, nil},

@@ -528,6 +528,9 @@ func cloneConfig(c *config.Config) *config.Config {
 	if c.Checklist != nil {
 		k := *c.Checklist
 		k.Owners = maps.Clone(c.Checklist.Owners)
+		for _, s := range []*config.ChecklistSystem{&k.EDC, &k.CTMS} {
+			s.Fields, s.Statuses = maps.Clone(s.Fields), maps.Clone(s.Statuses)
+		}
 		out.Checklist = &k
 	}
 	if c.Audit != nil {

@@ -44,6 +44,7 @@ type UI struct {
 	audit     *auditScreen    // kept for tests
 	rave      *ravePullScreen // kept for tests
 	settings  *settingsScreen // kept for tests
+	subjects  *subjectsScreen // kept for tests
 }
 
 // New builds the window for a and b. Background calls run under ctx; cancelling it (Ctrl+C in the

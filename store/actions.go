@@ -43,12 +43,17 @@ const (
 	ActionSubjectPush      = "subject.push"
 	ActionSubjectArmChange = "subject.arm.change"
 
+	// A person acknowledged an arm change that SureAdhere's ingest cannot take.
+	ActionSubjectArmAcknowledge = "subject.arm.acknowledge"
+
 	// Checklist reconciliation.
 	ActionChecklistWrite       = "checklist.write"        // a field written across to EDC or CTMS
 	ActionChecklistConflict    = "checklist.conflict"     // a genuine conflict quarantined for a person
 	ActionChecklistResolve     = "checklist.resolve"      // a person adjudicated a conflict
 	ActionChecklistBaseline    = "checklist.baseline"     // the agreed baseline moved
 	ActionChecklistOwnerChange = "checklist.owner.change" // a field's source of truth changed
+	ActionChecklistFinding     = "checklist.finding"      // an item could not be reconciled: a gap, an unmapped record
+	ActionChecklistDropped     = "checklist.dropped"      // a queued write not sent: its target changed since the plan
 
 	// Settings changed from the window or the configuration.
 	ActionSettingsChange = "settings.change"

@@ -53,7 +53,7 @@ func TestExposureSecretsNeverLeak(t *testing.T) {
 
 	// The service with its intake, in-process until cancelled.
 	ctx, cancel := context.WithCancel(t.Context())
-	var out, errb bytes.Buffer
+	var out, errb syncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append(append([]string{}, g...), "--log-level", "debug", "send"), strings.NewReader(""), &out, &errb)
@@ -91,8 +91,8 @@ func TestExposureSecretsNeverLeak(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("send service: exit %d: %s", code, errb.String())
 	}
-	captured.Write(out.Bytes())
-	captured.Write(errb.Bytes())
+	captured.WriteString(out.String())
+	captured.WriteString(errb.String())
 
 	file := writeFile(t, "d.csv", doseHeader+"101-002,101,Isoniazid,2025-03-03,,2,2,,\n101-002,101,Aspirin,2025-03-03,,2,2,,\n")
 	for _, c := range [][]string{

@@ -45,7 +45,11 @@ func TestPullSurvivesKill9(t *testing.T) {
 	// 0.1-0.9 s each cannot finish it: every run resumes from the previous one's last commit.
 	opts := simrws.Options{Seed: 11, SubjectsPerSite: 50, Visits: 6}
 	_, refCfg := pullSetup(t, opts)
-	s, cfg := pullSetup(t, opts)
+	// The killed runs' tenant answers each request 150 ms late (the same data), so that however fast
+	// the machine, the 24 runs together cannot reach the end of the feed.
+	slow := opts
+	slow.Faults = "slow:150ms"
+	s, cfg := pullSetup(t, slow)
 	total := s.TotalRecords()
 	pw := "sim-password\n"
 

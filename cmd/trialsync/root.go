@@ -88,6 +88,8 @@ func newRootCommand(g *globals) *cobra.Command {
 		newExposureCommand(g),
 		newSendCommand(g),
 		newQueueCommand(g),
+		newSubjectsCommand(g),
+		newReconcileCommand(g), newConflictsCommand(g),
 	} {
 		root.AddCommand(c)
 	}

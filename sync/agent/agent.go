@@ -12,10 +12,13 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/checklist"
 	"github.com/trialsync/trialsync/sync/config"
 	"github.com/trialsync/trialsync/sync/logging"
 	"github.com/trialsync/trialsync/sync/outbox"
+	httpremote "github.com/trialsync/trialsync/sync/remote"
 	"github.com/trialsync/trialsync/sync/rws"
+	"github.com/trialsync/trialsync/sync/sureadhere"
 )
 
 // Options say where the agent's files are and how it reports.
@@ -67,8 +70,14 @@ type Agent struct {
 	studies keyLocks // a study's pull and a reset of its position never overlap
 	changed broadcast
 
+	edc, ctms *remote[*httpremote.Client] // the checklist systems
+	checklist checklistWork
+
 	outboxMu sync.Mutex
 	outbox   *outbox.Outbox // the store's outbound queue, built on first use (outbox.go)
+
+	sureadhere *remote[*sureadhere.Client]
+	subjects   subjectPush // the subject push engine, built on first use
 
 	runMu   sync.Mutex
 	run     *runner // the services of the last Start; nil before it
@@ -89,7 +98,12 @@ func Open(ctx context.Context, opts Options) (*Agent, error) {
 	}
 	a.rave = newRemote(RemoteRave, "Rave", []string{"rave.password", "rave.client_secret"}, a.newRaveClient)
 	a.rave.changed = a.changed.notify
-	a.remotes = []remoteEntry{a.rave}
+	a.sureadhere = newRemote(RemoteSureAdhere, "SureAdhere", []string{SureAdhereCredential}, a.newSureAdhereClient)
+	a.sureadhere.changed = a.changed.notify
+	a.edc = newRemote(RemoteEDC, "EDC", []string{EDCCredential}, a.newChecklistClient(checklist.EDC))
+	a.ctms = newRemote(RemoteCTMS, "CTMS", []string{CTMSCredential}, a.newChecklistClient(checklist.CTMS))
+	a.edc.changed, a.ctms.changed = a.changed.notify, a.changed.notify
+	a.remotes = []remoteEntry{a.rave, a.sureadhere, a.edc, a.ctms}
 	lg, closeLg, redact, err := newLogger(opts, a.runID)
 	if err != nil {
 		return nil, err
@@ -140,6 +154,7 @@ func (a *Agent) openStore(ctx context.Context, readOnly bool) (*store.DB, error)
 	}
 	a.db = db
 	a.readAudit(ctx, db)
+	a.readChecklistFrom(ctx, db, nil)
 	return db, nil
 }
 

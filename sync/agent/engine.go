@@ -33,15 +33,16 @@ type Scope struct {
 	Study string // one study OID
 	Site  string // one site of it
 	Feed  string // one feed of the Rave pull: ravepull.FeedAudit or ravepull.FeedDataset
+	Kind  string // one kind of outbound message for the send engine: outbox.KindSubject, …
 }
 
 // defaultEngines is the registry, in the order the snapshot lists the engines.
 func defaultEngines() []Engine {
 	return []Engine{
 		ravePullEngine(),
-		sendEngine(),     // outbox.go: every outbound kind's delivery
-		exposureEngine(), // exposure.go: the loopback intake for dose records
-		// The subject push and the checklist reconciliation register here, each built in its own file
-		// as ravePullEngine is in pull.go.
+		sendEngine(),      // outbox.go: every outbound kind's delivery
+		exposureEngine(),  // exposure.go: the loopback intake for dose records
+		subjectsEngine(),  // subjects.go: randomized subjects found in the pulled data, queued for SureAdhere
+		checklistEngine(), // checklist.go: EDC <-> CTMS checklist reconciliation
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/config"
+	httpremote "github.com/trialsync/trialsync/sync/remote"
 	"github.com/trialsync/trialsync/sync/rws"
 )
 
@@ -87,7 +88,7 @@ func classify(err error) (verdict, <-chan struct{}) {
 // credentialRejected reports whether err says the remote refused the credential it was given (as
 // opposed to the credential being absent from the keyring).
 func credentialRejected(err error) bool {
-	return errors.Is(err, rws.ErrUnauthorized) || errors.Is(err, rws.ErrLockedOut)
+	return errors.Is(err, rws.ErrUnauthorized) || errors.Is(err, rws.ErrLockedOut) || errors.Is(err, httpremote.ErrCredentialRejected)
 }
 
 // panicError is a run that panicked: a bug, reported rather than retried.

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trialsync/trialsync/sync/exposure"
 	"github.com/trialsync/trialsync/sync/outbox"
@@ -79,12 +80,13 @@ func TestIntakeThroughTheAgent(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, StartOptions{Engines: []string{EngineSend, EngineExposure}}) }()
-	waitState(t, a, "the intake listening", func(s Snapshot) bool {
+	waitState(t, a, "the intake service running", func(s Snapshot) bool {
 		for _, st := range s.ServicesOf(EngineExposure) {
 			return st.Running
 		}
 		return false
 	})
+	waitListening(t, addr) // the service runs a moment before its listener is bound
 
 	if st, _ := post(t, addr, "wrong", doseLine); st != http.StatusUnauthorized {
 		t.Errorf("wrong token: %d", st)
@@ -201,5 +203,22 @@ func TestSendOnceAndTheQueueCommands(t *testing.T) {
 	last := entries[len(entries)-1]
 	if last.Action != "outbox.discard" || last.Actor != a.actor || !strings.Contains(last.Reason, "Arm B") {
 		t.Errorf("last entry %+v, want the discard by the person with the reason", last)
+	}
+}
+
+// waitListening waits until something accepts connections at addr.
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(testWait)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens at %s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -39,7 +39,8 @@ type outboxKind struct {
 func outboxKinds() []outboxKind {
 	return []outboxKind{
 		exposureKind(),
-		// The subject push (KindSubject) and the checklist writes (KindChecklist) register here.
+		subjectKind(),   // subjects.go
+		checklistKind(), // checklist.go
 	}
 }
 
@@ -56,9 +57,12 @@ func sendEngine() Engine {
 			return len(configuredKinds(cfg)) > 0
 		},
 		Figures: sendFigures, // the dashboard's queue counts per site (sendfigures.go)
-		Services: func(a *Agent, cfg *config.Config, _ Scope) ([]ServiceSpec, error) {
+		Services: func(a *Agent, cfg *config.Config, sc Scope) ([]ServiceSpec, error) {
 			var specs []ServiceSpec
 			for _, k := range configuredKinds(cfg) {
+				if sc.Kind != "" && k.kind != sc.Kind {
+					continue
+				}
 				specs = append(specs, ServiceSpec{
 					Name: "Send " + k.title, Engine: EngineSend, Subject: k.kind, Remote: k.remote,
 					Credentials: k.credentials(cfg), Every: time.Minute,

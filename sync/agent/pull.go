@@ -54,6 +54,9 @@ func ravePullEngine() Engine {
 					Credentials: []string{raveCredential(cfg.Rave)}, Every: cfg.Rave.Poll,
 					Run: func(ctx context.Context) (Summary, error) {
 						res, err := a.pullStudy(ctx, st, sc.Feed, cfg.Rave.PageSize, nil)
+						if res.Written > 0 {
+							a.Kick(EngineSubjects) // arms just pulled are looked at now, not a poll later
+						}
 						return pullSummary(res), err
 					},
 				})

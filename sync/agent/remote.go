@@ -155,6 +155,7 @@ func (r *remote[C]) observe(err error, text string) {
 		return
 	}
 	var answered *rws.Error
+	var answeredHTTP *httpremote.Error
 	switch v, _ := classify(err); {
 	case v == offline || rws.IsOffline(err):
 		r.state.Status, r.state.Err = RemoteOffline, text
@@ -162,6 +163,11 @@ func (r *remote[C]) observe(err error, text string) {
 		r.state.Err = text
 		if answered.Status != 0 {
 			r.state.Status = RemoteOnline // it answered, with an error
+		}
+	case errors.As(err, &answeredHTTP):
+		r.state.Err = text
+		if answeredHTTP.Status != 0 {
+			r.state.Status = RemoteOnline
 		}
 	default:
 		r.state.Since = since // not the remote's doing (the store, a credential not set): nothing heard

@@ -219,6 +219,7 @@ func flatten(c *config.Config) map[string]string {
 	}
 	if k := c.Checklist; k != nil {
 		m["checklist.study_id"], m["checklist.edc_url"], m["checklist.ctms_url"] = k.StudyID, k.EDCURL, k.CTMSURL
+		m["checklist.page_size"] = strconv.Itoa(k.PageSize)
 		for f, o := range k.Owners {
 			m["checklist.owners."+f] = string(o)
 		}

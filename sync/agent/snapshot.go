@@ -26,6 +26,8 @@ type Snapshot struct {
 	// Figures are the dashboard's counts per study and site, and the week's activity, as last read
 	// from the store.
 	Figures Figures
+	// Checklist is the checklist reconciliation: open conflicts, the oldest one's age, the last run.
+	Checklist ChecklistState
 }
 
 // EngineState is one registered engine and whether the configuration has what it needs.
@@ -103,6 +105,7 @@ func (a *Agent) Snapshot() Snapshot {
 	snap.Figures = a.figures
 	snap.Figures.Studies = cloneStudies(a.figures.Studies)
 	a.auditMu.Unlock()
+	snap.Checklist = a.checklistSnapshot()
 	return snap
 }
 

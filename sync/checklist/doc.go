@@ -33,9 +33,25 @@
 // side, decoding into maps would be most of a reconciliation's CPU. encoding/json is its oracle in
 // FuzzScanner.
 //
+// # Running it
+//
+// The merge above is pure. Around it, a Reconciler runs one study's reconciliations against the two
+// systems: a Remote per system (sync/remote underneath: retries, Retry-After, the breaker, the offline
+// state, the bearer token) reads each listing cursor after cursor, both at once; the stored baselines,
+// pending decisions and open conflicts are read from the store (ItemState in store.Baselines,
+// OpenConflict in store.Conflicts); the items are planned as the pages arrive when both listings come
+// in key order (whole listings otherwise); and each decision is committed in one transaction with its
+// audit entries — its writes queued to the outbox with their pending baseline, its conflict opened or
+// refreshed, its gap or unmapped record kept raw, or its baseline moved. Nothing is committed before
+// both listings are whole. The Sender delivers the queued writes for the outbox: it reads each target
+// just before the PUT and sends only when the target still holds the record the plan saw (the systems
+// have no conditional PUT), settles each write in the transaction that marks its message done, and a
+// decision's baseline is stored when its last write settles. Settle adjudicates an open conflict on a
+// person's behalf; Conflicts, ConflictSummary, Look and Baselines read what the store holds.
+//
 // # Caveats
 //
-// The package is pure: it performs no I/O and keeps no state. The caller must
+// Engine, Plan and Resolve perform no I/O and keep no state. Their caller must
 //   - plan only on complete listings: an item missing from a truncated listing reads as deleted;
 //   - store a Decision's Baseline only after every one of its writes was acknowledged (2xx), store nothing
 //     for a conflict, gap or unmapped item, and delete the baseline when DropBaseline says so;
@@ -44,10 +60,11 @@
 //   - pass the items with an open conflict in Input.Open (nothing is written for them until Resolve),
 //     keep each open conflict's ID in the copy Plan refreshes, and settle the latest copy.
 //
-// A write's body starts from the target's record as it was listed. An edit made in the target system
-// between that listing and the PUT is overwritten by the PUT (the systems offer no conditional PUT), so
-// writes should go out soon after their plan, and a plan whose writes waited long (an offline remote)
-// should be made again rather than sent.
+// The Reconciler and the Sender do all of this. A write's body starts from the target's record as it was
+// listed; the Sender's read just before the PUT leaves only the instant between that read and the PUT in
+// which an edit made in the target could be overwritten (closing it would need the systems to honour
+// If-Match). A write dropped because its target changed leaves its fields at their old baseline, and the
+// next run decides them again.
 //
 // Update times are kept for display only. Change is measured against the baseline, never by comparing
 // clocks, so skew between the systems cannot decide anything.

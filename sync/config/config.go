@@ -101,4 +101,9 @@ type Checklist struct {
 	CTMSURL string
 	// Owners maps a canonical checklist field to the system that is its source of truth.
 	Owners map[string]Owner
+	// PageSize is the limit of each listing page (DefaultChecklistPageSize when absent).
+	PageSize int
+	// EDC and CTMS change each system's default adapter ([checklist.edc], [checklist.ctms]); the zero
+	// value keeps the default of the command-line contract.
+	EDC, CTMS ChecklistSystem
 }

@@ -49,6 +49,7 @@ func TestLoadFull(t *testing.T) {
 				"status": OwnerEDC, "evidence_doc_id": OwnerEDC,
 				"milestone_signed_off": OwnerCTMS, "planned_activation_date": OwnerCTMS,
 			},
+			PageSize: DefaultChecklistPageSize,
 		},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -170,6 +170,7 @@ func (v *validator) checklist(f *fileChecklist) *Checklist {
 			c.Owners[field] = Owner(owner)
 		}
 	}
+	v.checklistAdapters(f, c)
 	return c
 }
 

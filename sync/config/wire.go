@@ -49,8 +49,18 @@ type fileAudit struct {
 }
 
 type fileChecklist struct {
-	StudyID string            `toml:"study_id"`
-	EDCURL  string            `toml:"edc_url"`
-	CTMSURL string            `toml:"ctms_url"`
-	Owners  map[string]string `toml:"owners"`
+	StudyID  string               `toml:"study_id"`
+	EDCURL   string               `toml:"edc_url"`
+	CTMSURL  string               `toml:"ctms_url"`
+	Owners   map[string]string    `toml:"owners"`
+	PageSize int                  `toml:"page_size"`
+	EDC      *fileChecklistSystem `toml:"edc"`
+	CTMS     *fileChecklistSystem `toml:"ctms"`
+}
+
+type fileChecklistSystem struct {
+	Fields   map[string]string `toml:"fields"`
+	Statuses map[string]string `toml:"statuses"`
+	ListPath string            `toml:"list_path"`
+	ItemPath string            `toml:"item_path"`
 }

@@ -85,7 +85,8 @@ func Encode(cfg *Config) ([]byte, error) {
 		out.SureAdhere = &outSureAdhere{URL: s.URL, Regimens: s.Regimens}
 	}
 	if c := cfg.Checklist; c != nil {
-		out.Checklist = &outChecklist{StudyID: c.StudyID, EDCURL: c.EDCURL, CTMSURL: c.CTMSURL}
+		out.Checklist = &outChecklist{StudyID: c.StudyID, EDCURL: c.EDCURL, CTMSURL: c.CTMSURL, PageSize: c.PageSize,
+			EDC: outSystem(c.EDC), CTMS: outSystem(c.CTMS)}
 		if c.Owners != nil {
 			out.Checklist.Owners = make(map[string]string, len(c.Owners))
 			for _, k := range slices.Sorted(maps.Keys(c.Owners)) {
@@ -260,10 +261,29 @@ type outSureAdhere struct {
 }
 
 type outChecklist struct {
-	StudyID string            `toml:"study_id"`
-	EDCURL  string            `toml:"edc_url"`
-	CTMSURL string            `toml:"ctms_url"`
-	Owners  map[string]string `toml:"owners,inline,omitempty"`
+	StudyID  string            `toml:"study_id"`
+	EDCURL   string            `toml:"edc_url"`
+	CTMSURL  string            `toml:"ctms_url"`
+	Owners   map[string]string `toml:"owners,inline,omitempty"`
+	PageSize int               `toml:"page_size,omitempty"`
+	EDC      *outChecklistSys  `toml:"edc,omitempty"`
+	CTMS     *outChecklistSys  `toml:"ctms,omitempty"`
+}
+
+type outChecklistSys struct {
+	Fields   map[string]string `toml:"fields,inline,omitempty"`
+	Statuses map[string]string `toml:"statuses,inline,omitempty"`
+	ListPath string            `toml:"list_path,omitempty"`
+	ItemPath string            `toml:"item_path,omitempty"`
+}
+
+// outSystem writes a [checklist.edc] or [checklist.ctms] table, or leaves it out when it changes
+// nothing of the default adapter.
+func outSystem(s ChecklistSystem) *outChecklistSys {
+	if s.Fields == nil && s.Statuses == nil && s.ListPath == "" && s.ItemPath == "" {
+		return nil
+	}
+	return &outChecklistSys{Fields: s.Fields, Statuses: s.Statuses, ListPath: s.ListPath, ItemPath: s.ItemPath}
 }
 
 type outAudit struct {

@@ -154,7 +154,11 @@ func TestSaveKeepsEverySetting(t *testing.T) {
 			MaxAttempts: 7, IntakeAddr: "127.0.0.1:8377"},
 		SureAdhere: &SureAdhere{URL: "https://sa.example.org", Regimens: map[string]string{"Arm A": "Group 1"}},
 		Checklist: &Checklist{StudyID: "ALPHA", EDCURL: "https://edc.example.org", CTMSURL: "https://ctms.example.org",
-			Owners: map[string]Owner{"status": OwnerCTMS}},
+			Owners: map[string]Owner{"status": OwnerCTMS}, PageSize: 200,
+			EDC: ChecklistSystem{Fields: map[string]string{"operator": ""}, Statuses: map[string]string{"complete": "DONE"},
+				ListPath: "/api/items", ItemPath: "/api/items/{site}/{code}"},
+			CTMS: ChecklistSystem{Fields: map[string]string{"status": "stage"}, Statuses: map[string]string{"rejected": "Redo"},
+				ListPath: "/v2/tasks", ItemPath: "/v2/tasks/{site}/{code}"}},
 		Audit: &Audit{VerifyEvery: 6 * time.Hour},
 	}
 	assertAllSet(t, reflect.ValueOf(cfg).Elem(), "Config")

@@ -26,15 +26,15 @@ func (r *Reader) auditRef(e elem) error {
 	}
 	r.ar.seen[e] = true
 	o := r.ar.owner
-	want, dst := "UserOID", &o.audit.User
+	want, wantName, dst := aUserOID, "UserOID", &o.audit.User
 	if e == eLocationRef {
-		want, dst = "LocationOID", &o.audit.Location
+		want, wantName, dst = aLocationOID, "LocationOID", &o.audit.Location
 	}
 	if v, ok := r.attr(want); ok {
 		*dst = keep(&o.buf, v)
 	}
 	if *dst == "" {
-		return r.blockFail(r.s.at, fmt.Sprintf("<%s> without %s", e, want))
+		return r.blockFail(r.s.at, fmt.Sprintf("<%s> without %s", e, wantName))
 	}
 	return r.leaf()
 }

@@ -43,7 +43,7 @@ func (r *Reader) inside(e elem, d int) bool {
 		return r.frames[d-1] == e
 	}
 	// the current start tag, not yet entered
-	return d == r.s.depth() && odmElem(r.s.local) == e && r.s.ns == nsODM
+	return d == r.s.depth() && r.s.elem == e && r.s.ns == nsODM
 }
 
 // finishBlock completes the *BlockError of a block whose end has just been read.

@@ -123,9 +123,10 @@ const (
 	ones64 = 0x0101010101010101
 )
 
-// scanAttrValue returns the index of the first byte from b[j] on that is in cAttrSpecial or cQuote
-// (< & " ' and the bytes below 0x20, of which the check lets only TAB, LF and CR through), or len(b).
-func scanAttrValue(b []byte, j int) int {
+// scanAttrValueWords returns the index of the first byte from b[j] on that is in cAttrSpecial or
+// cQuote (< & " ' and the bytes below 0x20, of which the check lets only TAB, LF and CR through), or
+// len(b). It is scanAttrValue in the default build.
+func scanAttrValueWords(b []byte, j int) int {
 	for j+8 <= len(b) {
 		x := binary.LittleEndian.Uint64(b[j:])
 		lt, amp, quot, apos := x^(ones64*'<'), x^(ones64*'&'), x^(ones64*'"'), x^(ones64*'\'')
@@ -142,9 +143,9 @@ func scanAttrValue(b []byte, j int) int {
 	return j
 }
 
-// scanText returns the index of the first byte from b[j] on that is in cTextSpecial or cLT (& CR ] <),
-// or len(b).
-func scanText(b []byte, j int) int {
+// scanTextWords returns the index of the first byte from b[j] on that is in cTextSpecial or cLT
+// (& CR ] <), or len(b). It is scanText in the default build.
+func scanTextWords(b []byte, j int) int {
 	for j+8 <= len(b) {
 		x := binary.LittleEndian.Uint64(b[j:])
 		amp, cr, rsb, lt := x^(ones64*'&'), x^(ones64*'\r'), x^(ones64*']'), x^(ones64*'<')

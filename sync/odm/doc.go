@@ -2,11 +2,15 @@
 //
 // Rave exports and audit-record feeds are ODM 1.3 documents that can exceed 2 GB. encoding/xml reads them
 // at about 50 MB/s and a DOM does not fit in memory, so this package carries its own pull tokenizer: a
-// sliding window over the input, byte scanning with bytes.IndexByte, no allocation per token, values
-// copied only when a row keeps them. It is strict where a lax parser would turn a broken download into a
-// short export: end tags are matched against start tags, a document that ends with elements open is an
-// error, invalid UTF-8 and characters outside XML 1.0 are rejected, and a DOCTYPE with an internal subset
-// is refused before anything in it is looked at (no entity expansion, no external fetch).
+// sliding window over the input, scans a word at a time, element and attribute names recognised from
+// the ones already seen (an export repeats a few dozen of them in the same order), no allocation per
+// token, values copied only when a row keeps them. Its work is linear in its input whatever the
+// input's shape (many attributes or declarations, deep nesting, long names, many bad blocks), so a
+// hostile or broken answer costs time in proportion to its size. It is strict where a lax parser would
+// turn a broken download into a short export: end tags are matched against start tags, a document that
+// ends with elements open is an error, invalid UTF-8 and characters outside XML 1.0 are rejected, and a
+// DOCTYPE with an internal subset is refused before anything in it is looked at (no entity expansion,
+// no external fetch).
 //
 // # Reading
 //

@@ -34,7 +34,7 @@ func (r *Reader) startElem() error {
 	s := &r.s
 	p := r.parent()
 	if p == eNone {
-		if s.ns != nsODM || string(s.local) != "ODM" {
+		if s.ns != nsODM || s.elem != eODM {
 			return r.s.errAtOffset(s.at, fmt.Sprintf("root element <%s> is not ODM (namespace %s)", s.qname, uriODM))
 		}
 		return r.enter(eODM)
@@ -42,7 +42,7 @@ func (r *Reader) startElem() error {
 	if s.ns != nsODM {
 		return r.skipElem() // mdsol and any other namespace: not ours, subtree and all
 	}
-	e := odmElem(s.local)
+	e := s.elem
 	switch p {
 	case eODM:
 		if e == eClinicalData {
@@ -170,12 +170,12 @@ func (r *Reader) text() error {
 	}
 }
 
-// attr returns the value of the current tag's attribute name (in no namespace).
-func (r *Reader) attr(name string) ([]byte, bool) {
+// attr returns the value of the current tag's attribute of that name (in no namespace).
+func (r *Reader) attr(name attrCode) ([]byte, bool) {
 	attrs := r.s.attrList()
 	for i := range attrs {
 		a := &attrs[i]
-		if a.ns == nsNone && string(r.s.alocal(a)) == name {
+		if a.ns == nsNone && a.code == name {
 			return r.s.aval(a), true
 		}
 	}
@@ -194,11 +194,11 @@ func (r *Reader) startClinical() error {
 	for i := range attrs {
 		a := &attrs[i]
 		switch {
-		case a.ns == nsNone && string(r.s.alocal(a)) == "StudyOID":
+		case a.ns == nsNone && a.code == aStudyOID:
 			c.study = keep(&c.buf, r.s.aval(a))
-		case a.ns == nsNone && string(r.s.alocal(a)) == "MetaDataVersionOID":
+		case a.ns == nsNone && a.code == aMetaDataVersionOID:
 			c.mdv = keep(&c.buf, r.s.aval(a))
-		case a.ns == nsMdsol && string(r.s.alocal(a)) == "AuditSubCategoryName":
+		case a.ns == nsMdsol && a.code == aAuditSubCategoryName:
 			c.subcat = keep(&c.buf, r.s.aval(a))
 		}
 	}
@@ -210,23 +210,26 @@ func (r *Reader) startClinical() error {
 
 // resetLevel clears l for a new element starting at the current tag.
 func (r *Reader) resetLevel(l *level) {
-	*l = level{buf: l.buf[:0], start: r.s.at, depth: r.s.depth(), pending: true}
+	// field by field: audit is read only when hasAudit, and startAudit clears it
+	l.buf, l.start, l.depth = l.buf[:0], r.s.at, r.s.depth()
+	l.oid, l.repeat, l.tt = "", "", ""
+	l.hasAudit, l.pending = false, true
 }
 
 // containerAttrs reads the OID, repeat key and TransactionType of a container start tag.
-func (r *Reader) containerAttrs(l *level, oidName, repeatName string) error {
+func (r *Reader) containerAttrs(l *level, oidName, repeatName attrCode) error {
 	attrs := r.s.attrList()
 	for i := range attrs {
 		a := &attrs[i]
 		if a.ns != nsNone {
 			continue
 		}
-		switch string(r.s.alocal(a)) {
+		switch a.code {
 		case oidName:
 			l.oid = keep(&l.buf, r.s.aval(a))
 		case repeatName:
 			l.repeat = keep(&l.buf, r.s.aval(a))
-		case "TransactionType":
+		case aTransactionType:
 			if !validTransactionType(r.s.aval(a)) {
 				return r.blockFail(r.s.at, fmt.Sprintf("invalid TransactionType %q", r.s.aval(a)))
 			}
@@ -244,7 +247,7 @@ func (r *Reader) startSubject() error {
 	if r.opts.capture {
 		r.s.w.keep, r.s.w.alt = r.s.at, -1
 	}
-	err := r.containerAttrs(&sj.level, "SubjectKey", "")
+	err := r.containerAttrs(&sj.level, aSubjectKey, noAttr)
 	if err != nil {
 		return err
 	}
@@ -254,10 +257,10 @@ func (r *Reader) startSubject() error {
 		if a.ns != nsMdsol {
 			continue
 		}
-		switch string(r.s.alocal(a)) {
-		case "SubjectName":
+		switch a.code {
+		case aSubjectName:
 			sj.name = keep(&sj.buf, r.s.aval(a))
-		case "Status":
+		case aStatus:
 			sj.status = keep(&sj.buf, r.s.aval(a))
 		}
 	}
@@ -276,7 +279,7 @@ func (r *Reader) siteRef() error {
 		return r.blockFail(r.s.at, "<SiteRef> after <StudyEventData>")
 	}
 	sj.siteSeen = true
-	if v, ok := r.attr("LocationOID"); ok {
+	if v, ok := r.attr(aLocationOID); ok {
 		sj.site = keep(&sj.buf, v)
 	}
 	if sj.site == "" {
@@ -298,20 +301,18 @@ func (r *Reader) startContainer(l, parent *level, parentKind Kind, e elem) error
 	if e == eItemGroupData && r.opts.capture && r.opts.level == BlockItemGroup {
 		r.s.w.alt = r.s.at
 	}
-	var names [2]string
+	oid, repeat, oidName := aItemGroupOID, aItemGroupRepeatKey, "ItemGroupOID"
 	switch e {
 	case eStudyEventData:
-		names = [2]string{"StudyEventOID", "StudyEventRepeatKey"}
+		oid, repeat, oidName = aStudyEventOID, aStudyEventRepeatKey, "StudyEventOID"
 	case eFormData:
-		names = [2]string{"FormOID", "FormRepeatKey"}
-	default:
-		names = [2]string{"ItemGroupOID", "ItemGroupRepeatKey"}
+		oid, repeat, oidName = aFormOID, aFormRepeatKey, "FormOID"
 	}
-	if err := r.containerAttrs(l, names[0], names[1]); err != nil {
+	if err := r.containerAttrs(l, oid, repeat); err != nil {
 		return err
 	}
 	if l.oid == "" {
-		return r.blockFail(r.s.at, fmt.Sprintf("<%s> without %s", e, names[0]))
+		return r.blockFail(r.s.at, fmt.Sprintf("<%s> without %s", e, oidName))
 	}
 	return r.enter(e)
 }
@@ -328,19 +329,19 @@ func (r *Reader) startItem(e elem) error {
 			continue
 		}
 		v := r.s.aval(a)
-		switch string(r.s.alocal(a)) {
-		case "ItemOID":
+		switch a.code {
+		case aItemOID:
 			it.oid = keep(&it.buf, v)
-		case "Value":
+		case aValue:
 			if e == eItemData {
 				it.value = keep(&it.buf, v)
 			}
-		case "IsNull":
+		case aIsNull:
 			if string(v) != "Yes" {
 				return r.blockFail(r.s.at, fmt.Sprintf("IsNull must be \"Yes\", not %q", v))
 			}
 			it.isNull = true
-		case "TransactionType":
+		case aTransactionType:
 			if !validTransactionType(v) {
 				return r.blockFail(r.s.at, fmt.Sprintf("invalid TransactionType %q", v))
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math/bits"
 )
@@ -46,7 +47,9 @@ type attr struct {
 	colon      int32 // index of ':' in the name, -1 if none
 	voff, vn   int32 // value, normalised as XML 1.0 section 3.3.3 says
 	ns         nsID
-	valScratch bool // the value lives in scratch, not in the window
+	code       attrCode // the local name, as far as the reader cares
+	valScratch bool     // the value lives in scratch, not in the window
+	lex        int32    // the name, kept (intern.go), -1 if not
 }
 
 // attrList is the current start tag's attributes.
@@ -75,6 +78,7 @@ type open struct {
 	off   int32 // offset in scanner.names, -1 while the name is in the window
 	n     int32 // name length
 	binds int32 // len(scanner.binds) before this element's declarations
+	defNS nsID  // the default namespace before them
 	start int64 // input offset of '<'
 }
 
@@ -90,6 +94,7 @@ type scanner struct {
 	qname     []byte
 	local     []byte
 	ns        nsID
+	elem      elem   // the local name, as far as the reader cares (which also checks ns)
 	attrs     []attr // attrs[:nattr] are the current tag's
 	nattr     int
 	text      []byte
@@ -97,13 +102,22 @@ type scanner struct {
 
 	keepText bool // hand out white-space-only text too (the reader is collecting a value)
 
-	scratch []byte
-	elems   []open // elems[:nopen] are open, outermost first
-	nopen   int
-	names   []byte
-	binds   []binding
-	nsArena []byte
-	defNS   nsID // the default namespace in scope
+	scratch  []byte
+	elems    []open // elems[:nopen] are open, outermost first
+	nopen    int
+	nsaved   int // elems[:nsaved] have their names in names (their start tags may have left the window)
+	names    []byte
+	binds    []binding
+	nsArena  []byte
+	nsTab    []int32 // hash index of binds by prefix: binding index + 1, 0 for a free slot
+	attrTab  []int32 // hash index of a tag's attributes when it has many
+	seed     maphash.Seed
+	seeded   bool
+	lex      []lexName // kept names, see intern.go; they outlive Reset
+	lexIndex []int32   // hash index of lex by bytes: index + 1, 0 for a free slot
+	lastTag  int32     // the kept name of the last start tag, -1 if none
+	bindGen  uint64    // changes whenever the declarations in scope do
+	defNS    nsID      // the default namespace in scope
 
 	maxDepth int
 	docStart int64 // offset after a byte-order mark
@@ -122,10 +136,16 @@ func (s *scanner) reset(src io.Reader, size int) {
 	s.w.maxKeep = defaultMaxKeep
 	s.kind = 0
 	s.nattr = 0
-	s.nopen = 0
+	s.nopen, s.nsaved = 0, 0
 	s.names = s.names[:0]
 	s.binds = s.binds[:0]
 	s.nsArena = s.nsArena[:0]
+	s.nsTab = s.nsTab[:0] // rebuilt at the first declaration
+	s.lastTag = -1
+	s.bindGen++
+	if !s.seeded {
+		s.seed, s.seeded = maphash.MakeSeed(), true
+	}
 	s.defNS = nsNone
 	s.rootSeen, s.rootDone, s.doctype, s.popAfter = false, false, false, false
 	s.err = nil
@@ -142,16 +162,16 @@ func (s *scanner) reset(src io.Reader, size int) {
 	}
 }
 
-// saveNames copies out the names of open elements whose start tags the window is about to drop.
+// saveNames copies out the names of open elements whose start tags the window is about to drop. Start
+// offsets grow from the outermost element in, so the saved ones are always the outermost nsaved: each
+// name is copied once and no element is looked at twice.
 func (s *scanner) saveNames(limit int64) {
-	for i := 0; i < s.nopen; i++ {
-		o := &s.elems[i]
-		if o.off >= 0 || o.start >= limit {
-			continue
-		}
+	for ; s.nsaved < s.nopen && s.elems[s.nsaved].start < limit; s.nsaved++ {
+		o := &s.elems[s.nsaved]
 		o.off = int32(len(s.names))
 		at := int(o.start-s.w.base) + 1
 		s.names = append(s.names, s.w.buf[at:at+int(o.n)]...)
+		s.w.steps++
 	}
 }
 
@@ -205,33 +225,23 @@ func (s *scanner) next() error {
 			}
 			continue
 		}
-		if !s.keepText {
-			// white space between markup: nobody wants it, skip it here
-			b, i := w.buf[:w.lim], w.pos
-			for i < len(b) && class[b[i]]&cSpace != 0 {
-				i++
-				// indentation: runs of spaces, eight at a time
-				for i+8 <= len(b) {
-					x := binary.LittleEndian.Uint64(b[i:]) ^ 0x2020202020202020
-					if x != 0 {
-						i += bits.TrailingZeros64(x) >> 3
-						break
-					}
-					i += 8
-				}
-			}
+		b := w.buf[:w.lim]
+		if !s.keepText && b[w.pos] <= ' ' {
+			// white space between markup, which nobody wants
+			i := skipSpace(b, w.pos)
 			w.pos = i
 			if i == len(b) {
 				continue
 			}
 		}
 		s.scratch = s.scratch[:0]
-		s.at = w.base + int64(w.pos)
+		p := w.pos
+		s.at = w.base + int64(p)
 		var err error
-		if w.buf[w.pos] == '<' {
+		if b[p] == '<' {
 			// the two common cases first, without going through markup
-			if w.pos+1 < w.lim {
-				switch c := w.buf[w.pos+1]; {
+			if p+1 < len(b) {
+				switch c := b[p+1]; {
 				case c == '/':
 					err = s.endTag()
 				case class[c]&cNameStart != 0:
@@ -251,6 +261,7 @@ func (s *scanner) next() error {
 		case err == errSkip:
 			continue
 		case err == errNeedMore:
+			w.steps += int64(w.lim - w.pos) // scanned to lim, and scanned again once more is read
 			switch e := w.more(w.pos); {
 			case e == io.EOF:
 				return s.fail(s.cutOff())
@@ -261,6 +272,24 @@ func (s *scanner) next() error {
 			return s.fail(err)
 		}
 	}
+}
+
+// skipSpace returns the index of the first byte from b[i] on that is not white space, or len(b); the
+// bytes must have passed the window's check, which lets no byte below 0x20 through but TAB, LF and CR,
+// so white space is every byte up to ' '. A word at a time to the first byte above it: the lowest mark
+// is right, as the carries of bytes of 0x80 and more only reach the bytes above them.
+func skipSpace(b []byte, i int) int {
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if m := (x + 0x5f5f5f5f5f5f5f5f | x) & hi64; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(b) && b[i] <= ' ' {
+		i++
+	}
+	return i
 }
 
 // atEOF is the end of the input between tokens.

@@ -176,6 +176,7 @@ func (s *scanner) simpleText() ([]byte, bool) {
 	name := s.elemName(&s.elems[s.nopen-1])
 	e := i + 2 + len(name)
 	if e >= len(b) || b[i] != '<' || b[i+1] != '/' || b[e] != '>' || string(b[i+2:e]) != string(name) {
+		w.steps += int64(i - w.pos) // scanned again token by token
 		return nil, false
 	}
 	text := b[w.pos:i]

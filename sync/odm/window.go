@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -39,6 +40,18 @@ type window struct {
 	lines   int   // '\n' before base
 	colRune int   // characters since the last '\n' before base
 	lastNL  int64 // offset of the last '\n' before base, -1 if none
+
+	// The last position computed, so that the next one (block errors come in input order) counts lines
+	// from there instead of from the start of the window.
+	memoAt   int64 // input offset, -1 if none
+	memoLine int
+	memoCol  int
+
+	// steps counts the work that is not the single pass over the input: bytes scanned again after a
+	// refill, moved when the window slides or counted for a position, and the probes of the tokenizer's
+	// indexes. Every loop whose trip count is not bounded by the bytes of the token it consumes adds
+	// its iterations here, so that a test can check that reading n bytes of any shape takes O(n) steps.
+	steps int64
 }
 
 const (
@@ -57,6 +70,8 @@ func (w *window) reset(src io.Reader, size int) {
 	w.eof, w.rerr, w.bad = false, nil, nil
 	w.keep, w.alt = -1, -1
 	w.lines, w.colRune, w.lastNL = 0, 0, -1
+	w.memoAt = -1
+	w.steps = 0
 	w.rejectFFFD, w.asciiOnly = false, false
 }
 
@@ -150,6 +165,7 @@ func (w *window) makeRoom(from int) error {
 		}
 		nb := make([]byte, 2*len(w.buf))
 		copy(nb, w.buf[:w.end])
+		w.steps += int64(w.end)
 		w.buf = nb
 	}
 	return nil
@@ -170,6 +186,7 @@ func (w *window) drop(n int) {
 		w.colRune += runeCount(d)
 	}
 	copy(w.buf, w.buf[n:w.end])
+	w.steps += int64(w.end)
 	w.pos -= n
 	w.lim -= n
 	w.end -= n
@@ -186,12 +203,20 @@ func (w *window) position(i int) (line, col int) {
 	if i > w.end {
 		i = w.end
 	}
-	d := w.buf[:i]
-	line = w.lines + bytes.Count(d, nl) + 1
-	if j := bytes.LastIndexByte(d, '\n'); j >= 0 {
-		return line, runeCount(d[j+1:]) + 1
+	from, line, col := 0, w.lines, w.colRune // line: '\n' before from; col: characters after the last one
+	if m := w.memoAt - w.base; w.memoAt >= w.base && int(m) <= i {
+		from, line, col = int(m), w.memoLine, w.memoCol
 	}
-	return line, w.colRune + runeCount(d) + 1
+	d := w.buf[from:i]
+	w.steps += int64(len(d))
+	if j := bytes.LastIndexByte(d, '\n'); j >= 0 {
+		line += bytes.Count(d, nl)
+		col = runeCount(d[j+1:])
+	} else {
+		col += runeCount(d)
+	}
+	w.memoAt, w.memoLine, w.memoCol = w.base+int64(i), line, col
+	return line + 1, col + 1
 }
 
 // errAt builds a *SyntaxError at buffer index i.
@@ -207,35 +232,10 @@ func (w *window) failAt(i int, msg string) error { return w.errAt(i, msg) }
 func (w *window) check() bool {
 	b := w.buf[:w.end]
 	i := w.lim
-	const hi = 0x8080808080808080
 	for {
-		// ASCII without control characters other than LF, 32 bytes at a time and without a branch per
-		// word: a block with a non-ASCII byte, TAB, CR or anything below 0x20 is looked at closer.
-		for i+32 <= len(b) {
-			c := b[i : i+32 : i+32]
-			x := binary.LittleEndian.Uint64(c)
-			y := binary.LittleEndian.Uint64(c[8:])
-			z := binary.LittleEndian.Uint64(c[16:])
-			v := binary.LittleEndian.Uint64(c[24:])
-			if (x|y|z|v)&hi|ctlNotLF(x)|ctlNotLF(y)|ctlNotLF(z)|ctlNotLF(v) != 0 {
-				break
-			}
-			i += 32
+		if i < len(b) && b[i] < utf8.RuneSelf {
+			i = plainRun(b, i) // (straight on to the next character after one that is not ASCII)
 		}
-		for i+8 <= len(b) {
-			x := binary.LittleEndian.Uint64(b[i:])
-			if x&hi != 0 {
-				break
-			}
-			if ctlNotLF(x) != 0 {
-				// Some byte is below 0x20 and not LF: is any of them not TAB or CR either?
-				if ctlNotLF(x)&^(zeroBytes(x^0x0909090909090909)|zeroBytes(x^0x0d0d0d0d0d0d0d0d)) != 0 {
-					goto slow
-				}
-			}
-			i += 8
-		}
-	slow:
 		if i >= len(b) {
 			break
 		}
@@ -285,6 +285,37 @@ func (w *window) check() bool {
 	return moved
 }
 
+// plainRunWords returns the index of the first byte from b[i] on that is not ASCII or is a control
+// character other than LF, TAB and CR, or the index from which fewer than eight bytes are left. It is
+// plainRun in the default build.
+func plainRunWords(b []byte, i int) int {
+	const hi = 0x8080808080808080
+	// 32 bytes at a time and without a branch per word while there is only ASCII and LF: a block
+	// with a non-ASCII byte, TAB, CR or anything else below 0x20 is looked at closer.
+	for i+32 <= len(b) {
+		c := b[i : i+32 : i+32]
+		x := binary.LittleEndian.Uint64(c)
+		y := binary.LittleEndian.Uint64(c[8:])
+		z := binary.LittleEndian.Uint64(c[16:])
+		v := binary.LittleEndian.Uint64(c[24:])
+		if (x|y|z|v)&hi|ctlNotLF(x)|ctlNotLF(y)|ctlNotLF(z)|ctlNotLF(v) != 0 {
+			break
+		}
+		i += 32
+	}
+	// Eight bytes at a time up to the first byte to look at. The marks of ctlNotLF and zeroBytes are
+	// right up to the first byte of 0x80 or more, whose carries reach only the bytes above it, and that
+	// byte is marked itself: the lowest mark is the byte to look at.
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if m := (x&hi | ctlNotLF(x)&^(zeroBytes(x^0x0909090909090909)|zeroBytes(x^0x0d0d0d0d0d0d0d0d))) & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	return i
+}
+
 // ctlNotLF marks with 0x80 each byte of x below 0x20 other than LF; x's bytes must all be below 0x80
 // (else the result is meaningless, but the callers have already looked at the high bits). With LF
 // turned into 0 and the other bytes below 0x20 into 1–0x1F, it marks the bytes from 1 to 0x1F.
@@ -295,7 +326,7 @@ func ctlNotLF(x uint64) uint64 {
 
 const hi64 = 0x8080808080808080
 
-// zeroBytes marks with 0x80 each zero byte of x, whose bytes are all below 0x80.
+// zeroBytes marks with 0x80 each zero byte of x, up to its first byte of 0x80 or more.
 func zeroBytes(x uint64) uint64 { return ^(x + 0x7f7f7f7f7f7f7f7f) & 0x8080808080808080 }
 
 // runeCount counts the characters of checked (valid UTF-8) bytes: every byte that does not continue a

@@ -9,8 +9,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,7 +19,10 @@ import (
 )
 
 //go:embed lxml_bench.py
-var lxmlScript string
+var lxmlRowsScript string
+
+//go:embed lxml_parse.py
+var lxmlParseScript string
 
 // Options say what to measure.
 type Options struct {
@@ -27,13 +30,14 @@ type Options struct {
 	Dir    string    // where the export is written (removed afterwards); "" for the system temp dir
 	Self   []string  // command that runs Child on a file: e.g. {"/usr/bin/trialsync", "odm", "bench-child"}
 	Python string    // Python with lxml; "" skips the lxml side
+	Runs   int       // runs of each reader, taken in turns; the report gives their medians (0: 3)
 	Log    io.Writer // progress lines
 }
 
-// Measurement is one reader's figures.
+// Measurement is one run of one reader.
 type Measurement struct {
 	Reader     string
-	Rows       int64
+	Rows       int64 // -1 when the reader extracts none
 	Bytes      int64
 	Seconds    float64 // wall-clock time of the read
 	CPUSeconds float64 // CPU time (user + system) of the read; 0 if unknown
@@ -53,30 +57,76 @@ func (m Measurement) MBpsCPU() float64 {
 	return float64(m.Bytes) / 1e6 / m.CPUSeconds
 }
 
-// RowsPerSec is rows per second.
-func (m Measurement) RowsPerSec() float64 { return float64(m.Rows) / m.Seconds }
+// RowsPerSec is rows per second (0 for a reader that extracts none).
+func (m Measurement) RowsPerSec() float64 { return float64(max(m.Rows, 0)) / m.Seconds }
 
-// Report is the outcome of one run.
-type Report struct {
-	Size    int64
-	Rows    int64
-	Go      Measurement
-	Lxml    *Measurement // nil when skipped
-	Started time.Time
+// Series is the runs of one reader.
+type Series struct {
+	Reader string
+	Runs   []Measurement
 }
 
-// Ratio is how many times faster the Go reader is than lxml (0 without lxml).
-func (r Report) Ratio() float64 {
-	if r.Lxml == nil {
-		return 0
+// Median is the reader's typical run: the median wall-clock and (separately) the median CPU time of
+// its runs, and the highest peak RSS any of them reached.
+func (s Series) Median() Measurement {
+	if len(s.Runs) == 0 {
+		return Measurement{Reader: s.Reader}
 	}
-	return r.Go.MBps() / r.Lxml.MBps()
+	m := s.Runs[0]
+	wall := make([]float64, len(s.Runs))
+	cpu := make([]float64, len(s.Runs))
+	start := make([]float64, len(s.Runs))
+	for i, r := range s.Runs {
+		wall[i], cpu[i], start[i] = r.Seconds, r.CPUSeconds, float64(r.StartRSS)
+		m.PeakRSS = max(m.PeakRSS, r.PeakRSS)
+	}
+	m.Seconds, m.CPUSeconds, m.StartRSS = median(wall), median(cpu), int64(median(start))
+	return m
 }
 
-// Run generates the export, runs the Go reader and lxml on it, one after the other, each in its own
-// process on one core, and checks that they found the same rows.
+// median of xs (the mean of the middle two for an even count); xs is reordered.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+// Report is the outcome of one benchmark.
+type Report struct {
+	Size      int64
+	Rows      int64
+	Go        Series
+	LxmlRows  *Series // lxml.iterparse + clear() extracting the same rows; nil when skipped
+	LxmlParse *Series // lxml.iterparse + clear() and nothing else; nil when skipped
+	Started   time.Time
+}
+
+// Ratio is how many times faster the Go reader is than the lxml series, by the medians of wall-clock
+// and of CPU time (0 when unknown).
+func (r Report) Ratio(lxml *Series) (wall, cpu float64) {
+	if lxml == nil || len(lxml.Runs) == 0 || len(r.Go.Runs) == 0 {
+		return 0, 0
+	}
+	g, l := r.Go.Median(), lxml.Median()
+	wall = g.MBps() / l.MBps()
+	if g.CPUSeconds > 0 && l.CPUSeconds > 0 {
+		cpu = g.MBpsCPU() / l.MBpsCPU()
+	}
+	return wall, cpu
+}
+
+// Run generates the export and reads it Runs times with each reader, taking turns (Go, lxml building
+// rows, lxml parsing only) so that a change in the machine's load falls on all of them, each run in its
+// own process on one core; it checks that the readers that extract rows found the same rows.
 func Run(ctx context.Context, o Options) (Report, error) {
-	rep := Report{Size: o.Size, Started: time.Now()}
+	runs := o.Runs
+	if runs <= 0 {
+		runs = 3
+	}
+	rep := Report{Size: o.Size, Started: time.Now(), Go: Series{Reader: "trialsync odm (Go)"}}
 	f, err := os.CreateTemp(o.Dir, "trialsync-odm-bench-*.xml")
 	if err != nil {
 		return rep, fmt.Errorf("creating the synthetic export: %w", err)
@@ -92,39 +142,49 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return rep, fmt.Errorf("writing the synthetic export: %w", err)
 	}
 	rep.Rows = rows
-	// Read it once so that both readers start from the page cache.
+	// Read it once so that every reader starts from the page cache.
 	if err := warm(path); err != nil {
 		return rep, err
 	}
-	logf(o.Log, "Go reader (GOMAXPROCS=1)")
-	rep.Go, err = measure(ctx, "trialsync odm (Go)", append(append([]string{}, o.Self...), path))
-	if err != nil {
-		return rep, err
+	type side struct {
+		series *Series
+		argv   []string
 	}
-	if rep.Go.Rows != rows {
-		return rep, fmt.Errorf("the Go reader found %d rows, the export has %d", rep.Go.Rows, rows)
-	}
+	sides := []side{{&rep.Go, append(append([]string{}, o.Self...), path)}}
 	if o.Python != "" {
-		script := filepath.Join(filepath.Dir(path), filepath.Base(path)+".py")
-		if err := os.WriteFile(script, []byte(lxmlScript), 0o600); err != nil {
-			return rep, fmt.Errorf("writing the lxml script: %w", err)
+		rep.LxmlRows = &Series{Reader: "lxml.iterparse + clear(), building rows"}
+		rep.LxmlParse = &Series{Reader: "lxml.iterparse + clear(), parse only"}
+		for _, sc := range []struct {
+			series *Series
+			name   string
+			text   string
+		}{{rep.LxmlRows, "rows", lxmlRowsScript}, {rep.LxmlParse, "parse", lxmlParseScript}} {
+			script := path + "." + sc.name + ".py"
+			if err := os.WriteFile(script, []byte(sc.text), 0o600); err != nil {
+				return rep, fmt.Errorf("writing the lxml script: %w", err)
+			}
+			defer os.Remove(script)
+			sides = append(sides, side{sc.series, []string{o.Python, script, path}})
 		}
-		defer os.Remove(script)
-		logf(o.Log, "lxml.iterparse + clear() (%s)", o.Python)
-		m, err := measure(ctx, "lxml.iterparse + clear()", []string{o.Python, script, path})
-		if err != nil {
-			return rep, err
+	}
+	for round := 1; round <= runs; round++ {
+		for _, sd := range sides {
+			logf(o.Log, "run %d of %d: %s", round, runs, sd.series.Reader)
+			m, err := measure(ctx, sd.series.Reader, sd.argv)
+			if err != nil {
+				return rep, err
+			}
+			if m.Rows >= 0 && m.Rows != rows {
+				return rep, fmt.Errorf("%s found %d rows, the export has %d", sd.series.Reader, m.Rows, rows)
+			}
+			sd.series.Runs = append(sd.series.Runs, m)
 		}
-		if m.Rows != rows {
-			return rep, fmt.Errorf("lxml found %d rows, the export has %d", m.Rows, rows)
-		}
-		rep.Lxml = &m
 	}
 	return rep, nil
 }
 
-// Child is the Go side of the benchmark, run in its own process: it reads path with row extraction
-// and prints the JSON line measure expects.
+// Child is the Go side of the benchmark, run in its own process: it reads path as `odm check` does
+// (every row, values counted, nothing written) and prints the JSON line measure expects.
 func Child(path string, out io.Writer) error {
 	runtime.GOMAXPROCS(1)
 	startRSS := procStatus("VmRSS")
@@ -196,26 +256,41 @@ func warm(path string) error {
 	return err
 }
 
-// Print writes the report as a table.
+// Print writes the report as a table of medians, with each run's MB/s, and the ratios.
 func Print(w io.Writer, r Report) {
-	fmt.Fprintf(w, "synthetic Rave-style export: %s, %d rows (%.0f bytes/row), one core each\n",
+	fmt.Fprintf(w, "synthetic Rave-style export: %s, %d rows (%.0f bytes/row); each reader in its own process on one core,\n",
 		human(r.Size), r.Rows, float64(r.Size)/float64(max(r.Rows, 1)))
+	fmt.Fprintf(w, "%d runs each, taken in turns; medians\n", len(r.Go.Runs))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "reader\tMB/s\tMB/CPU-s\trows/s\tpeak RSS\tRSS before reading\t")
-	for _, m := range []*Measurement{&r.Go, r.Lxml} {
-		if m == nil {
+	fmt.Fprintln(tw, "reader\tMB/s\tMB/CPU-s\trows/s\tpeak RSS\tRSS before reading\tMB/s of each run\t")
+	for _, s := range []*Series{&r.Go, r.LxmlRows, r.LxmlParse} {
+		if s == nil || len(s.Runs) == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.0f\t%s\t%s\t\n", m.Reader, m.MBps(), m.MBpsCPU(), m.RowsPerSec(),
-			rss(m.PeakRSS), rss(m.StartRSS))
+		m := s.Median()
+		rowsPerSec := "-"
+		if m.Rows >= 0 {
+			rowsPerSec = fmt.Sprintf("%.0f", m.RowsPerSec())
+		}
+		var each []string
+		for _, run := range s.Runs {
+			each = append(each, fmt.Sprintf("%.1f", run.MBps()))
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t\n", s.Reader, m.MBps(), m.MBpsCPU(), rowsPerSec,
+			rss(m.PeakRSS), rss(m.StartRSS), strings.Join(each, " "))
 	}
 	tw.Flush()
-	if r.Lxml != nil {
-		fmt.Fprintf(w, "ratio (Go / lxml): %.1fx", r.Ratio())
-		if r.Go.CPUSeconds > 0 && r.Lxml.CPUSeconds > 0 {
-			fmt.Fprintf(w, " wall-clock, %.1fx per CPU-second", r.Go.MBpsCPU()/r.Lxml.MBpsCPU())
+	for _, c := range []struct {
+		lxml *Series
+		what string
+	}{{r.LxmlRows, "Go / lxml"}, {r.LxmlParse, "Go / lxml parsing only, odm check's counterpart"}} {
+		if wall, cpu := r.Ratio(c.lxml); wall > 0 {
+			fmt.Fprintf(w, "ratio (%s): %.2fx wall-clock", c.what, wall)
+			if cpu > 0 {
+				fmt.Fprintf(w, ", %.2fx per CPU-second", cpu)
+			}
+			fmt.Fprintln(w)
 		}
-		fmt.Fprintln(w)
 	}
 }
 

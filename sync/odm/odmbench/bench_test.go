@@ -33,7 +33,8 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-// TestRun measures both readers on a small export: same rows, sane figures, the export removed.
+// TestRun measures the three readers on a small export, three runs each: the same rows, sane figures,
+// both ratios printed, the export and scripts removed.
 func TestRun(t *testing.T) {
 	t.Setenv("ODMBENCH_CHILD", "1")
 	dir := t.TempDir()
@@ -41,20 +42,58 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Rows < 2000 || rep.Go.Rows != rep.Rows || rep.Lxml == nil || rep.Lxml.Rows != rep.Rows {
-		t.Fatalf("rows: export %d, Go %d, lxml %+v", rep.Rows, rep.Go.Rows, rep.Lxml)
+	if rep.Rows < 2000 || rep.LxmlRows == nil || rep.LxmlParse == nil {
+		t.Fatalf("rows %d, lxml %v %v", rep.Rows, rep.LxmlRows, rep.LxmlParse)
 	}
-	if rep.Go.MBps() <= 0 || rep.Lxml.MBps() <= 0 || rep.Ratio() <= 0 {
-		t.Fatalf("figures %+v %+v", rep.Go, *rep.Lxml)
+	for _, s := range []*Series{&rep.Go, rep.LxmlRows, rep.LxmlParse} {
+		if len(s.Runs) != 3 {
+			t.Fatalf("%s: %d runs", s.Reader, len(s.Runs))
+		}
+		for _, m := range s.Runs {
+			wantRows := rep.Rows
+			if s == rep.LxmlParse {
+				wantRows = -1
+			}
+			if m.Rows != wantRows || m.Bytes < 1<<20 || m.MBps() <= 0 {
+				t.Fatalf("%s: run %+v", s.Reader, m)
+			}
+		}
+	}
+	for _, lx := range []*Series{rep.LxmlRows, rep.LxmlParse} {
+		if wall, _ := rep.Ratio(lx); wall <= 0 {
+			t.Fatalf("ratio to %s: %v", lx.Reader, wall)
+		}
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Fatalf("left behind: %v", left)
 	}
 	var out strings.Builder
 	Print(&out, rep)
-	for _, want := range []string{"trialsync odm (Go)", "lxml.iterparse + clear()", "ratio (Go / lxml)"} {
+	for _, want := range []string{"trialsync odm (Go)", "lxml.iterparse + clear(), building rows",
+		"lxml.iterparse + clear(), parse only", "3 runs each", "ratio (Go / lxml): ",
+		"ratio (Go / lxml parsing only, odm check's counterpart): "} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("report lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestMedian: the median run by wall clock and by CPU time separately, the highest peak RSS.
+func TestMedian(t *testing.T) {
+	s := Series{Reader: "r", Runs: []Measurement{
+		{Bytes: 100e6, Seconds: 3, CPUSeconds: 1, PeakRSS: 10, StartRSS: 5},
+		{Bytes: 100e6, Seconds: 1, CPUSeconds: 2, PeakRSS: 30, StartRSS: 7},
+		{Bytes: 100e6, Seconds: 2, CPUSeconds: 9, PeakRSS: 20, StartRSS: 6},
+	}}
+	m := s.Median()
+	if m.Seconds != 2 || m.CPUSeconds != 2 || m.PeakRSS != 30 || m.StartRSS != 6 || m.MBps() != 50 {
+		t.Fatalf("median %+v", m)
+	}
+	s.Runs = s.Runs[:2]
+	if m := s.Median(); m.Seconds != 2 || m.CPUSeconds != 1.5 {
+		t.Fatalf("median of two %+v", m)
+	}
+	if s.Runs[0].Seconds != 3 {
+		t.Fatal("Median reordered the runs")
 	}
 }

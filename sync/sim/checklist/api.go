@@ -57,6 +57,25 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(buf)
 }
 
+// handleGet is GET /v1/checklist-items/{site}/{code}: the item exactly as the listing serves it, or
+// 404 when the site or the item does not exist. A reconciler reads it just before a PUT to see whether
+// the item changed since it was listed (the systems have no conditional PUT).
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
+	s.counts.Add("get")
+	site, code := r.PathValue("site"), r.PathValue("code")
+	if !s.sites[site] {
+		sim.WriteProblem(w, http.StatusNotFound, "Site not found", "There is no site "+site+" in study "+s.opts.StudyID+".")
+		return
+	}
+	b, ok := s.Item(site, code)
+	if !ok {
+		sim.WriteProblem(w, http.StatusNotFound, "Item not found", "There is no item "+site+"/"+code+".")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(append(b, '\n'))
+}
+
 // handlePut is PUT /v1/checklist-items/{site}/{code}: the body replaces the item's writable fields
 // (status required, a writable field left out becomes null), the update time becomes now and the
 // editor the API user; the answer is the stored item.

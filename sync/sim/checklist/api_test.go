@@ -376,5 +376,5 @@ func TestUnknownPath(t *testing.T) {
 	if a.header.Get("Allow") != "GET" {
 		t.Fatalf("Allow %q", a.header.Get("Allow"))
 	}
-	isProblem(t, call(t, s, "DELETE", "/v1/checklist-items/101/PI_CV", ""), http.StatusMethodNotAllowed, "use PUT")
+	isProblem(t, call(t, s, "DELETE", "/v1/checklist-items/101/PI_CV", ""), http.StatusMethodNotAllowed, "use GET, PUT")
 }

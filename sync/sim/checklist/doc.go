@@ -22,6 +22,9 @@
 //     edited, added or deleted between two pages never make the items that stayed repeat or go
 //     missing; a page costs O(log n + limit), whatever page it is. An unknown study_id is 404, a
 //     missing one, a bad limit or a cursor this server did not give are 400.
+//   - GET /v1/checklist-items/{site}/{code} answers one item exactly as the listing serves it (404 for
+//     an unknown site or item). It is not in the contract's minimum: a reconciler reads it just before
+//     a PUT, since the systems have no conditional PUT, to leave alone an item edited since its listing.
 //   - PUT /v1/checklist-items/{site}/{code} with the item as a JSON object and an Idempotency-Key
 //     header (required) answers 200 with the stored item. The PUT replaces the item's writable fields
 //     (a field left out becomes null; status is required) and creates the item when the site exists
@@ -36,7 +39,7 @@
 //
 // # Faults
 //
-// Options.Faults (the sync/sim grammar) applies to the list and the PUT: 429 (with Retry-After for
+// Options.Faults (the sync/sim grammar) applies to the list, the single-item GET and the PUT: 429 (with Retry-After for
 // 429ra and storms) and 503 as problem+json, drop and truncate after the handler ran (a PUT hit by
 // them is applied and loses its answer; the client's retry with the same key gets the kept answer),
 // slow, stall, trickle, close, redirect, and endless (a listing whose items never end). The IIS 401

@@ -197,7 +197,7 @@ func (s *Server) Close() error { return s.srv.Close() }
 // Shutdown stops the server gracefully, waiting for answers in flight until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
 
-// Count returns how many events of a kind happened: "list", "put", "edit", "delete", answers by
+// Count returns how many events of a kind happened: "list", "get", "put", "edit", "delete", answers by
 // status ("200", "400", "401", …), faults met ("429", "503", "drop", …), and the Idempotency-Key
 // store's "replay", "idempotency409", "idempotency422", "idempotency400".
 func (s *Server) Count(kind string) int { return s.counts.Get(kind) }
@@ -223,12 +223,13 @@ func (s *Server) deleteLocked(key string) {
 func (s *Server) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/checklist-items", s.inject.Wrap(s.route, http.HandlerFunc(s.handleList)))
+	mux.Handle("GET /v1/checklist-items/{site}/{code}", s.inject.Wrap(s.route, http.HandlerFunc(s.handleGet)))
 	mux.Handle("PUT /v1/checklist-items/{site}/{code}", s.inject.Wrap(s.route, s.idem.Wrap(true, http.HandlerFunc(s.handlePut))))
 	mux.HandleFunc("POST /sim/edits", s.handleEdits)
 	mux.HandleFunc("DELETE /sim/items/{site}/{code}", s.handleDelete)
 	mux.HandleFunc("GET /sim/items", s.handleReadback)
 	mux.HandleFunc("/v1/checklist-items", s.notAllowed("GET"))
-	mux.HandleFunc("/v1/checklist-items/{site}/{code}", s.notAllowed("PUT"))
+	mux.HandleFunc("/v1/checklist-items/{site}/{code}", s.notAllowed("GET, PUT"))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem(w, s.counts, http.StatusNotFound, "Not found", "There is nothing at "+r.URL.Path+".")
 	})
