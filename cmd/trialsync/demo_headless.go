@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -26,12 +25,12 @@ type demoSummary struct {
 	sends, dead        int
 	urgent             int
 	conflicts          int
+	armChanges         int
 	auditOK            bool
 	auditEntries       uint64
 	auditProblem       string
 	rateLimited        int // 429 answers the simulated Rave gave (the storm)
 	pullAttempts       int
-	pending            []string
 	flowErrs           []error
 	verifiedInSchedule bool
 }
@@ -65,7 +64,6 @@ func (d *demo) runHeadless(ctx context.Context, out output, timeout time.Duratio
 	if r := d.rave(); r != nil {
 		sum.rateLimited = r.Count("429")
 	}
-	sum.pending = demoPending
 	d.printSummary(out, sum)
 	switch {
 	case !sum.auditOK:
@@ -90,7 +88,9 @@ func (d *demo) flows() []demoFlow {
 	if d.rave() != nil {
 		out = append(out, demoFlow{"Pulling the study from the simulated Rave (one 429 storm and one malformed subject on purpose)", d.pullRave})
 		out = append(out, demoFlow{"Sending a month of daily doses to Rave (one names a drug outside the subject's arm, on purpose)", d.sendDoses})
+		out = append(out, demoFlow{"Pushing the randomized subjects to SureAdhere (one subject's arm is corrected after its push, on purpose)", d.pushSubjects})
 	}
+	out = append(out, demoFlow{"Reconciling the site-activation checklists between the EDC and the CTMS (a few conflicts, on purpose)", d.reconcileChecklists})
 	return out
 }
 
@@ -207,16 +207,14 @@ func (d *demo) printSummary(out output, s demoSummary) {
 		thousands(s.rows), thousands(s.quarantined), thousands(s.rateLimited))
 	out.printf("  messages sent:           %s\n", thousands(s.sends))
 	out.printf("  dead letters:            %s (%s urgent: a drug outside the subject's arm)\n", thousands(s.dead), thousands(s.urgent))
-	out.printf("  checklist conflicts:     %s\n", thousands(s.conflicts))
+	out.printf("  checklist conflicts:     %s (for a person to decide)\n", thousands(s.conflicts))
+	out.printf("  arm changes after push:  %s (for a person to decide)\n", thousands(s.armChanges))
 	if s.auditOK {
 		out.printf("  audit trail:             intact (%s entries)\n", thousands(int(s.auditEntries)))
 	} else {
 		out.printf("  audit trail:             BROKEN: %s\n", s.auditProblem)
 	}
 	out.printf("  %s\n", d.keyNote)
-	if len(s.pending) > 0 {
-		out.printf("  not in this build yet:   %s\n", strings.Join(s.pending, "; "))
-	}
 }
 
 func thousands(n int) string { return message.NewPrinter(language.English).Sprintf("%d", n) }

@@ -61,13 +61,6 @@ func demoParts() []demoPart {
 	}
 }
 
-// demoPending names the demo's flows whose engines this build does not have yet: their simulators
-// run and are configured, but nothing talks to them. The headless summary and the window say so.
-var demoPending = []string{
-	"subjects pushed to SureAdhere (with the arm changed after a push)",
-	"checklist reconciliation between the EDC and the CTMS (with its conflicts)",
-}
-
 // demoRequestsPerSecond lifts the Rave client's default pace (10 requests a second, a courtesy to a
 // real Rave) for the simulated one, so that a month of doses goes out in seconds rather than minutes.
 const demoRequestsPerSecond = 1000
@@ -220,6 +213,9 @@ func startDemo(ctx context.Context, g *globals, o *demoOptions, out output) (*de
 				return d, fmt.Errorf("demo: storing %s: %w", name, err)
 			}
 		}
+	}
+	if err := d.storeChecklistBaselines(ctx); err != nil {
+		return d, fmt.Errorf("demo: the checklists' baselines: %w", err)
 	}
 	out.printf("store and configuration in %s\n", d.dir)
 	return d, nil

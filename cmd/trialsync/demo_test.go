@@ -127,12 +127,18 @@ func (k *memKeyring) Delete(name string) error {
 // TestDemoHeadless runs `trialsync demo --headless` as a new user would, with the OS keyring and on a
 // machine where none runs: each completes with exit 0 and the summary of the seeded scenario (the
 // reference pull's rows and quarantined fragments, the storm's 429s, every dose sent but the wrong
-// drug's, an urgent dead letter, an intact audit trail), says where its secrets went, and leaves
-// neither its directory nor keyring entries behind.
+// drug's (an urgent dead letter), every subject pushed, the arm changed after its push flagged, the
+// seed's checklist conflicts, an intact audit trail), says where its secrets went, and leaves neither
+// its directory nor keyring entries behind.
 func TestDemoHeadless(t *testing.T) {
 	bin := buildBinary(t)
 	seedPath, storm := shortStormSeed(t)
 	rows, quarantined := demoReference(t, seedPath)
+	st, err := seed.Load(seedPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects, conflicts := len(st.Subjects()), len(st.Checklist.Conflicts)
 	cases := []struct {
 		name    string
 		env     []string
@@ -159,21 +165,25 @@ func TestDemoHeadless(t *testing.T) {
 			t.Logf("demo --headless took %s", time.Since(start).Round(time.Second))
 			for _, want := range []string{
 				fmt.Sprintf("rows pulled from Rave:   %s (%d quarantined; the simulated Rave answered 429 %d times)", thousands(rows), quarantined, storm),
-				"checklist conflicts:     0",
+
 				"audit trail:             intact (", tc.keyring,
 				"simulated Rave on http://127.0.0.1:", "simulated SureAdhere on http://127.0.0.1:",
 				"simulated EDC on http://127.0.0.1:", "simulated CTMS on http://127.0.0.1:",
-				"[1/3] Pulling the study", "[2/3] Sending", "[3/3] Verifying the audit trail",
+				"[1/5] Pulling the study", "[2/5] Sending", "[3/5] Pushing", "[4/5] Reconciling", "[5/5] Verifying the audit trail",
 				"dead letters:            1 (1 urgent: a drug outside the subject's arm)",
+				fmt.Sprintf("checklist conflicts:     %d (for a person to decide)", conflicts),
+				"arm changes after push:  1 (for a person to decide)",
 			} {
 				if !strings.Contains(text, want) {
 					t.Errorf("the demo's output lacks %q:\n%s", want, text)
 				}
 			}
 			queued := regexp.MustCompile(`([\d,]+) dose records queued`).FindStringSubmatch(text)
+			pushed := regexp.MustCompile(`([\d,]+) randomized subjects found, ([\d,]+) pushed, 0 dead`).FindStringSubmatch(text)
 			sent := regexp.MustCompile(`messages sent: +([\d,]+)`).FindStringSubmatch(text)
-			if queued == nil || sent == nil || atoi(t, sent[1])+1 != atoi(t, queued[1]) || atoi(t, sent[1]) == 0 {
-				t.Errorf("queued %v, sent %v: want every dose but the wrong drug's sent", queued, sent)
+			if queued == nil || pushed == nil || sent == nil || atoi(t, pushed[2]) != subjects ||
+				atoi(t, sent[1]) != atoi(t, queued[1])-1+subjects || atoi(t, queued[1]) == 0 {
+				t.Errorf("queued %v, pushed %v, sent %v: want every dose but the wrong drug's and every subject sent", queued, pushed, sent)
 			}
 			if strings.Contains(text, demoRavePassword) {
 				t.Error("the demo printed a secret")

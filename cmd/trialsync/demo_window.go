@@ -4,12 +4,14 @@ import (
 	"context"
 	"os"
 	"strings"
+	"time"
 
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/trialsync/trialsync/app"
 	"github.com/trialsync/trialsync/assets"
 	"github.com/trialsync/trialsync/sync/agent"
+	"github.com/trialsync/trialsync/sync/sureadhere"
 )
 
 // runWindow runs the agent's services against the simulators behind the coordinator's window, with a
@@ -22,6 +24,7 @@ func (d *demo) runWindow(ctx context.Context) error {
 		d.agent.Log().Warn().Err(err).Msg("services not started; the window says why")
 	}
 	go d.feedDoses(ctx)
+	go d.correctArmOncePushed(ctx)
 	fa := fyneapp.NewWithID(appID)
 	fa.SetIcon(assets.Icon())
 	watch := startFrameWatch(os.Getenv("TRIALSYNC_FRAME_LOG"))
@@ -51,6 +54,43 @@ func (d *demo) feedDoses(ctx context.Context) {
 	}
 	d.agent.Log().Info().Int("records", n).Msg("demo: a month of doses queued")
 	d.agent.Kick(agent.EngineSend)
+}
+
+// correctArmOncePushed plays the seed's arm change in the window: once the subject has been pushed to
+// SureAdhere, Rave corrects its arm; the next pull brings the correction and the subject push flags it
+// for a person on the Subjects screen.
+func (d *demo) correctArmOncePushed(ctx context.Context) {
+	ac := d.study.Trouble.ArmChange
+	if ac == nil || d.rave() == nil {
+		return
+	}
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		rows, err := d.agent.Subjects(ctx)
+		if err != nil {
+			continue
+		}
+		pushed := false
+		for _, r := range rows {
+			pushed = pushed || (r.ID == ac.Subject && r.Status() == sureadhere.StatusPushed)
+		}
+		if !pushed {
+			continue
+		}
+		if err := d.correctArm(ctx, ac.Subject, ac.To); err != nil {
+			d.agent.Log().Error().Err(err).Msg("demo: the arm correction could not be posted to the simulated Rave")
+			return
+		}
+		d.agent.Log().Info().Str("subject", ac.Subject).Str("arm", ac.To).Msg("demo: Rave corrected an arm after its push")
+		d.agent.Kick(agent.EngineRavePull)
+		return
+	}
 }
 
 // pulledOnce reports whether every study's pull has completed a run without error.
