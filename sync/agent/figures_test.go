@@ -95,3 +95,38 @@ func TestSendFigures(t *testing.T) {
 		t.Errorf("totals %+v", tot)
 	}
 }
+
+// TestChecklistFigures: the open checklist conflicts count per site on the dashboard, with the oldest's
+// time; a settled one no longer does.
+func TestChecklistFigures(t *testing.T) {
+	a, _, _ := checklistAgent(t)
+	ctx := t.Context()
+	if _, err := a.Reconcile(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	db, err := a.Store(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.readFigures(ctx, db)
+	f := a.Snapshot().Figures
+	for _, site := range []string{"101", "102", "103"} {
+		if s := *(&f).Site("ALPHA", site); s.Conflicts != 1 || s.OldestConflict.IsZero() {
+			t.Errorf("site %s: %+v, want its one conflict", site, s)
+		}
+	}
+	if f.Totals.Conflicts != 3 || f.Totals.OldestConflict.IsZero() {
+		t.Fatalf("totals %+v", f.Totals)
+	}
+	open, err := a.ChecklistConflicts(ctx, false)
+	if err != nil || len(open) == 0 {
+		t.Fatalf("conflicts %v, %v", open, err)
+	}
+	if err := a.SettleConflictTaking(ctx, open[0].ID, ChecklistSystem("edc"), "the EDC is right"); err != nil {
+		t.Fatal(err)
+	}
+	a.readFigures(ctx, db)
+	if n := a.Snapshot().Figures.Totals.Conflicts; n != 2 {
+		t.Errorf("%d conflicts after one was settled, want 2", n)
+	}
+}
