@@ -208,6 +208,7 @@ func TestAlarmOnEveryScreen(t *testing.T) {
 		t.Errorf("%d red pixels painted, want the alarm's", n)
 	}
 	test.Tap(u.nav[0])
+	u.bridge.wait() // the dashboard's reload, before the next tap
 	test.Tap(u.alarm.open)
 	u.bridge.wait()
 	if u.Current() != "Audit" {
