@@ -1,7 +1,6 @@
 package rws
 
 import (
-	"errors"
 	"net/url"
 	"strings"
 
@@ -44,11 +43,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "trialsync-rws"
 	}
-	base, err := parseBase(cfg.BaseURL)
-	if err != nil {
-		return nil, err
-	}
-	cfg.BaseURL = base.String()
+	cfg.BaseURL = rwsRoot(cfg.BaseURL)
 	cfg.ErrorBody = readErrorBody
 	if onRetry := cfg.OnRetry; onRetry != nil {
 		cfg.OnRetry = func(ev RetryEvent) {
@@ -63,22 +58,20 @@ func New(cfg Config) (*Client, error) {
 	return &Client{rc: rc, base: rc.BaseURL(), listingBytes: maxListingBytes, listingToken: maxListingToken, listingEntries: maxListingEntries}, nil
 }
 
-// parseBase appends the /RaveWebServices path when the configured URL lacks it; package remote checks
-// the rest (scheme, credentials, https for any host but this machine).
-func parseBase(raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, errors.New("rws: no base URL configured")
-	}
+// rwsRoot appends the /RaveWebServices path when the configured URL lacks it. Package remote checks
+// the rest (an address at all, scheme, credentials, https for any host but this machine) and refuses
+// what can never work with a fatal error; an address that is not a URL is handed to it as it is.
+func rwsRoot(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, errors.New("rws: the base URL is not a URL")
+	if raw == "" || err != nil {
+		return raw
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	if !strings.HasSuffix(strings.ToLower(u.Path), "/ravewebservices") {
 		u.Path += "/RaveWebServices"
 	}
-	return u, nil
+	return u.String()
 }
 
 // Remote returns the shared HTTP client underneath: its State for the dashboard, Watch, Close.

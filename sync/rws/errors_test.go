@@ -153,3 +153,26 @@ func TestIIS401TriedOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRefusesUnusableConfigurations: a configuration that can never work is refused by New with an
+// error that is fatal (remote.IsFatal), as its documentation promises, so that a service built on it
+// stops and says why instead of retrying for ever.
+func TestNewRefusesUnusableConfigurations(t *testing.T) {
+	for _, tc := range []struct{ name, url, want string }{
+		{"no address", "", "no address configured"},
+		{"not a URL", "https://rave host/RaveWebServices", "the address is not a URL"},
+		{"relative", "RaveWebServices", "not an absolute http or https URL"},
+		{"plain http across the network", "http://rave.example.org", "use https"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := New(Config{BaseURL: tc.url, Auth: BasicAuth("u", "p")})
+			if err == nil {
+				_ = c.Close()
+				t.Fatal("New accepted it")
+			}
+			if !remote.IsFatal(err) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "rave: ") {
+				t.Fatalf("error %q (fatal %v), want a fatal error saying %q", err, remote.IsFatal(err), tc.want)
+			}
+		})
+	}
+}
