@@ -48,8 +48,9 @@ func (a *basicAuth) authorize(req *http.Request) error {
 }
 func (a *basicAuth) refresh() bool { return false }
 
-// String keeps the password out of any accidental formatting.
-func (a *basicAuth) String() string { return fmt.Sprintf("basic(%s)", a.user) }
+// String and GoString keep the password out of any accidental formatting (%v, %+v, %#v).
+func (a *basicAuth) String() string   { return fmt.Sprintf("basic(%s)", a.user) }
+func (a *basicAuth) GoString() string { return a.String() }
 
 // Bearer authorises with a static bearer token ("Authorization: Bearer <token>"), as the checklist
 // systems expect.
@@ -72,8 +73,9 @@ func (a *headerAuth) authorize(req *http.Request) error {
 }
 func (a *headerAuth) refresh() bool { return false }
 
-// String keeps the token out of any accidental formatting.
-func (a *headerAuth) String() string { return "token in " + a.name }
+// String and GoString keep the token out of any accidental formatting (%v, %+v, %#v).
+func (a *headerAuth) String() string   { return "token in " + a.name }
+func (a *headerAuth) GoString() string { return a.String() }
 
 // OAuth2ClientCredentials authorises with bearer tokens from an OAuth2 token endpoint (client
 // credentials grant, golang.org/x/oauth2). Tokens are replaced 60 s before they expire, and once when
@@ -102,8 +104,9 @@ type tokenAuth struct {
 	last string             // fingerprint of the token last used
 }
 
-// String keeps the client secret out of any accidental formatting.
-func (a *tokenAuth) String() string { return "oauth2" }
+// String and GoString keep the client secret and the tokens out of any accidental formatting.
+func (a *tokenAuth) String() string   { return "oauth2" }
+func (a *tokenAuth) GoString() string { return a.String() }
 
 func (a *tokenAuth) bind(b binding) Auth {
 	t := &tokenAuth{tokenURL: a.tokenURL, fetch: a.fetch, onRotate: b.onRotate, timeout: b.timeout, print: b.fingerprint}

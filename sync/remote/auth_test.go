@@ -41,7 +41,7 @@ func TestAuthHeaders(t *testing.T) {
 			if tc.header != "Authorization" && got.Get("Authorization") != "" {
 				t.Errorf("Authorization sent along: %q", got.Get("Authorization"))
 			}
-			if s := fmt.Sprintf("%v %+v", tc.auth, tc.auth); strings.Contains(s, "pw 1") || strings.Contains(s, "token-") {
+			if s := fmt.Sprintf("%v %+v %#v %s", tc.auth, tc.auth, tc.auth, tc.auth); strings.Contains(s, "pw 1") || strings.Contains(s, "token-") {
 				t.Errorf("formatting the auth shows the secret: %s", s)
 			}
 		})
