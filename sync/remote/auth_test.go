@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // TestAuthHeaders: each kind of credential arrives where its API expects it, and only there.
@@ -193,4 +195,56 @@ func TestStalledTokenEndpoint(t *testing.T) {
 	if err == nil || !Retryable(err) || IsFatal(err) || apiCalls.Load() != 0 {
 		t.Fatalf("err %v (retryable %v), %d requests reached the API", err, Retryable(err), apiCalls.Load())
 	}
+}
+
+// TestEchoedCredentialRedacted: a server that repeats the request's credential in its error answer
+// (a debugging gateway, a proxy's error page) does not put it in the error, which reaches logs, the
+// outbox's stored messages and the audit trail: the client removes its own credentials from what
+// the server says.
+func TestEchoedCredentialRedacted(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		auth    Auth
+		status  int
+		body    string
+		secrets []string
+	}{
+		{"basic password and header", Basic("rws.integration", "s3cret-pw"), http.StatusBadRequest,
+			`{"code":"bad s3cret-pw","message":"refused Authorization: Basic cndzLmludGVncmF0aW9uOnMzY3JldC1wdw== (password s3cret-pw)"}`,
+			[]string{"s3cret-pw", "cndzLmludGVncmF0aW9uOnMzY3JldC1wdw=="}},
+		{"bearer token", Bearer("edc-token-0042"), http.StatusForbidden,
+			`{"title":"Forbidden","detail":"the token edc-token-0042 may not write here"}`, []string{"edc-token-0042"}},
+		{"header token in text", HeaderToken("MRNIntegrationToken", "sa-token-0099"), http.StatusBadRequest,
+			"Invalid MRNIntegrationToken\n sa-token-0099.", []string{"sa-token-0099"}},
+		{"oauth2 access token", OAuth2TokenSource(staticToken("access-0123456789")), http.StatusServiceUnavailable,
+			`<html><head><title>upstream refused Bearer access-0123456789</title></head></html>`, []string{"access-0123456789"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+			})
+			cfg := testConfig(srv.URL, &waits{})
+			cfg.Auth, cfg.Retry = tc.auth, RetryPolicy{MaxAttempts: 1}
+			c := newClient(t, cfg)
+			_, err := get(t.Context(), c, "x")
+			e := asError(t, err)
+			shown := fmt.Sprintf("%v | %s | %s | %s | %s", err, e.Code, e.Message, e.Reason(), c.State().LastError)
+			for _, s := range tc.secrets {
+				if strings.Contains(shown, s) {
+					t.Fatalf("the credential %q reached the error: %s", s, shown)
+				}
+			}
+			if !strings.Contains(shown, "[redacted]") {
+				t.Fatalf("error %s: the echo is not marked", shown)
+			}
+		})
+	}
+}
+
+// staticToken is an oauth2.TokenSource that always gives the same access token.
+type staticToken string
+
+func (s staticToken) Token() (*oauth2.Token, error) {
+	return &oauth2.Token{AccessToken: string(s), TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}, nil
 }
