@@ -183,11 +183,15 @@ func tokenError(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
 		st := re.Response.StatusCode
+		retryable := st == http.StatusTooManyRequests || st >= 500
 		msg := "token endpoint refused the client credentials"
+		if retryable {
+			msg = "token endpoint could not issue an access token now"
+		}
 		if re.ErrorCode != "" {
 			msg += " (" + Clean(re.ErrorCode) + ")"
 		}
-		e := &Error{Status: st, Message: msg, Retryable: st == http.StatusTooManyRequests || st >= 500}
+		e := &Error{Status: st, Message: msg, Retryable: retryable}
 		switch {
 		case st == http.StatusUnauthorized, re.ErrorCode == "invalid_client", re.ErrorCode == "unauthorized_client", re.ErrorCode == "invalid_grant":
 			e.Err, e.fatal, e.Retryable = ErrCredentialRejected, true, false

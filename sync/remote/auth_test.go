@@ -197,6 +197,29 @@ func TestStalledTokenEndpoint(t *testing.T) {
 	}
 }
 
+// TestFailingTokenEndpoint: a token endpoint that is busy or failing (429, 5xx) is retried and said
+// to be failing; only a refusal of the client is called one.
+func TestFailingTokenEndpoint(t *testing.T) {
+	var calls atomic.Int64
+	tokens := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"error":"temporarily_unavailable"}`)
+	})
+	cfg := testConfig(serve(t, func(http.ResponseWriter, *http.Request) {}).URL, &waits{})
+	cfg.Auth = OAuth2ClientCredentials(tokens.URL, "id", "secret")
+	cfg.Retry.MaxAttempts = 3
+	c := newClient(t, cfg)
+	_, err := get(t.Context(), c, "x")
+	if err == nil || !Retryable(err) || IsFatal(err) || calls.Load() < 3 { // oauth2 may ask twice per attempt (its two ways of sending the secret)
+		t.Fatalf("err %v (retryable %v), %d token requests", err, Retryable(err), calls.Load())
+	}
+	if msg := err.Error(); strings.Contains(msg, "refused the client credentials") || !strings.Contains(msg, "503") {
+		t.Fatalf("error %q: a failing token endpoint is not a refused credential", msg)
+	}
+}
+
 // TestEchoedCredentialRedacted: a server that repeats the request's credential in its error answer
 // (a debugging gateway, a proxy's error page) does not put it in the error, which reaches logs, the
 // outbox's stored messages and the audit trail: the client removes its own credentials from what
