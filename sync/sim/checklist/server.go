@@ -163,8 +163,8 @@ func (s *Server) load(items []seed.ChecklistItem) error {
 		it := &item{
 			key: itemKey(ci.Site, ci.Code), site: ci.Site, code: ci.Code, version: ci.Version, status: word,
 			document: v.EvidenceDocID, planned: v.PlannedActivationDate, signed: -1,
-			updated: base.Add(time.Duration(pick(s.opts.Seed, string(s.opts.System), int64(i), 20*24*60)) * time.Minute),
-			editor:  s.sc.editors[pick(s.opts.Seed, "editor", int64(i), len(s.sc.editors))],
+			updated: base.Add(time.Duration(sim.Pick(s.opts.Seed, string(s.opts.System), int64(i), 0, 20*24*60)) * time.Minute),
+			editor:  s.sc.editors[sim.Pick(s.opts.Seed, "editor", int64(i), 0, len(s.sc.editors))],
 		}
 		if s.opts.System == CTMS {
 			it.signed = 0
@@ -291,22 +291,4 @@ func (s *Server) endless(*http.Request) sim.Filler {
 		it = s.order[0]
 	}
 	return sim.Filler{ContentType: "application/json", Head: []byte(`{"items":[`), Unit: append(s.sc.appendItem(nil, it), ',')}
-}
-
-// pick is a seeded, deterministic choice in [0, n).
-func pick(seed int64, what string, a int64, n int) int {
-	h := uint64(seed) ^ 0x9E3779B97F4A7C15
-	for i := 0; i < len(what); i++ {
-		h = (h ^ uint64(what[i])) * 0x100000001B3
-	}
-	h = mix64(h ^ mix64(uint64(a)))
-	return int(h % uint64(n))
-}
-
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xBF58476D1CE4E5B9
-	x ^= x >> 27
-	x *= 0x94D049BB133111EB
-	return x ^ x>>31
 }
