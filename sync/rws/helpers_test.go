@@ -11,17 +11,13 @@ import (
 	"time"
 
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // startSim runs an RWS simulator for the test.
 func startSim(t *testing.T, opts simrws.Options) *simrws.Server {
-	t.Helper()
-	s, err := simrws.Start("127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatalf("start simulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return simtest.Start(t, simrws.Start, opts)
 }
 
 // waits records the waits the client computed instead of spending them.
