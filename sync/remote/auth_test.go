@@ -153,8 +153,8 @@ func TestOAuth2RefusedTokenRefreshedOnce(t *testing.T) {
 	if body, err := get(t.Context(), c, "x"); err != nil || body != "ok" {
 		t.Fatalf("first request: %q, %v", body, err)
 	}
-	if ts.issued.Load() != 2 || fmt.Sprint(seen) != "[Bearer tok-1 Bearer tok-2]" || len(w.all()) != 0 {
-		t.Fatalf("tokens issued %d, API saw %v, waits %v", ts.issued.Load(), seen, w.all())
+	if ts.issued.Load() != 2 || fmt.Sprint(seen) != "[Bearer tok-1 Bearer tok-2]" || len(w.All()) != 0 {
+		t.Fatalf("tokens issued %d, API saw %v, waits %v", ts.issued.Load(), seen, w.All())
 	}
 	if fmt.Sprint(rotated) != "[fp(1) fp(2)]" {
 		t.Errorf("rotations reported %v", rotated)

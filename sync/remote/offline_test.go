@@ -48,8 +48,8 @@ func TestOfflineIsAState(t *testing.T) {
 	if within.Err() != nil {
 		t.Fatalf("offline took longer than 2 s: %v", err)
 	}
-	if len(w.all()) != 0 || c.BreakerState() != "closed" {
-		t.Fatalf("offline spent waits %v, breaker %s", w.all(), c.BreakerState())
+	if len(w.All()) != 0 || c.BreakerState() != "closed" {
+		t.Fatalf("offline spent waits %v, breaker %s", w.All(), c.BreakerState())
 	}
 	select {
 	case <-changed:
@@ -77,8 +77,8 @@ func TestOfflineIsAState(t *testing.T) {
 			t.Fatalf("request while offline: %v", err)
 		}
 	}
-	if len(w.all()) != 0 {
-		t.Fatalf("waits %v while offline", w.all())
+	if len(w.All()) != 0 {
+		t.Fatalf("waits %v while offline", w.All())
 	}
 
 	// The remote comes back on the same port.
@@ -106,8 +106,8 @@ func TestOfflineIsAState(t *testing.T) {
 	if body, err := get(t.Context(), c, "x"); err != nil || body != "back" {
 		t.Fatalf("after the return: %q, %v", body, err)
 	}
-	if len(w.all()) != 0 || c.BreakerState() != "closed" {
-		t.Fatalf("waits %v, breaker %s", w.all(), c.BreakerState())
+	if len(w.All()) != 0 || c.BreakerState() != "closed" {
+		t.Fatalf("waits %v, breaker %s", w.All(), c.BreakerState())
 	}
 }
 

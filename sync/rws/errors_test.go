@@ -53,7 +53,7 @@ func TestErrorShapes(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 			w := &waits{}
-			c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep, Retry: RetryPolicy{MaxAttempts: 1}})
+			c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.Sleep, Retry: RetryPolicy{MaxAttempts: 1}})
 			_, err = c.Studies(t.Context())
 			e := asError(t, err)
 			if e.Status != tc.status || e.Shape != tc.shape || e.ReasonCode != tc.reason || e.Origin != tc.origin {
@@ -139,7 +139,7 @@ func TestIIS401TriedOnce(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	w := &waits{}
-	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep})
+	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.Sleep})
 	for poll := 1; poll <= 3; poll++ {
 		_, err := c.Studies(t.Context())
 		if !errors.Is(err, ErrUnauthorized) || !errors.Is(err, remote.ErrCredentialRejected) || !remote.IsFatal(err) || Retryable(err) {

@@ -2,17 +2,16 @@ package rws
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"regexp"
-	"sync"
 	"testing"
-	"time"
 
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 
 	"github.com/trialsync/trialsync/sync/sim/simtest"
+
+	"github.com/trialsync/trialsync/sync/remote/remotetest"
 )
 
 // startSim runs an RWS simulator for the test.
@@ -21,23 +20,7 @@ func startSim(t *testing.T, opts simrws.Options) *simrws.Server {
 }
 
 // waits records the waits the client computed instead of spending them.
-type waits struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (w *waits) sleep(ctx context.Context, d time.Duration) error {
-	w.mu.Lock()
-	w.d = append(w.d, d)
-	w.mu.Unlock()
-	return ctx.Err()
-}
-
-func (w *waits) all() []time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]time.Duration(nil), w.d...)
-}
+type waits = remotetest.Waits
 
 // testConfig is a client configuration for s with Basic auth and waits recorded, not spent.
 func testConfig(s *simrws.Server, w *waits) Config {
@@ -45,7 +28,7 @@ func testConfig(s *simrws.Server, w *waits) Config {
 	return Config{
 		BaseURL:           s.URL(),
 		Auth:              BasicAuth(o.User, o.Password),
-		Sleep:             w.sleep,
+		Sleep:             w.Sleep,
 		RequestsPerSecond: 10000,
 		Burst:             1000,
 		Retry:             RetryPolicy{MaxAttempts: 10},
