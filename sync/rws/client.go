@@ -89,20 +89,13 @@ func (c *Client) BreakerState() string { return c.rc.BreakerState() }
 // RateLimitRemaining returns the last X-RateLimit-Remaining the server sent, and whether it ever sent one.
 func (c *Client) RateLimitRemaining() (int, bool) { return c.rc.RateLimitRemaining() }
 
-// endpoint resolves path segments (unescaped) and a query relative to the base. Parentheses stay
-// literal in the path, as RWS's own libraries send them ("studies/Mediflex(Dev)/subjects").
+// endpoint resolves path segments (unescaped) and a query relative to the base (remote.Client.Endpoint),
+// with parentheses left literal in the path, as RWS's own libraries send them
+// ("studies/Mediflex(Dev)/subjects").
 func (c *Client) endpoint(q url.Values, segments ...string) *url.URL {
-	u := *c.base
-	raw := c.base.EscapedPath()
-	for _, s := range segments {
-		u.Path += "/" + s
-		raw += "/" + parenKeeper.Replace(url.PathEscape(s))
-	}
-	u.RawPath = raw
-	if q != nil {
-		u.RawQuery = q.Encode()
-	}
-	return &u
+	u := c.rc.Endpoint(q, segments...)
+	u.RawPath = parenKeeper.Replace(u.RawPath)
+	return u
 }
 
 var parenKeeper = strings.NewReplacer("%28", "(", "%29", ")")
