@@ -1,7 +1,6 @@
 package checklist
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -94,14 +93,16 @@ func FromSeed(st *seed.Study, sys System) Options {
 	return o
 }
 
-// Server is a running EDC or CTMS checklist simulator on a loopback address.
+// Server is a running EDC or CTMS checklist simulator on a loopback address. Its URL is the system's
+// base URL, "http://127.0.0.1:PORT"; the API is under /v1.
 type Server struct {
+	*sim.Server // Addr, URL, Close, Shutdown
+
 	opts   Options
 	sc     *schema
 	counts *sim.Counts
 	inject *sim.Injector
 	idem   *sim.Idempotency
-	srv    *sim.Server
 	sites  map[string]bool
 	route  sim.Route
 
@@ -134,11 +135,9 @@ func Start(addr string, opts Options) (*Server, error) {
 	s.inject = sim.NewInjector(sim.InjectorOptions{Faults: faults, Counts: s.counts, Refuse: refuse})
 	s.idem = sim.NewIdempotency(sim.IdempotencyOptions{Counts: s.counts})
 	s.route = sim.Route{Faults: sim.AllFaults &^ sim.FaultIIS401, Endless: s.endless}
-	srv, err := sim.Listen(addr, s.handler())
-	if err != nil {
+	if s.Server, err = sim.Listen(addr, s.handler()); err != nil {
 		return nil, err
 	}
-	s.srv = srv
 	return s, nil
 }
 
@@ -182,20 +181,8 @@ func (s *Server) load(items []seed.ChecklistItem) error {
 	return nil
 }
 
-// URL is the system's base URL, "http://127.0.0.1:PORT" (the API is under /v1).
-func (s *Server) URL() string { return s.srv.URL() }
-
-// Addr is the listening address.
-func (s *Server) Addr() string { return s.srv.Addr() }
-
 // Options returns the effective options (defaults filled in).
 func (s *Server) Options() Options { return s.opts }
-
-// Close stops the server at once, cutting open connections.
-func (s *Server) Close() error { return s.srv.Close() }
-
-// Shutdown stops the server gracefully, waiting for answers in flight until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
 
 // Count returns how many events of a kind happened: "list", "get", "put", "edit", "delete", answers by
 // status ("200", "400", "401", …), faults met ("429", "503", "drop", …), and the Idempotency-Key
