@@ -7,7 +7,6 @@ import (
 	"github.com/trialsync/trialsync/sync/remote"
 	simchecklist "github.com/trialsync/trialsync/sync/sim/checklist"
 	"github.com/trialsync/trialsync/sync/sim/seed"
-
 	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 

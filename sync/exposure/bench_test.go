@@ -14,7 +14,6 @@ import (
 	"github.com/trialsync/trialsync/sync/outbox"
 	"github.com/trialsync/trialsync/sync/rws"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
-
 	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 

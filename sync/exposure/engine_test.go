@@ -16,7 +16,6 @@ import (
 	"github.com/trialsync/trialsync/sync/outbox"
 	"github.com/trialsync/trialsync/sync/rws"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
-
 	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
-
 	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 

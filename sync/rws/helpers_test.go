@@ -7,11 +7,9 @@ import (
 	"regexp"
 	"testing"
 
-	simrws "github.com/trialsync/trialsync/sync/sim/rws"
-
-	"github.com/trialsync/trialsync/sync/sim/simtest"
-
 	"github.com/trialsync/trialsync/sync/remote/remotetest"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // startSim runs an RWS simulator for the test.

@@ -10,9 +10,8 @@ import (
 	"time"
 
 	"github.com/trialsync/trialsync/sync/remote"
-	simsureadhere "github.com/trialsync/trialsync/sync/sim/sureadhere"
-
 	"github.com/trialsync/trialsync/sync/sim/simtest"
+	simsureadhere "github.com/trialsync/trialsync/sync/sim/sureadhere"
 )
 
 const simToken = "sim-sureadhere-token"

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/trialsync/trialsync/sync/sim/seed"
-
 	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/trialsync/trialsync/sync/exposure"
-
 	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
