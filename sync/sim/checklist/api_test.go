@@ -142,8 +142,8 @@ func TestListErrors(t *testing.T) {
 		{"zero limit", "study_id=ALPHA&limit=0", 400, "from 1 to 1000"},
 		{"limit too big", "study_id=ALPHA&limit=1001", 400, "from 1 to 1000"},
 		{"limit not a number", "study_id=ALPHA&limit=ten", 400, "from 1 to 1000"},
-		{"made-up cursor", "study_id=ALPHA&cursor=bm90LW91cnM", 400, "cursor"},
-		{"cursor not base64", "study_id=ALPHA&cursor=%25%25", 400, "cursor"},
+		{"made-up cursor", "study_id=ALPHA&cursor=bm90LW91cnM", 400, "The cursor is not one this server gave."},
+		{"cursor not base64", "study_id=ALPHA&cursor=%25%25", 400, "The cursor is not one this server gave."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			isProblem(t, call(t, s, "GET", "/v1/checklist-items?"+tc.query, ""), tc.status, tc.detail)
