@@ -28,7 +28,7 @@ type Client struct {
 	rc   *remote.Client
 	base *url.URL // the RWS root, …/RaveWebServices
 
-	// Bounds on a listing (studies, subjects) read into memory: see lists.go.
+	// Bounds on a listing (studies, subjects) read into memory: see listing.go.
 	listingBytes   int64
 	listingToken   int
 	listingEntries int
