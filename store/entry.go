@@ -68,6 +68,7 @@ var problemNames = [...]string{
 	StoreDamaged:      "store damaged",
 }
 
+// String names the kind as `audit verify` prints it ("tail truncated").
 func (k ProblemKind) String() string {
 	if int(k) < len(problemNames) {
 		return problemNames[k]
@@ -84,6 +85,8 @@ type Problem struct {
 	Detail string      // one line for a person
 }
 
+// Error is the contract's `audit verify` line: "broken at entry N: kind (detail)", or "kind (detail)"
+// for the store as a whole.
 func (p *Problem) Error() string {
 	if p.Seq == 0 {
 		return fmt.Sprintf("%s (%s)", p.Kind, p.Detail)

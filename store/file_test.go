@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,12 +15,8 @@ import (
 // or for reading, and the change is said once.
 func TestStoreFileMadePrivate(t *testing.T) {
 	for _, readOnly := range []bool{false, true} {
-		kr := storetest.NewKeyring(t)
-		path := filepath.Join(t.TempDir(), "trialsync.db")
-		db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
-		if err != nil {
-			t.Fatal(err)
-		}
+		db, kr := storetest.OpenToDamage(t)
+		path := db.Path()
 		db.Close()
 		if err := os.Chmod(path, 0o644); err != nil {
 			t.Fatal(err)
@@ -47,15 +42,11 @@ func TestStoreFileMadePrivate(t *testing.T) {
 // TestTruncatedUnderAnOpenStore: a file cut short while the store is open makes bbolt read past the end
 // of its mapping; the fault comes back as ErrDamaged instead of killing the process with SIGBUS.
 func TestTruncatedUnderAnOpenStore(t *testing.T) {
-	kr := storetest.NewKeyring(t)
-	path := filepath.Join(t.TempDir(), "trialsync.db")
-	db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, kr := storetest.OpenToDamage(t)
+	path := db.Path()
 	fillClinical(t, db, 20_000)
 	db.Close()
-	db, err = store.Open(t.Context(), path, store.Options{Keyring: kr, ReadOnly: true})
+	db, err := store.Open(t.Context(), path, store.Options{Keyring: kr, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,12 +68,8 @@ func TestTruncatedUnderAnOpenStore(t *testing.T) {
 // chain alone would verify while an export fails half-way; verify runs the consistency check too and
 // reports the store damaged, naming what it found.
 func TestVerifyFindsDamagedDataPages(t *testing.T) {
-	kr := storetest.NewKeyring(t)
-	path := filepath.Join(t.TempDir(), "trialsync.db")
-	db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, kr := storetest.OpenToDamage(t)
+	path := db.Path()
 	appendN(t, db, 5)
 	fillClinical(t, db, 5000)
 	db.Close()

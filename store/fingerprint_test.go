@@ -71,12 +71,8 @@ func (k *failingKeyring) Set(name, v string) error {
 // gets one when opened for writing, not when opened read-only (which then names credentials without a
 // fingerprint); a keyring that fails otherwise than "not found" fails the open and makes no key.
 func TestFingerprintKeyLifecycle(t *testing.T) {
-	kr := storetest.NewKeyring(t)
-	path := filepath.Join(t.TempDir(), "trialsync.db")
-	db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, kr := storetest.OpenToDamage(t)
+	path := db.Path()
 	name := "audit." + db.InstallID() + ".fingerprint"
 	if v, err := kr.Get(name); err != nil || len(v) != 64 {
 		t.Fatalf("fingerprint key after creation: %q %v", v, err)

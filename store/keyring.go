@@ -193,6 +193,7 @@ func (c Credentials) Get(name string) (string, error) {
 // lacks; it matches ErrSecretNotFound with errors.Is.
 type MissingCredentialError struct{ Name string }
 
+// Error is the contract's line, which names the command that sets the credential.
 func (e MissingCredentialError) Error() string {
 	return "credential " + e.Name + " not set (trialsync creds set " + e.Name + ")"
 }

@@ -28,17 +28,13 @@ func TestReadOnlyOpenNeverCreates(t *testing.T) {
 // TestDeletedStoreIsReportedMissing: a store deleted while the keyring remembers it is a StoreMissing
 // problem naming the store and how many entries it held; nothing is created in its place.
 func TestDeletedStoreIsReportedMissing(t *testing.T) {
-	kr := storetest.NewKeyring(t)
-	path := filepath.Join(t.TempDir(), "trialsync.db")
-	db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, kr := storetest.OpenToDamage(t)
+	path := db.Path()
 	appendN(t, db, 4)
 	id := db.InstallID()
 	db.Close()
 	os.Remove(path)
-	_, err = store.Open(t.Context(), path, store.Options{Keyring: kr, ReadOnly: true})
+	_, err := store.Open(t.Context(), path, store.Options{Keyring: kr, ReadOnly: true})
 	var p *store.Problem
 	if !errors.As(err, &p) || p.Kind != store.StoreMissing || p.Seq != 0 {
 		t.Fatalf("read-only Open of a deleted store: %v", err)
@@ -97,12 +93,8 @@ func TestReplacedStoreIsReported(t *testing.T) {
 // can die before it records the new store's path in the keyring; the new store's first entry names the
 // missing one, and that is enough to tell it from a replacement.
 func TestStoreMadeAfterADeletionIsNotReplaced(t *testing.T) {
-	kr := storetest.NewKeyring(t)
-	path := filepath.Join(t.TempDir(), "trialsync.db")
-	old, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	old, kr := storetest.OpenToDamage(t)
+	path := old.Path()
 	oldID := old.InstallID()
 	old.Close()
 	os.Remove(path)
@@ -190,16 +182,12 @@ func TestReadOnlyCopies(t *testing.T) {
 // TestWritableOpenOfA0400File: a store made read-only on purpose is not written even by root, who could;
 // the refusal says which commands can still use it.
 func TestWritableOpenOfA0400File(t *testing.T) {
-	kr := storetest.NewKeyring(t)
-	path := filepath.Join(t.TempDir(), "trialsync.db")
-	db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, kr := storetest.OpenToDamage(t)
+	path := db.Path()
 	db.Close()
 	os.Chmod(path, 0o400)
 	before, _ := os.ReadFile(path)
-	_, err = store.Open(t.Context(), path, store.Options{Keyring: kr})
+	_, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
 	if !errors.Is(err, store.ErrReadOnly) || !strings.Contains(err.Error(), "audit verify") {
 		t.Fatalf("writable Open of a 0400 store: %v", err)
 	}

@@ -288,12 +288,8 @@ func TestUncleanShutdownRunsCheck(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			kr := storetest.NewKeyring(t)
-			path := filepath.Join(t.TempDir(), "s.db")
-			db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
-			if err != nil {
-				t.Fatal(err)
-			}
+			db, kr := storetest.OpenToDamage(t)
+			path := db.Path()
 			fillClinical(t, db, 3000)
 			db.Close()
 			if err := storetest.MarkUnclean(path); err != nil {

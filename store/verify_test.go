@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,12 +32,8 @@ func TestVerifyNamesFirstBadEntry(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			kr := storetest.NewKeyring(t)
-			path := filepath.Join(t.TempDir(), "s.db")
-			db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
-			if err != nil {
-				t.Fatal(err)
-			}
+			db, kr := storetest.OpenToDamage(t)
+			path := db.Path()
 			appendN(t, db, 19)
 			id := db.InstallID()
 			db.Close()
@@ -50,7 +45,7 @@ func TestVerifyNamesFirstBadEntry(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			db, err = store.Open(t.Context(), path, store.Options{Keyring: kr})
+			db, err := store.Open(t.Context(), path, store.Options{Keyring: kr})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +67,7 @@ func TestVerifyNamesFirstBadEntry(t *testing.T) {
 // TestVerifyDetectsRollback restores an older copy of the file after more entries were committed: the
 // file is self-consistent, and only the keyring's checkpoint copy can tell.
 func TestVerifyDetectsRollback(t *testing.T) {
-	db, kr := openToDamage(t)
+	db, kr := storetest.OpenToDamage(t)
 	appendN(t, db, 5)
 	path := db.Path()
 	db.Close()
@@ -103,7 +98,7 @@ func TestVerifyDetectsRollback(t *testing.T) {
 // TestRolledBackStoreRefusesWrites: after a rollback, a write would move the keyring's copy of the
 // checkpoint onto the old chain and erase the evidence; the store refuses it, and verify still reports.
 func TestRolledBackStoreRefusesWrites(t *testing.T) {
-	db, kr := openToDamage(t)
+	db, kr := storetest.OpenToDamage(t)
 	appendN(t, db, 5)
 	path := db.Path()
 	db.Close()
@@ -128,7 +123,7 @@ func TestRolledBackStoreRefusesWrites(t *testing.T) {
 }
 
 func TestAppendWithoutKeyIsRefused(t *testing.T) {
-	db, kr := openToDamage(t)
+	db, kr := storetest.OpenToDamage(t)
 	path, id := db.Path(), db.InstallID()
 	db.Close()
 	kr.Delete("audit." + id + ".key")
@@ -230,7 +225,7 @@ func BenchmarkAuditVerify1M(b *testing.B) {
 // TestListingShowsDamagedEntryInPlace: a listing goes on past an entry that cannot be decoded and shows
 // it, marked, in its place.
 func TestListingShowsDamagedEntryInPlace(t *testing.T) {
-	db, kr := openToDamage(t)
+	db, kr := storetest.OpenToDamage(t)
 	appendN(t, db, 9)
 	path := db.Path()
 	db.Close()
@@ -268,17 +263,4 @@ func TestDeletedStoreIsRecordedInItsReplacement(t *testing.T) {
 	if es[0].Action != "store.created" || es[0].Old != id || !strings.Contains(es[0].Reason, "missing") {
 		t.Fatalf("first entry of the replacement: %+v", es[0])
 	}
-}
-
-// openToDamage opens a store in a temporary directory for a test that damages it on purpose: it is
-// closed at cleanup, never checked.
-func openToDamage(t *testing.T) (*store.DB, store.Keyring) {
-	t.Helper()
-	kr := storetest.NewKeyring(t)
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "s.db"), store.Options{Keyring: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, kr
 }

@@ -27,7 +27,7 @@ func NewKeyring(tb testing.TB) store.Keyring {
 // When the test ends, Open's cleanup closes the store (if the test has not) and checks the file as
 // bbolt's own tests check theirs: it opens it again read-only and fails the test unless the audit
 // chain verifies end to end and bbolt's consistency check finds nothing. A test that damages its store
-// on purpose uses store.Open instead.
+// on purpose uses OpenToDamage instead.
 func Open(tb testing.TB, opts store.Options) *store.DB {
 	tb.Helper()
 	return OpenAt(tb, filepath.Join(tb.TempDir(), "trialsync.db"), opts)
@@ -52,6 +52,21 @@ func OpenAt(tb testing.TB, path string, opts store.Options) *store.DB {
 		}
 	})
 	return db
+}
+
+// OpenToDamage creates a store in a temporary directory of the test for a test that damages it on
+// purpose (cuts, edits, replaces or rolls back the file, or deletes keyring entries): it is closed at
+// cleanup and never checked, since what Open's check would find is what the test made. It returns the
+// store and its keyring, which the test needs to open the damaged file again.
+func OpenToDamage(tb testing.TB) (*store.DB, store.Keyring) {
+	tb.Helper()
+	kr := NewKeyring(tb)
+	db, err := store.Open(tb.Context(), filepath.Join(tb.TempDir(), "trialsync.db"), store.Options{Keyring: kr})
+	if err != nil {
+		tb.Fatalf("opening the test store: %v", err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return db, kr
 }
 
 // Check opens the closed store at path read-only and returns what is wrong with it: the first audit

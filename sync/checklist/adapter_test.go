@@ -340,11 +340,16 @@ func TestEncodeNewRecord(t *testing.T) {
 
 func TestPaths(t *testing.T) {
 	edc := mustAdapter(t, EDC, DefaultEDC())
+	withQuery := DefaultEDC()
+	withQuery.ListPath = "/api/items?format=json"
+	queried := mustAdapter(t, EDC, withQuery)
 	cases := []struct{ got, want string }{
 		{edc.ItemPath("101", "FDA-1572"), "/v1/checklist-items/101/FDA-1572"},
 		{edc.ItemPath("10 1", "a/b?c"), "/v1/checklist-items/10%201/a%2Fb%3Fc"},
 		{edc.ListPath("ALPHA", 500, ""), "/v1/checklist-items?limit=500&study_id=ALPHA"},
 		{edc.ListPath("AL PHA&X", 500, "c/2"), "/v1/checklist-items?cursor=c%2F2&limit=500&study_id=AL+PHA%26X"},
+		// A configured list path may carry a query of its own: the listing's parameters join it.
+		{queried.ListPath("ALPHA", 10, "c2"), "/api/items?cursor=c2&format=json&limit=10&study_id=ALPHA"},
 	}
 	for _, c := range cases {
 		t.Run(c.want, func(t *testing.T) {

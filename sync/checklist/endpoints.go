@@ -16,13 +16,17 @@ func (a *Adapter) ItemPath(site, code string) string {
 }
 
 // ListPath is the path and query of one page of the listing: limit items of study, after cursor ("" for
-// the first page).
+// the first page). A query the configured list path carries ("/items?format=json") is kept, joined by
+// the listing's own parameters, which replace any of the same name.
 func (a *Adapter) ListPath(study string, limit int, cursor string) string {
-	q := url.Values{"study_id": {study}, "limit": {strconv.Itoa(limit)}}
+	path, fixed, _ := strings.Cut(a.m.ListPath, "?")
+	q, _ := url.ParseQuery(fixed) // what does not parse is left out; the listing's parameters are what matter
+	q.Set("study_id", study)
+	q.Set("limit", strconv.Itoa(limit))
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	return a.m.ListPath + "?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
 // Page is one page of a listing: the raw records, and the cursor of the next page ("" on the last).

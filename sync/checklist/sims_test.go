@@ -1,35 +1,22 @@
 package checklist
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/trialsync/trialsync/sync/remote"
 	simchecklist "github.com/trialsync/trialsync/sync/sim/checklist"
 	"github.com/trialsync/trialsync/sync/sim/seed"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // The tests of the orchestrator run against the EDC and CTMS simulators on loopback (real HTTP
 // servers, sync/sim/checklist), never against mocks.
 
-func demoStudy(t testing.TB) *seed.Study {
-	t.Helper()
-	st, err := seed.Load(filepath.Join("..", "..", "testdata", "seed", "study.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
+func demoStudy(t testing.TB) *seed.Study { return simtest.DemoStudy(t) }
 
 func startSim(t testing.TB, opts simchecklist.Options) *simchecklist.Server {
-	t.Helper()
-	s, err := simchecklist.Start("127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return simtest.Start(t, simchecklist.Start, opts)
 }
 
 // fastRetries keeps the tests' retries short: Retry-After is still honoured (the simulators ask for

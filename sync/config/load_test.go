@@ -130,6 +130,8 @@ func TestLoadErrors(t *testing.T) {
 		{"short_poll.toml", 5, "rave.poll must be at least 1s, not 10ms"},
 		{"zero_page_size.toml", 5, "rave.page_size must be at least 1, not 0"},
 		{"zero_requests_per_second.toml", 5, "rave.requests_per_second must be above 0, not 0"},
+		{"nan_requests_per_second.toml", 5, "rave.requests_per_second must be a finite number above 0, not nan"},
+		{"inf_requests_per_second.toml", 5, "rave.requests_per_second must be a finite number above 0, not inf"},
 		{"empty_oid.toml", 11, "rave.study[1].oid is empty"},
 		{"inline_studies.toml", 7, "rave.study[1].oid is empty"},
 		{"duplicate_study.toml", 10, `rave.study[1].oid "ALPHA(Prod)" is already configured at line 7`},

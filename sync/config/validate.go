@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"net"
 	"net/url"
 	"slices"
@@ -90,8 +91,12 @@ func (v *validator) rave(f *fileRave) *Rave {
 	}
 	if v.idx.has("rave.requests_per_second") {
 		r.RequestsPerSecond = f.RequestsPerSecond
-		if f.RequestsPerSecond <= 0 {
-			v.addf("rave.requests_per_second", "rave.requests_per_second must be above 0, not %v", f.RequestsPerSecond)
+		switch rps := f.RequestsPerSecond; {
+		case math.IsNaN(rps) || math.IsInf(rps, 0):
+			// TOML has nan and inf; neither is a budget (the limiter would misbehave or be gone).
+			v.addf("rave.requests_per_second", "rave.requests_per_second must be a finite number above 0, not %s", strings.TrimPrefix(strings.ToLower(fmt.Sprint(rps)), "+"))
+		case rps <= 0:
+			v.addf("rave.requests_per_second", "rave.requests_per_second must be above 0, not %v", rps)
 		}
 	}
 	if v.idx.has("rave.poll") {

@@ -14,6 +14,7 @@ import (
 	"github.com/trialsync/trialsync/sync/outbox"
 	"github.com/trialsync/trialsync/sync/rws"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // BenchmarkDecodeCSV measures reading and validating dose records (records/s is b.N records per second).
@@ -55,11 +56,7 @@ func BenchmarkBody(b *testing.B) {
 // to the RWS simulator on loopback through the outbox: the engine's cost per message, store and HTTP
 // included (the simulator shares the process).
 func BenchmarkDeliver(b *testing.B) {
-	sim, err := simrws.Start("127.0.0.1:0", simrws.Options{SubjectsPerSite: 100, NoGzip: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sim.Close()
+	sim := simtest.Start(b, simrws.Start, simrws.Options{SubjectsPerSite: 100, NoGzip: true})
 	o := sim.Options()
 	c, err := rws.New(rws.Config{BaseURL: sim.URL(), Auth: rws.BasicAuth(o.User, o.Password), RequestsPerSecond: 1e6, Burst: 1000})
 	if err != nil {

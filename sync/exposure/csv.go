@@ -47,18 +47,7 @@ func newCSV(br *bufio.Reader, source string, rules Rules, offset int) (*csvDecod
 		seen[name] = true
 		c.cols = append(c.cols, name)
 	}
-	if len(unknown) > 0 {
-		probs = append(probs, "unknown column(s) "+strings.Join(unknown, ", "))
-	}
-	var missing []string
-	for _, f := range Fields {
-		if !seen[f] {
-			missing = append(missing, f)
-		}
-	}
-	if len(missing) > 0 {
-		probs = append(probs, "missing column(s) "+strings.Join(missing, ", "))
-	}
+	probs = append(probs, nameProblems("column", unknown, seen)...)
 	if len(probs) > 0 {
 		return nil, &FileError{Source: source, Line: c.last, Reason: "the header row is wrong: " +
 			strings.Join(probs, "; ") + " (the columns are " + strings.Join(Fields, ", ") + ", in any order)"}

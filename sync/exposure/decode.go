@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // MaxRecordBytes bounds one record of an intake file (a CSV record, quoted line breaks included, or one
@@ -143,4 +144,23 @@ func check(rules Rules, line int, in Input) Entry {
 		return Entry{Line: line, Reason: err.Error()}
 	}
 	return Entry{Line: line, Record: rec}
+}
+
+// nameProblems says what is wrong with the names a CSV header row or a JSON object gave the intake
+// fields: the unknown ones (as given, quoted) and the Fields it lacks. noun is what the format calls a
+// name ("column", "field").
+func nameProblems(noun string, unknown []string, seen map[string]bool) []string {
+	var probs, missing []string
+	if len(unknown) > 0 {
+		probs = append(probs, "unknown "+noun+"(s) "+strings.Join(unknown, ", "))
+	}
+	for _, f := range Fields {
+		if !seen[f] {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		probs = append(probs, "missing "+noun+"(s) "+strings.Join(missing, ", "))
+	}
+	return probs
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/trialsync/trialsync/sync/outbox"
 	"github.com/trialsync/trialsync/sync/rws"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // rig is the exposure engine over a real store, the outbox, and a real RWS client talking to the RWS
@@ -36,11 +37,7 @@ const study = "ALPHA(Prod)"
 
 func newRig(t *testing.T, opts simrws.Options, maxAttempts int) *rig {
 	t.Helper()
-	sim, err := simrws.Start("127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
+	sim := simtest.Start(t, simrws.Start, opts)
 	return newRigAt(t, sim, sim.URL(), maxAttempts)
 }
 
@@ -345,11 +342,7 @@ func (p *proxy) up(t *testing.T) {
 }
 
 func TestOfflineForAWhileThenEverythingOnceInOrder(t *testing.T) {
-	sim, err := simrws.Start("127.0.0.1:0", simrws.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
+	sim := simtest.Start(t, simrws.Start, simrws.Options{})
 	p := newProxy(t, sim.Addr())
 	r := newRigAt(t, sim, "http://"+p.addr+"/RaveWebServices", 3)
 

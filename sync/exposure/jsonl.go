@@ -121,18 +121,7 @@ func decodeObject(data []byte) (Input, string) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return in, "the line holds more than one JSON value; put one record per line"
 	}
-	if len(unknown) > 0 {
-		probs = append(probs, "unknown field(s) "+strings.Join(unknown, ", "))
-	}
-	var missing []string
-	for _, f := range Fields {
-		if !seen[f] {
-			missing = append(missing, f)
-		}
-	}
-	if len(missing) > 0 {
-		probs = append(probs, "missing field(s) "+strings.Join(missing, ", "))
-	}
+	probs = append(probs, nameProblems("field", unknown, seen)...)
 	return in, strings.Join(probs, "; ")
 }
 

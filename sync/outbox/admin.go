@@ -60,14 +60,19 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Listed, error) {
 func Get(ctx context.Context, db *store.DB, id uint64) (Message, error) {
 	var m Message
 	err := db.View(ctx, func(tx *store.Tx) error {
-		var ok bool
 		var err error
-		m, ok, err = store.Outbox[Message](tx).Get(id)
-		if err == nil && !ok {
-			err = fmt.Errorf("message %d: %w", id, ErrNotFound)
-		}
+		m, err = lookup(store.Outbox[Message](tx), id)
 		return err
 	})
+	return m, err
+}
+
+// lookup reads message id from t; a message that does not exist is ErrNotFound.
+func lookup(t store.SeqTable[Message], id uint64) (Message, error) {
+	m, ok, err := t.Get(id)
+	if err == nil && !ok {
+		err = fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
 	return m, err
 }
 
@@ -132,12 +137,9 @@ func (o *Outbox) Retry(ctx context.Context, actor string, id uint64) (Message, e
 	var m Message
 	err := o.db.UpdateAs(ctx, actor, func(tx *store.Tx) error {
 		t := store.Outbox[Message](tx)
-		var ok bool
 		var err error
-		if m, ok, err = t.Get(id); err != nil {
+		if m, err = lookup(t, id); err != nil {
 			return err
-		} else if !ok {
-			return fmt.Errorf("message %d: %w", id, ErrNotFound)
 		}
 		if m.State != Dead || m.Discarded {
 			return fmt.Errorf("message %d is %s: %w", id, stateWords(m), ErrNotDead)
@@ -171,12 +173,9 @@ func (o *Outbox) Discard(ctx context.Context, actor string, id uint64, reason st
 	var m Message
 	err := o.db.UpdateAs(ctx, actor, func(tx *store.Tx) error {
 		t := store.Outbox[Message](tx)
-		var ok bool
 		var err error
-		if m, ok, err = t.Get(id); err != nil {
+		if m, err = lookup(t, id); err != nil {
 			return err
-		} else if !ok {
-			return fmt.Errorf("message %d: %w", id, ErrNotFound)
 		}
 		if m.finished() {
 			return fmt.Errorf("message %d is %s: %w", id, stateWords(m), ErrFinished)

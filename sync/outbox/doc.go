@@ -26,13 +26,17 @@
 // For example, a subject push:
 //
 //	err := db.Update(ctx, func(tx *store.Tx) error {
-//		rec.Desired = push // the engine's own record of the key
-//		q, err := outbox.Enqueue(tx, outbox.Draft{Kind: "subject", Key: mrn, Payload: push, Prev: rec.Message})
+//		q, err := outbox.Enqueue(tx, outbox.Draft{Kind: outbox.KindSubject, Key: rec.Key(), Payload: want, Prev: rec.Message})
 //		if err != nil {
 //			return err
 //		}
+//		rec.Want = &want   // the engine's own record of the key: what it asked to send
 //		rec.Message = q.ID // kept for the next Enqueue of this key, so that edits coalesce
-//		return store.Subjects[Subject](tx).Put(key, rec)
+//		if err := store.Subjects[Subject](tx).Put(key, rec); err != nil {
+//			return err
+//		}
+//		_, err = tx.Append(store.Entry{Action: store.ActionSubjectPush, Object: rec.Object(), New: "queued"})
+//		return err
 //	})
 //
 // and, once it committed, a kick of the send service so that delivery starts at once.
@@ -70,8 +74,7 @@
 // # Caveats
 //
 // Done messages are kept, for the record, and the runs skip over them cheaply (a run starts from the
-// first message not yet finished). Pruning them after a retention period is left for later; their
-// audit entries stay either way.
+// first message not yet finished). Nothing prunes them; their audit entries would stay either way.
 //
 // One Outbox per store: the store's file lock keeps other processes out, and the Outbox serialises
 // deliveries of a kind and knows which claims are live. Messages of kinds no Sender is registered for

@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,6 +27,9 @@ type Auth interface {
 	authorize(req *http.Request) error
 	// refresh drops a refused access token; it reports whether a new one can be fetched (OAuth2).
 	refresh() bool
+	// secrets are the credentials as they could come back in a server's words: the password, the token,
+	// an Authorization header's encoding of them (see Client.redact).
+	secrets() []string
 }
 
 // binding is what a client hands its Auth.
@@ -47,9 +51,13 @@ func (a *basicAuth) authorize(req *http.Request) error {
 	return nil
 }
 func (a *basicAuth) refresh() bool { return false }
+func (a *basicAuth) secrets() []string {
+	return []string{a.password, base64.StdEncoding.EncodeToString([]byte(a.user + ":" + a.password))}
+}
 
-// String keeps the password out of any accidental formatting.
-func (a *basicAuth) String() string { return fmt.Sprintf("basic(%s)", a.user) }
+// String and GoString keep the password out of any accidental formatting (%v, %+v, %#v).
+func (a *basicAuth) String() string   { return fmt.Sprintf("basic(%s)", a.user) }
+func (a *basicAuth) GoString() string { return a.String() }
 
 // Bearer authorises with a static bearer token ("Authorization: Bearer <token>"), as the checklist
 // systems expect.
@@ -70,17 +78,19 @@ func (a *headerAuth) authorize(req *http.Request) error {
 	req.Header.Set(a.name, a.prefix+a.token)
 	return nil
 }
-func (a *headerAuth) refresh() bool { return false }
+func (a *headerAuth) refresh() bool     { return false }
+func (a *headerAuth) secrets() []string { return []string{a.token} }
 
-// String keeps the token out of any accidental formatting.
-func (a *headerAuth) String() string { return "token in " + a.name }
+// String and GoString keep the token out of any accidental formatting (%v, %+v, %#v).
+func (a *headerAuth) String() string   { return "token in " + a.name }
+func (a *headerAuth) GoString() string { return a.String() }
 
 // OAuth2ClientCredentials authorises with bearer tokens from an OAuth2 token endpoint (client
 // credentials grant, golang.org/x/oauth2). Tokens are replaced 60 s before they expire, and once when
 // the remote refuses one.
 func OAuth2ClientCredentials(tokenURL, clientID, clientSecret string, scopes ...string) Auth {
 	cc := &clientcredentials.Config{ClientID: clientID, ClientSecret: clientSecret, TokenURL: tokenURL, Scopes: scopes}
-	return &tokenAuth{tokenURL: tokenURL, fetch: func(ctx context.Context) (*oauth2.Token, error) { return cc.Token(ctx) }}
+	return &tokenAuth{tokenURL: tokenURL, secret: clientSecret, fetch: func(ctx context.Context) (*oauth2.Token, error) { return cc.Token(ctx) }}
 }
 
 // OAuth2TokenSource authorises with tokens from src; src should fetch a new token on every call (the
@@ -91,22 +101,25 @@ func OAuth2TokenSource(src oauth2.TokenSource) Auth {
 
 type tokenAuth struct {
 	tokenURL string // "" for a caller's token source
+	secret   string // the client secret, "" for a caller's token source
 	fetch    func(ctx context.Context) (*oauth2.Token, error)
 	ctx      context.Context // carries the HTTP client for token requests
 	timeout  time.Duration   // bounds one token request
 	onRotate func(string)
 	print    func(string) string
 
-	mu   sync.Mutex
-	src  oauth2.TokenSource // caching source, replaced when a token is refused
-	last string             // fingerprint of the token last used
+	mu     sync.Mutex
+	src    oauth2.TokenSource // caching source, replaced when a token is refused
+	last   string             // fingerprint of the token last used
+	access string             // the access token last used
 }
 
-// String keeps the client secret out of any accidental formatting.
-func (a *tokenAuth) String() string { return "oauth2" }
+// String and GoString keep the client secret and the tokens out of any accidental formatting.
+func (a *tokenAuth) String() string   { return "oauth2" }
+func (a *tokenAuth) GoString() string { return a.String() }
 
 func (a *tokenAuth) bind(b binding) Auth {
-	t := &tokenAuth{tokenURL: a.tokenURL, fetch: a.fetch, onRotate: b.onRotate, timeout: b.timeout, print: b.fingerprint}
+	t := &tokenAuth{tokenURL: a.tokenURL, secret: a.secret, fetch: a.fetch, onRotate: b.onRotate, timeout: b.timeout, print: b.fingerprint}
 	t.ctx = context.WithValue(context.Background(), oauth2.HTTPClient, b.hc)
 	t.src = t.newSource()
 	return t
@@ -141,13 +154,19 @@ func (a *tokenAuth) authorize(req *http.Request) error {
 	fp := a.print(tok.AccessToken)
 	a.mu.Lock()
 	rotated := fp != a.last
-	a.last = fp
+	a.last, a.access = fp, tok.AccessToken
 	a.mu.Unlock()
 	if rotated && a.onRotate != nil {
 		a.onRotate(fp)
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	return nil
+}
+
+func (a *tokenAuth) secrets() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return []string{a.secret, a.access}
 }
 
 func (a *tokenAuth) refresh() bool {
@@ -164,11 +183,15 @@ func tokenError(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
 		st := re.Response.StatusCode
+		retryable := st == http.StatusTooManyRequests || st >= 500
 		msg := "token endpoint refused the client credentials"
+		if retryable {
+			msg = "token endpoint could not issue an access token now"
+		}
 		if re.ErrorCode != "" {
 			msg += " (" + Clean(re.ErrorCode) + ")"
 		}
-		e := &Error{Status: st, Message: msg, Retryable: st == http.StatusTooManyRequests || st >= 500}
+		e := &Error{Status: st, Message: msg, Retryable: retryable}
 		switch {
 		case st == http.StatusUnauthorized, re.ErrorCode == "invalid_client", re.ErrorCode == "unauthorized_client", re.ErrorCode == "invalid_grant":
 			e.Err, e.fatal, e.Retryable = ErrCredentialRejected, true, false

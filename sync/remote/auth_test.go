@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // TestAuthHeaders: each kind of credential arrives where its API expects it, and only there.
@@ -41,7 +43,7 @@ func TestAuthHeaders(t *testing.T) {
 			if tc.header != "Authorization" && got.Get("Authorization") != "" {
 				t.Errorf("Authorization sent along: %q", got.Get("Authorization"))
 			}
-			if s := fmt.Sprintf("%v %+v", tc.auth, tc.auth); strings.Contains(s, "pw 1") || strings.Contains(s, "token-") {
+			if s := fmt.Sprintf("%v %+v %#v %s", tc.auth, tc.auth, tc.auth, tc.auth); strings.Contains(s, "pw 1") || strings.Contains(s, "token-") {
 				t.Errorf("formatting the auth shows the secret: %s", s)
 			}
 		})
@@ -151,8 +153,8 @@ func TestOAuth2RefusedTokenRefreshedOnce(t *testing.T) {
 	if body, err := get(t.Context(), c, "x"); err != nil || body != "ok" {
 		t.Fatalf("first request: %q, %v", body, err)
 	}
-	if ts.issued.Load() != 2 || fmt.Sprint(seen) != "[Bearer tok-1 Bearer tok-2]" || len(w.all()) != 0 {
-		t.Fatalf("tokens issued %d, API saw %v, waits %v", ts.issued.Load(), seen, w.all())
+	if ts.issued.Load() != 2 || fmt.Sprint(seen) != "[Bearer tok-1 Bearer tok-2]" || len(w.All()) != 0 {
+		t.Fatalf("tokens issued %d, API saw %v, waits %v", ts.issued.Load(), seen, w.All())
 	}
 	if fmt.Sprint(rotated) != "[fp(1) fp(2)]" {
 		t.Errorf("rotations reported %v", rotated)
@@ -193,4 +195,79 @@ func TestStalledTokenEndpoint(t *testing.T) {
 	if err == nil || !Retryable(err) || IsFatal(err) || apiCalls.Load() != 0 {
 		t.Fatalf("err %v (retryable %v), %d requests reached the API", err, Retryable(err), apiCalls.Load())
 	}
+}
+
+// TestFailingTokenEndpoint: a token endpoint that is busy or failing (429, 5xx) is retried and said
+// to be failing; only a refusal of the client is called one.
+func TestFailingTokenEndpoint(t *testing.T) {
+	var calls atomic.Int64
+	tokens := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"error":"temporarily_unavailable"}`)
+	})
+	cfg := testConfig(serve(t, func(http.ResponseWriter, *http.Request) {}).URL, &waits{})
+	cfg.Auth = OAuth2ClientCredentials(tokens.URL, "id", "secret")
+	cfg.Retry.MaxAttempts = 3
+	c := newClient(t, cfg)
+	_, err := get(t.Context(), c, "x")
+	if err == nil || !Retryable(err) || IsFatal(err) || calls.Load() < 3 { // oauth2 may ask twice per attempt (its two ways of sending the secret)
+		t.Fatalf("err %v (retryable %v), %d token requests", err, Retryable(err), calls.Load())
+	}
+	if msg := err.Error(); strings.Contains(msg, "refused the client credentials") || !strings.Contains(msg, "503") {
+		t.Fatalf("error %q: a failing token endpoint is not a refused credential", msg)
+	}
+}
+
+// TestEchoedCredentialRedacted: a server that repeats the request's credential in its error answer
+// (a debugging gateway, a proxy's error page) does not put it in the error, which reaches logs, the
+// outbox's stored messages and the audit trail: the client removes its own credentials from what
+// the server says.
+func TestEchoedCredentialRedacted(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		auth    Auth
+		status  int
+		body    string
+		secrets []string
+	}{
+		{"basic password and header", Basic("rws.integration", "s3cret-pw"), http.StatusBadRequest,
+			`{"code":"bad s3cret-pw","message":"refused Authorization: Basic cndzLmludGVncmF0aW9uOnMzY3JldC1wdw== (password s3cret-pw)"}`,
+			[]string{"s3cret-pw", "cndzLmludGVncmF0aW9uOnMzY3JldC1wdw=="}},
+		{"bearer token", Bearer("edc-token-0042"), http.StatusForbidden,
+			`{"title":"Forbidden","detail":"the token edc-token-0042 may not write here"}`, []string{"edc-token-0042"}},
+		{"header token in text", HeaderToken("MRNIntegrationToken", "sa-token-0099"), http.StatusBadRequest,
+			"Invalid MRNIntegrationToken\n sa-token-0099.", []string{"sa-token-0099"}},
+		{"oauth2 access token", OAuth2TokenSource(staticToken("access-0123456789")), http.StatusServiceUnavailable,
+			`<html><head><title>upstream refused Bearer access-0123456789</title></head></html>`, []string{"access-0123456789"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+			})
+			cfg := testConfig(srv.URL, &waits{})
+			cfg.Auth, cfg.Retry = tc.auth, RetryPolicy{MaxAttempts: 1}
+			c := newClient(t, cfg)
+			_, err := get(t.Context(), c, "x")
+			e := asError(t, err)
+			shown := fmt.Sprintf("%v | %s | %s | %s | %s", err, e.Code, e.Message, e.Reason(), c.State().LastError)
+			for _, s := range tc.secrets {
+				if strings.Contains(shown, s) {
+					t.Fatalf("the credential %q reached the error: %s", s, shown)
+				}
+			}
+			if !strings.Contains(shown, "[redacted]") {
+				t.Fatalf("error %s: the echo is not marked", shown)
+			}
+		})
+	}
+}
+
+// staticToken is an oauth2.TokenSource that always gives the same access token.
+type staticToken string
+
+func (s staticToken) Token() (*oauth2.Token, error) {
+	return &oauth2.Token{AccessToken: string(s), TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}, nil
 }

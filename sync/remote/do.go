@@ -279,7 +279,7 @@ func (c *Client) statusError(r *Request, op string, resp *http.Response, raw []b
 		read = r.ErrorBody
 	}
 	p := read(resp.StatusCode, resp.Header, raw)
-	e := &Error{Remote: c.name, Op: op, Status: resp.StatusCode, Code: Clean(p.Code), Message: Clean(p.Message), Detail: p.Detail}
+	e := &Error{Remote: c.name, Op: op, Status: resp.StatusCode, Code: c.serverWords(p.Code), Message: c.serverWords(p.Message), Detail: p.Detail}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter = d
 	}
@@ -309,4 +309,24 @@ func untrusted(err error) bool {
 	var host x509.HostnameError
 	var invalid x509.CertificateInvalidError
 	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
+}
+
+// minRedacted is the shortest credential removed from a server's words: shorter ones would blank out
+// ordinary text without protecting anything.
+const minRedacted = 4
+
+// serverWords makes what a server said fit for an error, a log line, the store and the audit trail:
+// Clean, and none of the client's own credentials. A server that repeats the request's Authorization
+// header or token in its error answer (a debugging gateway, a proxy's page) must not thereby put the
+// password into the outbox's stored messages or an audit entry, which the log's redaction never sees.
+func (c *Client) serverWords(s string) string {
+	redact := func(s string) string {
+		for _, secret := range c.auth.secrets() {
+			if len(secret) >= minRedacted {
+				s = strings.ReplaceAll(s, secret, "[redacted]")
+			}
+		}
+		return s
+	}
+	return redact(Clean(redact(s))) // before Clean, so that clipping cannot cut one in half; after, for one split by white space
 }

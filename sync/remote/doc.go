@@ -42,7 +42,8 @@
 // # Caveats
 //
 // Secrets (passwords, client secrets, tokens) are held only in memory and never appear in errors or
-// logs. Credentials go only to the configured origin: a Request to another origin is refused unsent,
+// logs, even when a server repeats one in its error answer (the client removes its own credentials
+// from what a server says). Credentials go only to the configured origin: a Request to another origin is refused unsent,
 // and a redirect is followed only within the origin of the request, never from https to http. Answer
 // bodies are never buffered: the response Body streams under the AnswerPolicy (an idle read, a minimum
 // rate, a total duration) and must be closed, which gives back the concurrency slot.

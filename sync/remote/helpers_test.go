@@ -6,29 +6,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/trialsync/trialsync/sync/remote/remotetest"
 )
 
 // waits records the waits the client computed instead of spending them.
-type waits struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (w *waits) sleep(ctx context.Context, d time.Duration) error {
-	w.mu.Lock()
-	w.d = append(w.d, d)
-	w.mu.Unlock()
-	return ctx.Err()
-}
-
-func (w *waits) all() []time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]time.Duration(nil), w.d...)
-}
+type waits = remotetest.Waits
 
 // serve starts a loopback server for the test.
 func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
@@ -42,7 +26,7 @@ func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
 // rate limiting worth the name.
 func testConfig(base string, w *waits) Config {
 	return Config{
-		Name: "test", BaseURL: base, Auth: Basic("u", "p"), Sleep: w.sleep,
+		Name: "test", BaseURL: base, Auth: Basic("u", "p"), Sleep: w.Sleep,
 		RequestsPerSecond: 1e6, Burst: 1000, Breaker: BreakerPolicy{Failures: 1000},
 	}
 }

@@ -134,7 +134,11 @@ func (c *Client) probe(ready chan struct{}) {
 			c.state.answered()
 			return
 		}
-		c.state.goOffline(err, unreachableWords(c.base.Host, err))
+		if again, _, start := c.state.goOffline(err, unreachableWords(c.base.Host, err)); start {
+			// A request saw an answer while this probe was out, closing ready; this failure begins a
+			// new offline spell, which nobody else is probing.
+			ready = again
+		}
 		t.Reset(c.probeEvery)
 	}
 }

@@ -48,8 +48,8 @@ func TestOfflineIsAState(t *testing.T) {
 	if within.Err() != nil {
 		t.Fatalf("offline took longer than 2 s: %v", err)
 	}
-	if len(w.all()) != 0 || c.BreakerState() != "closed" {
-		t.Fatalf("offline spent waits %v, breaker %s", w.all(), c.BreakerState())
+	if len(w.All()) != 0 || c.BreakerState() != "closed" {
+		t.Fatalf("offline spent waits %v, breaker %s", w.All(), c.BreakerState())
 	}
 	select {
 	case <-changed:
@@ -77,8 +77,8 @@ func TestOfflineIsAState(t *testing.T) {
 			t.Fatalf("request while offline: %v", err)
 		}
 	}
-	if len(w.all()) != 0 {
-		t.Fatalf("waits %v while offline", w.all())
+	if len(w.All()) != 0 {
+		t.Fatalf("waits %v while offline", w.All())
 	}
 
 	// The remote comes back on the same port.
@@ -106,8 +106,8 @@ func TestOfflineIsAState(t *testing.T) {
 	if body, err := get(t.Context(), c, "x"); err != nil || body != "back" {
 		t.Fatalf("after the return: %q, %v", body, err)
 	}
-	if len(w.all()) != 0 || c.BreakerState() != "closed" {
-		t.Fatalf("waits %v, breaker %s", w.all(), c.BreakerState())
+	if len(w.All()) != 0 || c.BreakerState() != "closed" {
+		t.Fatalf("waits %v, breaker %s", w.All(), c.BreakerState())
 	}
 }
 
@@ -168,3 +168,69 @@ type timeoutErr struct{}
 func (timeoutErr) Error() string   { return "i/o timeout" }
 func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
+
+// roundTripFunc is an http.RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestProbeSurvivesAnAnswerMeanwhile: while the probe is out, a request already in flight gets an
+// answer (the remote is online again), and then the probe's own HEAD finds the remote unreachable
+// (offline again). That is a new offline spell, and the probe must keep watching it: if it left, no
+// one would ever close the new Ready, and every request would fail offline until a restart.
+func TestProbeSurvivesAnAnswerMeanwhile(t *testing.T) {
+	var (
+		c           *Client
+		mu          sync.Mutex
+		heads       int
+		up          bool
+		secondProbe = make(chan struct{})
+	)
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodHead {
+			heads++
+			switch heads {
+			case 1:
+				c.state.answered() // a request in flight was answered while this probe was out
+				up = true          // and from now on the remote does answer
+				return nil, refused
+			case 2:
+				close(secondProbe)
+			}
+		}
+		if !up {
+			return nil, refused
+		}
+		return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader("ok")), Header: http.Header{}, Request: r}, nil
+	})
+	cfg := testConfig("http://127.0.0.1:1", &waits{})
+	cfg.HTTPClient = &http.Client{Transport: rt}
+	cfg.ProbeEvery = 10 * time.Millisecond
+	c = newClient(t, cfg)
+
+	if _, err := get(t.Context(), c, "x"); !IsOffline(err) {
+		t.Fatalf("first request: %v, want offline", err)
+	}
+	select {
+	case <-secondProbe:
+	case <-time.After(30 * time.Second): // a failsafe, far beyond the probe interval
+		t.Fatal("the probe stopped after its first HEAD: the remote stays offline for good")
+	}
+	for {
+		st, changed := c.Watch()
+		if st.State == StateOnline {
+			break
+		}
+		select {
+		case <-changed:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("state %+v after the remote answered the probe", st)
+		}
+	}
+	if body, err := get(t.Context(), c, "x"); err != nil || body != "ok" {
+		t.Fatalf("after the return: %q, %v", body, err)
+	}
+}

@@ -171,8 +171,8 @@ func TestUntrustedCertificate(t *testing.T) {
 	w := &waits{}
 	c := newClient(t, testConfig(srv.URL, w)) // the default client: the test certificate is not trusted
 	_, err := get(t.Context(), c, "x")
-	if err == nil || Retryable(err) || IsOffline(err) || len(w.all()) != 0 || hits.Load() != 0 ||
+	if err == nil || Retryable(err) || IsOffline(err) || len(w.All()) != 0 || hits.Load() != 0 ||
 		!strings.Contains(err.Error(), "the server's certificate is not trusted for 127.0.0.1") {
-		t.Fatalf("untrusted certificate: %v (waits %v)", err, w.all())
+		t.Fatalf("untrusted certificate: %v (waits %v)", err, w.All())
 	}
 }

@@ -127,7 +127,7 @@ func TestStatusClasses(t *testing.T) {
 			if tc.idempotent && keys.Load() != calls.Load() {
 				t.Errorf("Idempotency-Key sent on %d of %d calls", keys.Load(), calls.Load())
 			}
-			got := w.all()
+			got := w.All()
 			if int64(len(got)) != min(tc.wantCalls-1, int64(tc.failures)) {
 				t.Errorf("waits %v for %d calls", got, tc.wantCalls)
 			}
@@ -197,7 +197,7 @@ func TestRetryAfterDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The date has whole seconds and the request took some time: the wait lies a little under 90 s.
-	if got := w.all(); len(got) != 1 || got[0] < 80*time.Second || got[0] > 90*time.Second {
+	if got := w.All(); len(got) != 1 || got[0] < 80*time.Second || got[0] > 90*time.Second {
 		t.Fatalf("waits %v, want one of about 90 s", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // countingDiscard counts bytes and ItemData elements of a stream without keeping it.
@@ -27,11 +28,7 @@ func BenchmarkDatasetStream(b *testing.B) {
 			name = "gzip"
 		}
 		b.Run(name, func(b *testing.B) {
-			s, err := simrws.Start("127.0.0.1:0", simrws.Options{SubjectsPerSite: 100, Visits: 60, NoGzip: !gz})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
+			s := simtest.Start(b, simrws.Start, simrws.Options{SubjectsPerSite: 100, Visits: 60, NoGzip: !gz})
 			c, err := New(testConfig(s, &waits{}))
 			if err != nil {
 				b.Fatal(err)
@@ -56,11 +53,7 @@ func BenchmarkDatasetStream(b *testing.B) {
 
 // BenchmarkAuditFeed pulls the whole audit feed in pages of 10,000 IDs.
 func BenchmarkAuditFeed(b *testing.B) {
-	s, err := simrws.Start("127.0.0.1:0", simrws.Options{SubjectsPerSite: 100, Visits: 30, NoGzip: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := simtest.Start(b, simrws.Start, simrws.Options{SubjectsPerSite: 100, Visits: 30, NoGzip: true})
 	c, err := New(testConfig(s, &waits{}))
 	if err != nil {
 		b.Fatal(err)

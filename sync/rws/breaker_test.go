@@ -32,7 +32,7 @@ func TestBreakerOpensAndHalfOpens(t *testing.T) {
 	const openFor = 50 * time.Millisecond
 	w := &waits{}
 	c := newClient(t, Config{
-		BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep,
+		BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.Sleep,
 		Retry: RetryPolicy{MaxAttempts: 2},
 		// No local rate limiting here: its real waits would let the open period pass unnoticed.
 		RequestsPerSecond: 1e6, Burst: 100,

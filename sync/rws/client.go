@@ -1,7 +1,6 @@
 package rws
 
 import (
-	"errors"
 	"net/url"
 	"strings"
 
@@ -29,7 +28,7 @@ type Client struct {
 	rc   *remote.Client
 	base *url.URL // the RWS root, …/RaveWebServices
 
-	// Bounds on a listing (studies, subjects) read into memory: see lists.go.
+	// Bounds on a listing (studies, subjects) read into memory: see listing.go.
 	listingBytes   int64
 	listingToken   int
 	listingEntries int
@@ -44,11 +43,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "trialsync-rws"
 	}
-	base, err := parseBase(cfg.BaseURL)
-	if err != nil {
-		return nil, err
-	}
-	cfg.BaseURL = base.String()
+	cfg.BaseURL = rwsRoot(cfg.BaseURL)
 	cfg.ErrorBody = readErrorBody
 	if onRetry := cfg.OnRetry; onRetry != nil {
 		cfg.OnRetry = func(ev RetryEvent) {
@@ -63,22 +58,20 @@ func New(cfg Config) (*Client, error) {
 	return &Client{rc: rc, base: rc.BaseURL(), listingBytes: maxListingBytes, listingToken: maxListingToken, listingEntries: maxListingEntries}, nil
 }
 
-// parseBase appends the /RaveWebServices path when the configured URL lacks it; package remote checks
-// the rest (scheme, credentials, https for any host but this machine).
-func parseBase(raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, errors.New("rws: no base URL configured")
-	}
+// rwsRoot appends the /RaveWebServices path when the configured URL lacks it. Package remote checks
+// the rest (an address at all, scheme, credentials, https for any host but this machine) and refuses
+// what can never work with a fatal error; an address that is not a URL is handed to it as it is.
+func rwsRoot(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, errors.New("rws: the base URL is not a URL")
+	if raw == "" || err != nil {
+		return raw
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	if !strings.HasSuffix(strings.ToLower(u.Path), "/ravewebservices") {
 		u.Path += "/RaveWebServices"
 	}
-	return u, nil
+	return u.String()
 }
 
 // Remote returns the shared HTTP client underneath: its State for the dashboard, Watch, Close.
@@ -96,20 +89,13 @@ func (c *Client) BreakerState() string { return c.rc.BreakerState() }
 // RateLimitRemaining returns the last X-RateLimit-Remaining the server sent, and whether it ever sent one.
 func (c *Client) RateLimitRemaining() (int, bool) { return c.rc.RateLimitRemaining() }
 
-// endpoint resolves path segments (unescaped) and a query relative to the base. Parentheses stay
-// literal in the path, as RWS's own libraries send them ("studies/Mediflex(Dev)/subjects").
+// endpoint resolves path segments (unescaped) and a query relative to the base (remote.Client.Endpoint),
+// with parentheses left literal in the path, as RWS's own libraries send them
+// ("studies/Mediflex(Dev)/subjects").
 func (c *Client) endpoint(q url.Values, segments ...string) *url.URL {
-	u := *c.base
-	raw := c.base.EscapedPath()
-	for _, s := range segments {
-		u.Path += "/" + s
-		raw += "/" + parenKeeper.Replace(url.PathEscape(s))
-	}
-	u.RawPath = raw
-	if q != nil {
-		u.RawQuery = q.Encode()
-	}
-	return &u
+	u := c.rc.Endpoint(q, segments...)
+	u.RawPath = parenKeeper.Replace(u.RawPath)
+	return u
 }
 
 var parenKeeper = strings.NewReplacer("%28", "(", "%29", ")")

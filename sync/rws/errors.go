@@ -23,10 +23,10 @@ var (
 	ErrNotImplemented = errors.New("rws: not implemented")
 	// ErrRejected: a posted transaction was refused as a whole (IsTransactionSuccessful="0").
 	ErrRejected = errors.New("rws: transaction rejected")
-	// ErrRateLimited: the tenant answered 429.
-	ErrRateLimited = errors.New("rws: rate limited")
-	// ErrUnavailable: the tenant answered 5xx.
-	ErrUnavailable = errors.New("rws: service unavailable")
+	// ErrRateLimited: the tenant answered 429. It is remote.ErrRateLimited: every remote means the same.
+	ErrRateLimited = remote.ErrRateLimited
+	// ErrUnavailable: the tenant answered 5xx (501 Not Implemented aside). It is remote.ErrUnavailable.
+	ErrUnavailable = remote.ErrUnavailable
 	// ErrCircuitOpen: the client's circuit breaker is open after repeated failures; pause, do not retry
 	// now. It is remote.ErrCircuitOpen.
 	ErrCircuitOpen = remote.ErrCircuitOpen

@@ -53,7 +53,7 @@ func TestErrorShapes(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 			w := &waits{}
-			c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep, Retry: RetryPolicy{MaxAttempts: 1}})
+			c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.Sleep, Retry: RetryPolicy{MaxAttempts: 1}})
 			_, err = c.Studies(t.Context())
 			e := asError(t, err)
 			if e.Status != tc.status || e.Shape != tc.shape || e.ReasonCode != tc.reason || e.Origin != tc.origin {
@@ -139,7 +139,7 @@ func TestIIS401TriedOnce(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	w := &waits{}
-	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep})
+	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.Sleep})
 	for poll := 1; poll <= 3; poll++ {
 		_, err := c.Studies(t.Context())
 		if !errors.Is(err, ErrUnauthorized) || !errors.Is(err, remote.ErrCredentialRejected) || !remote.IsFatal(err) || Retryable(err) {
@@ -151,5 +151,28 @@ func TestIIS401TriedOnce(t *testing.T) {
 		if calls.Load() != int64(2*poll) {
 			t.Fatalf("after poll %d the credential was sent %d times, want twice a poll", poll, calls.Load())
 		}
+	}
+}
+
+// TestNewRefusesUnusableConfigurations: a configuration that can never work is refused by New with an
+// error that is fatal (remote.IsFatal), as its documentation promises, so that a service built on it
+// stops and says why instead of retrying for ever.
+func TestNewRefusesUnusableConfigurations(t *testing.T) {
+	for _, tc := range []struct{ name, url, want string }{
+		{"no address", "", "no address configured"},
+		{"not a URL", "https://rave host/RaveWebServices", "the address is not a URL"},
+		{"relative", "RaveWebServices", "not an absolute http or https URL"},
+		{"plain http across the network", "http://rave.example.org", "use https"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := New(Config{BaseURL: tc.url, Auth: BasicAuth("u", "p")})
+			if err == nil {
+				_ = c.Close()
+				t.Fatal("New accepted it")
+			}
+			if !remote.IsFatal(err) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "rave: ") {
+				t.Fatalf("error %q (fatal %v), want a fatal error saying %q", err, remote.IsFatal(err), tc.want)
+			}
+		})
 	}
 }

@@ -127,7 +127,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := w.all()
+	got := w.All()
 	if s.Count("429") == 0 || len(got) != s.Count("429") {
 		t.Fatalf("%d waits for %d 429s", len(got), s.Count("429"))
 	}

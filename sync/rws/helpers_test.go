@@ -2,46 +2,23 @@ package rws
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"regexp"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/trialsync/trialsync/sync/remote/remotetest"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // startSim runs an RWS simulator for the test.
 func startSim(t *testing.T, opts simrws.Options) *simrws.Server {
-	t.Helper()
-	s, err := simrws.Start("127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatalf("start simulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return simtest.Start(t, simrws.Start, opts)
 }
 
 // waits records the waits the client computed instead of spending them.
-type waits struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (w *waits) sleep(ctx context.Context, d time.Duration) error {
-	w.mu.Lock()
-	w.d = append(w.d, d)
-	w.mu.Unlock()
-	return ctx.Err()
-}
-
-func (w *waits) all() []time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]time.Duration(nil), w.d...)
-}
+type waits = remotetest.Waits
 
 // testConfig is a client configuration for s with Basic auth and waits recorded, not spent.
 func testConfig(s *simrws.Server, w *waits) Config {
@@ -49,7 +26,7 @@ func testConfig(s *simrws.Server, w *waits) Config {
 	return Config{
 		BaseURL:           s.URL(),
 		Auth:              BasicAuth(o.User, o.Password),
-		Sleep:             w.sleep,
+		Sleep:             w.Sleep,
 		RequestsPerSecond: 10000,
 		Burst:             1000,
 		Retry:             RetryPolicy{MaxAttempts: 10},

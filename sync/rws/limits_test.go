@@ -29,14 +29,14 @@ func TestServerRateLimitHonoured(t *testing.T) {
 	t.Cleanup(srv.Close)
 	w := &waits{}
 	// A local limiter of one request per hour: only the server's budget can let four through.
-	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.sleep, RequestsPerSecond: 1.0 / 3600, Burst: 1})
+	c := newClient(t, Config{BaseURL: srv.URL, Auth: BasicAuth("u", "p"), Sleep: w.Sleep, RequestsPerSecond: 1.0 / 3600, Burst: 1})
 	for range 4 {
 		if _, err := c.Version(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if rem, ok := c.RateLimitRemaining(); !ok || rem != 1 || len(w.all()) != 0 {
-		t.Fatalf("remaining %d %v, waits %v", rem, ok, w.all())
+	if rem, ok := c.RateLimitRemaining(); !ok || rem != 1 || len(w.All()) != 0 {
+		t.Fatalf("remaining %d %v, waits %v", rem, ok, w.All())
 	}
 	if _, err := c.Version(t.Context()); err != nil { // answer says 0 remain
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func TestServerRateLimitHonoured(t *testing.T) {
 	if _, err := c.Version(t.Context()); err != nil { // must wait for the reset first
 		t.Fatal(err)
 	}
-	got := w.all()
+	got := w.All()
 	if len(got) != 1 || got[0] < 8*time.Second || got[0] > 9*time.Second {
 		t.Fatalf("waits %v, want one hold of about 9s", got)
 	}
@@ -108,12 +108,12 @@ func TestIsOffline(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
 	w := &waits{}
-	c := newClient(t, Config{BaseURL: "http://" + addr, Auth: BasicAuth("u", "p"), Sleep: w.sleep, Retry: RetryPolicy{MaxAttempts: 3}})
+	c := newClient(t, Config{BaseURL: "http://" + addr, Auth: BasicAuth("u", "p"), Sleep: w.Sleep, Retry: RetryPolicy{MaxAttempts: 3}})
 	t.Cleanup(func() { _ = c.Close() })
 	// Offline is a state, not a slow failure: no attempt is spent on retries.
 	_, err = c.Version(t.Context())
-	if !IsOffline(err) || !Retryable(err) || len(w.all()) != 0 || asError(t, err).Status != 0 {
-		t.Fatalf("refused connection: offline %v retryable %v waits %v: %v", IsOffline(err), Retryable(err), w.all(), err)
+	if !IsOffline(err) || !Retryable(err) || len(w.All()) != 0 || asError(t, err).Status != 0 {
+		t.Fatalf("refused connection: offline %v retryable %v waits %v: %v", IsOffline(err), Retryable(err), w.All(), err)
 	}
 	var off *remote.OfflineError
 	if !errors.As(err, &off) || off.Ready() == nil || c.Remote().State().State != remote.StateOffline {

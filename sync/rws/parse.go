@@ -3,7 +3,6 @@ package rws
 import (
 	"bytes"
 	"encoding/xml"
-	"html"
 	"net/http"
 	"regexp"
 	"strings"
@@ -20,10 +19,6 @@ const mdsolNS = "http://www.mdsol.com/ns/odm/metadata"
 var (
 	utf8BOM      = []byte{0xEF, 0xBB, 0xBF}
 	reasonInText = regexp.MustCompile(`\[?(RWS\d{5})\]?`)
-	htmlHeading  = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
-	htmlTitle    = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-	htmlTag      = regexp.MustCompile(`(?s)<[^>]*>`)
-	spaceRun     = regexp.MustCompile(`\s+`)
 )
 
 // errorBody is what one of the RWS error shapes says.
@@ -108,17 +103,10 @@ func parseXMLError(body []byte) (errorBody, bool) {
 	}
 }
 
+// parseHTML reads an IIS error page as remote.HTMLText does: its first h2 (where IIS puts the detail),
+// else its title, else its first h1.
 func parseHTML(body []byte) errorBody {
-	msg := ""
-	for _, re := range []*regexp.Regexp{htmlHeading, htmlTitle} {
-		if m := re.FindSubmatch(body); m != nil {
-			msg = strings.TrimSpace(spaceRun.ReplaceAllString(htmlTag.ReplaceAllString(string(m[1]), " "), " "))
-			if msg != "" {
-				break
-			}
-		}
-	}
-	return errorBody{shape: "html", message: clip(html.UnescapeString(msg))}
+	return errorBody{shape: "html", message: clip(remote.HTMLText(body))}
 }
 
 func reasonIn(s string) string {

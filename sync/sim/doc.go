@@ -6,16 +6,19 @@
 //
 // # Layout
 //
-//	sync/sim             this core: server, faults, answer writer, Idempotency-Key store, JSON helpers
+//	sync/sim             this core: server, faults, answer writer, Idempotency-Key store, JSON helpers,
+//	                     the seeded choice (Pick) the simulated studies are drawn with
 //	sync/sim/rws         Rave Web Services (package rws; import it as simrws)
 //	sync/sim/seed        the demo's study description (testdata/seed/study.toml) every simulator serves
 //	sync/sim/sureadhere  SureAdhere's patient-ingest API (import it as simsureadhere)
 //	sync/sim/checklist   the EDC and CTMS checklist API, one API with two field mappings (simchecklist)
+//	sync/sim/simtest     for tests: a simulator started for one test, an exchange read whole, the demo's study
 //
 // # Building a simulator on the core
 //
 // A simulator is a struct holding its state behind a mutex, an http.Handler that routes its paths,
-// and a *Server. The pieces, in the order a request meets them:
+// and an embedded *Server (its Addr, URL, Close and Shutdown). The pieces, in the order a request
+// meets them:
 //
 //   - Listen(addr, handler) serves on a loopback address (refusing any other) and gives Addr, URL,
 //     Close and Shutdown. Request contexts end when the server stops.

@@ -262,12 +262,3 @@ func resetConnection(w http.ResponseWriter) {
 	}
 	_ = conn.Close()
 }
-
-// mix64 is SplitMix64's finaliser: it spreads a seed's bits before it seeds a generator.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xBF58476D1CE4E5B9
-	x ^= x >> 27
-	x *= 0x94D049BB133111EB
-	return x ^ x>>31
-}

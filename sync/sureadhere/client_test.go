@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trialsync/trialsync/sync/remote"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 	simsureadhere "github.com/trialsync/trialsync/sync/sim/sureadhere"
 )
 
@@ -17,13 +18,7 @@ const simToken = "sim-sureadhere-token"
 
 // startSim starts a SureAdhere simulator with opts for the test.
 func startSim(t *testing.T, opts simsureadhere.Options) *simsureadhere.Server {
-	t.Helper()
-	s, err := simsureadhere.Start("127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return simtest.Start(t, simsureadhere.Start, opts)
 }
 
 // retries records the client's retry decisions.

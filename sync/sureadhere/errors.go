@@ -28,6 +28,7 @@ type TokenError struct {
 	Err    error  // the remote's error underneath, nil when no request was made
 }
 
+// Error says which keyring entry to replace and what SureAdhere answered; never the token.
 func (e *TokenError) Error() string {
 	return "sureadhere: the MRNIntegrationToken (keyring entry sureadhere.token) was refused: " + e.Reason
 }

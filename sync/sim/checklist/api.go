@@ -34,7 +34,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 	page, next, err := sim.Paginate(s.order, func(it *item) string { return it.key }, cursor, limit)
 	if err != nil {
 		s.mu.RUnlock()
-		sim.WriteProblem(w, http.StatusBadRequest, "Bad request", "The cursor "+err.Error()+".")
+		sim.WriteProblem(w, http.StatusBadRequest, "Bad request", "The "+err.Error()+".")
 		return
 	}
 	buf := make([]byte, 0, 64+len(page)*240)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/trialsync/trialsync/sync/sim/seed"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // TestAuthorisation: every route needs the bearer token; no credentials and a wrong token are 401
@@ -35,7 +36,7 @@ func TestAuthorisation(t *testing.T) {
 			t.Run(rt.method+" "+rt.path+" "+tc.name, func(t *testing.T) {
 				a := call(t, s, rt.method, rt.path, rt.body, "Authorization", tc.auth, "Idempotency-Key", "k-"+tc.name)
 				isProblem(t, a, 401, "token")
-				if got := a.header.Get("WWW-Authenticate"); got != tc.challenge {
+				if got := a.Header.Get("WWW-Authenticate"); got != tc.challenge {
 					t.Fatalf("challenge %q, want %q", got, tc.challenge)
 				}
 			})
@@ -44,15 +45,15 @@ func TestAuthorisation(t *testing.T) {
 	if s.Len() != 18 || s.Count("put") != 0 || s.Count("401") != len(routes)*3 {
 		t.Fatalf("refused requests changed something: %d items, %d puts, %d refusals", s.Len(), s.Count("put"), s.Count("401"))
 	}
-	if a := call(t, s, "GET", "/v1/checklist-items?study_id=ALPHA", ""); a.status != 200 {
-		t.Fatalf("with the token: %d %s", a.status, a.body)
+	if a := call(t, s, "GET", "/v1/checklist-items?study_id=ALPHA", ""); a.Status != 200 {
+		t.Fatalf("with the token: %d %s", a.Status, a.Body)
 	}
 }
 
 // TestListShapes: each system serves its own field names in its own order, its own vocabulary,
 // timestamps with a zone, dates or null, and next_cursor null only on the last page.
 func TestListShapes(t *testing.T) {
-	st := demoStudy(t)
+	st := simtest.DemoStudy(t)
 	cases := []struct {
 		sys    System
 		fields []string
@@ -74,10 +75,10 @@ func TestListShapes(t *testing.T) {
 				a := call(t, s, "GET", "/v1/checklist-items?study_id=ALPHA&limit=5"+cursor, "")
 				p := decodePage(t, a)
 				all = append(all, p.Items...)
-				raw = append(raw, a.body)
+				raw = append(raw, a.Body)
 				if p.NextCursor == nil {
-					if !bytes.Contains(a.body, []byte(`"next_cursor":null`)) || pages != 3 {
-						t.Fatalf("last page after %d pages: %s", pages, a.body)
+					if !bytes.Contains(a.Body, []byte(`"next_cursor":null`)) || pages != 3 {
+						t.Fatalf("last page after %d pages: %s", pages, a.Body)
 					}
 					break
 				}
@@ -141,8 +142,8 @@ func TestListErrors(t *testing.T) {
 		{"zero limit", "study_id=ALPHA&limit=0", 400, "from 1 to 1000"},
 		{"limit too big", "study_id=ALPHA&limit=1001", 400, "from 1 to 1000"},
 		{"limit not a number", "study_id=ALPHA&limit=ten", 400, "from 1 to 1000"},
-		{"made-up cursor", "study_id=ALPHA&cursor=bm90LW91cnM", 400, "cursor"},
-		{"cursor not base64", "study_id=ALPHA&cursor=%25%25", 400, "cursor"},
+		{"made-up cursor", "study_id=ALPHA&cursor=bm90LW91cnM", 400, "The cursor is not one this server gave."},
+		{"cursor not base64", "study_id=ALPHA&cursor=%25%25", 400, "The cursor is not one this server gave."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			isProblem(t, call(t, s, "GET", "/v1/checklist-items?"+tc.query, ""), tc.status, tc.detail)
@@ -210,11 +211,11 @@ func TestPut(t *testing.T) {
 				}
 				return
 			}
-			if a.status != 200 || a.header.Get("Content-Type") != "application/json" {
-				t.Fatalf("%d %s", a.status, a.body)
+			if a.Status != 200 || a.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("%d %s", a.Status, a.Body)
 			}
 			var got map[string]json.RawMessage
-			if err := json.Unmarshal(a.body, &got); err != nil {
+			if err := json.Unmarshal(a.Body, &got); err != nil {
 				t.Fatal(err)
 			}
 			for k, v := range tc.want {
@@ -223,8 +224,8 @@ func TestPut(t *testing.T) {
 				}
 			}
 			stored, ok := s.Item(tc.site, tc.code)
-			if !ok || !bytes.Equal(stored, bytes.TrimSpace(a.body)) {
-				t.Fatalf("stored %s, answered %s", stored, a.body)
+			if !ok || !bytes.Equal(stored, bytes.TrimSpace(a.Body)) {
+				t.Fatalf("stored %s, answered %s", stored, a.Body)
 			}
 		})
 	}
@@ -261,15 +262,15 @@ func TestIdempotency(t *testing.T) {
 	body := `{"state":"Verified","documentId":"DOC-1","signedOff":true,"plannedActivation":"2025-05-01"}`
 	first := put(t, s, "101", "PI_CV", `"key-1"`, body)
 	replay := put(t, s, "101", "PI_CV", `"key-1"`, body)
-	if first.status != 200 || replay.status != 200 || !bytes.Equal(first.body, replay.body) || s.Count("put") != 1 || s.Count("replay") != 1 {
-		t.Fatalf("replay: %d %s / %d %s, %d puts", first.status, first.body, replay.status, replay.body, s.Count("put"))
+	if first.Status != 200 || replay.Status != 200 || !bytes.Equal(first.Body, replay.Body) || s.Count("put") != 1 || s.Count("replay") != 1 {
+		t.Fatalf("replay: %d %s / %d %s, %d puts", first.Status, first.Body, replay.Status, replay.Body, s.Count("put"))
 	}
 	// Another PUT moves the item on; a replay of the first key still answers the first result.
-	if a := put(t, s, "101", "PI_CV", `"key-2"`, `{"state":"Rework"}`); a.status != 200 {
-		t.Fatal(a.status)
+	if a := put(t, s, "101", "PI_CV", `"key-2"`, `{"state":"Rework"}`); a.Status != 200 {
+		t.Fatal(a.Status)
 	}
-	if again := put(t, s, "101", "PI_CV", `"key-1"`, body); !bytes.Equal(again.body, first.body) {
-		t.Fatalf("a later replay answered %s", again.body)
+	if again := put(t, s, "101", "PI_CV", `"key-1"`, body); !bytes.Equal(again.Body, first.Body) {
+		t.Fatalf("a later replay answered %s", again.Body)
 	}
 	if cur, _ := s.Item("101", "PI_CV"); !bytes.Contains(cur, []byte(`"state":"Rework"`)) {
 		t.Fatalf("the replay changed the item: %s", cur)
@@ -289,8 +290,8 @@ func TestIdempotency(t *testing.T) {
 	mu.Unlock()
 	isProblem(t, put(t, s, "103", "PI_CV", `"key-3"`, `{"state":"Pending"}`), 409, "being processed")
 	close(h)
-	if a := <-done; a.status != 200 {
-		t.Fatalf("the first of the in-flight pair: %d %s", a.status, a.body)
+	if a := <-done; a.Status != 200 {
+		t.Fatalf("the first of the in-flight pair: %d %s", a.Status, a.Body)
 	}
 	if s.Count("idempotency409") != 1 || s.Count("idempotency422") != 2 {
 		t.Fatalf("409s %d, 422s %d", s.Count("idempotency409"), s.Count("idempotency422"))
@@ -300,7 +301,7 @@ func TestIdempotency(t *testing.T) {
 // TestFromSeed: both systems hold every site's every item; outside the declared conflicts they agree,
 // and on a conflict each holds its side of it. Only the CTMS holds signedOff.
 func TestFromSeed(t *testing.T) {
-	st := demoStudy(t)
+	st := simtest.DemoStudy(t)
 	edc := start(t, FromSeed(st, EDC))
 	ctms := start(t, FromSeed(st, CTMS))
 	items := st.ChecklistItems()
@@ -373,8 +374,8 @@ func TestUnknownPath(t *testing.T) {
 	isProblem(t, call(t, s, "GET", "/v2/checklist-items", ""), 404, "nothing at /v2/checklist-items")
 	a := call(t, s, "POST", "/v1/checklist-items", "{}")
 	isProblem(t, a, http.StatusMethodNotAllowed, "use GET")
-	if a.header.Get("Allow") != "GET" {
-		t.Fatalf("Allow %q", a.header.Get("Allow"))
+	if a.Header.Get("Allow") != "GET" {
+		t.Fatalf("Allow %q", a.Header.Get("Allow"))
 	}
 	isProblem(t, call(t, s, "DELETE", "/v1/checklist-items/101/PI_CV", ""), http.StatusMethodNotAllowed, "use GET, PUT")
 }

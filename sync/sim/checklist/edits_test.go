@@ -114,8 +114,8 @@ func TestCheckedWriteClearsRawValue(t *testing.T) {
 	if err := s.Edit(Edit{Site: "102", Code: "PI_CV", Raw: true, Fields: fields("status", `"WITHDRAWN"`, "updatedAt", `"2025-03-01T10:15:00"`)}); err != nil {
 		t.Fatal(err)
 	}
-	if a := put(t, s, "102", "PI_CV", "fix", `{"status":"APPROVED","documentId":"DOC-1"}`); a.status != 200 {
-		t.Fatalf("%d %s", a.status, a.body)
+	if a := put(t, s, "102", "PI_CV", "fix", `{"status":"APPROVED","documentId":"DOC-1"}`); a.Status != 200 {
+		t.Fatalf("%d %s", a.Status, a.Body)
 	}
 	c, err := s.Canonical("102", "PI_CV")
 	if err != nil || c.Status != "complete" || c.EvidenceDocID != "DOC-1" || c.Editor != "trialsync.integration" || time.Since(c.Updated) > time.Minute {
@@ -127,24 +127,24 @@ func TestCheckedWriteClearsRawValue(t *testing.T) {
 func TestEditsOverHTTP(t *testing.T) {
 	s := start(t, Options{System: CTMS})
 	a := call(t, s, "POST", "/sim/edits", `{"edits":[{"site":"101","code":"PI_CV","user":"cra.x","fields":{"state":"Rework"}},{"op":"delete","site":"102","code":"PI_CV"}]}`)
-	if a.status != 200 || string(bytes.TrimSpace(a.body)) != `{"applied":2}` {
-		t.Fatalf("%d %s", a.status, a.body)
+	if a.Status != 200 || string(bytes.TrimSpace(a.Body)) != `{"applied":2}` {
+		t.Fatalf("%d %s", a.Status, a.Body)
 	}
 	isProblem(t, call(t, s, "POST", "/sim/edits", `{"edits":[{"site":"101","code":"PI_CV","fields":{"state":"Closed"}}]}`), 400, `edit 1 (101/PI_CV): state "Closed" is not one of`)
 	isProblem(t, call(t, s, "POST", "/sim/edits", `{"edits":[{"op":"delete","site":"102","code":"PI_CV"}]}`), 404, "no such item")
 	isProblem(t, call(t, s, "POST", "/sim/edits", `{"edit":[]}`), 400, "unknown field")
-	if a := call(t, s, "DELETE", "/sim/items/103/PI_CV", ""); a.status != 204 {
-		t.Fatalf("delete: %d %s", a.status, a.body)
+	if a := call(t, s, "DELETE", "/sim/items/103/PI_CV", ""); a.Status != 204 {
+		t.Fatalf("delete: %d %s", a.Status, a.Body)
 	}
 	isProblem(t, call(t, s, "DELETE", "/sim/items/103/PI_CV", ""), 404, "no such item")
 	one := call(t, s, "GET", "/sim/items?site=101&code=PI_CV", "")
-	if one.status != 200 || !bytes.Contains(one.body, []byte(`"state":"Rework"`)) || !bytes.Contains(one.body, []byte(`"modifiedBy":"cra.x"`)) {
-		t.Fatalf("readback: %d %s", one.status, one.body)
+	if one.Status != 200 || !bytes.Contains(one.Body, []byte(`"state":"Rework"`)) || !bytes.Contains(one.Body, []byte(`"modifiedBy":"cra.x"`)) {
+		t.Fatalf("readback: %d %s", one.Status, one.Body)
 	}
 	isProblem(t, call(t, s, "GET", "/sim/items?site=102&code=PI_CV", ""), 404, "no item 102/PI_CV")
 	var all struct{ Items []map[string]any }
-	if a := call(t, s, "GET", "/sim/items", ""); a.status != 200 || json.Unmarshal(a.body, &all) != nil || len(all.Items) != 16 {
-		t.Fatalf("all: %d, %d items", a.status, len(all.Items))
+	if a := call(t, s, "GET", "/sim/items", ""); a.Status != 200 || json.Unmarshal(a.Body, &all) != nil || len(all.Items) != 16 {
+		t.Fatalf("all: %d, %d items", a.Status, len(all.Items))
 	}
 	if s.Count("edit") != 1 || s.Count("delete") != 2 {
 		t.Fatalf("edits %d, deletes %d", s.Count("edit"), s.Count("delete"))

@@ -26,7 +26,7 @@ func TestRefusingFaults(t *testing.T) {
 			s := start(t, Options{System: EDC, Faults: tc.faults})
 			a := put(t, s, "101", "PI_CV", "k1", `{"status":"APPROVED"}`)
 			isProblem(t, a, tc.status, "retry later")
-			if got := a.header.Get("Retry-After"); got != tc.retryAfter {
+			if got := a.Header.Get("Retry-After"); got != tc.retryAfter {
 				t.Fatalf("Retry-After %q, want %q", got, tc.retryAfter)
 			}
 			if s.Count("put") != 0 || s.Count(strconv.Itoa(tc.status)) != 1 {
@@ -46,11 +46,11 @@ func TestDroppedAnswerAfterApply(t *testing.T) {
 	drops := 0
 	for range 20 {
 		got = put(t, s, "102", "GCP_TRAINING", "retry-me", body)
-		if got.err == nil {
+		if got.Err == nil {
 			break
 		}
-		if !errors.Is(got.err, io.ErrUnexpectedEOF) {
-			t.Fatalf("a dropped answer gave %v", got.err)
+		if !errors.Is(got.Err, io.ErrUnexpectedEOF) {
+			t.Fatalf("a dropped answer gave %v", got.Err)
 		}
 		drops++
 		if stored, _ := s.Item("102", "GCP_TRAINING"); !bytes.Contains(stored, []byte(`"state":"Verified"`)) {
@@ -58,8 +58,8 @@ func TestDroppedAnswerAfterApply(t *testing.T) {
 		}
 	}
 	stored, _ := s.Item("102", "GCP_TRAINING")
-	if got.err != nil || got.status != 200 || !bytes.Equal(bytes.TrimSpace(got.body), stored) {
-		t.Fatalf("final answer %d %v %s, stored %s", got.status, got.err, got.body, stored)
+	if got.Err != nil || got.Status != 200 || !bytes.Equal(bytes.TrimSpace(got.Body), stored) {
+		t.Fatalf("final answer %d %v %s, stored %s", got.Status, got.Err, got.Body, stored)
 	}
 	if drops == 0 || s.Count("drop") != drops || s.Count("put") != 1 || s.Count("replay") < drops {
 		t.Fatalf("%d drops seen, counted %d; %d puts ran; %d replays", drops, s.Count("drop"), s.Count("put"), s.Count("replay"))

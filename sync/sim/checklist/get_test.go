@@ -5,24 +5,26 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // TestGetItem: the single-item GET answers the item byte for byte as the listing serves it, follows
 // PUTs and edits, and is a 404 problem for an unknown item or site; it needs the token like every route.
 func TestGetItem(t *testing.T) {
-	st := demoStudy(t)
+	st := simtest.DemoStudy(t)
 	for _, sys := range []System{EDC, CTMS} {
 		t.Run(string(sys), func(t *testing.T) {
 			s := start(t, FromSeed(st, sys))
 			p := decodePage(t, call(t, s, "GET", "/v1/checklist-items?study_id=ALPHA&limit=1000", ""))
 			listed := call(t, s, "GET", "/v1/checklist-items?study_id=ALPHA&limit=1", "")
 			a := call(t, s, "GET", "/v1/checklist-items/101/CTA_SIGNED", "")
-			if a.status != 200 || a.header.Get("Content-Type") != "application/json" {
-				t.Fatalf("GET: %d %q %s", a.status, a.header.Get("Content-Type"), a.body)
+			if a.Status != 200 || a.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("GET: %d %q %s", a.Status, a.Header.Get("Content-Type"), a.Body)
 			}
 			raw, _ := s.Item("101", "CTA_SIGNED")
-			if !bytes.Equal(bytes.TrimSpace(a.body), raw) || !bytes.Contains(listed.body, raw) {
-				t.Fatalf("GET %s, listing %s", a.body, listed.body)
+			if !bytes.Equal(bytes.TrimSpace(a.Body), raw) || !bytes.Contains(listed.Body, raw) {
+				t.Fatalf("GET %s, listing %s", a.Body, listed.Body)
 			}
 			if len(p.Items) != 18 {
 				t.Fatalf("%d items listed", len(p.Items))
@@ -32,8 +34,8 @@ func TestGetItem(t *testing.T) {
 			if err := s.Edit(edit); err != nil {
 				t.Fatal(err)
 			}
-			if a := call(t, s, "GET", "/v1/checklist-items/101/CTA_SIGNED", ""); !bytes.Contains(a.body, []byte(`"documentId":"DOC-NEW"`)) {
-				t.Fatalf("after an edit: %s", a.body)
+			if a := call(t, s, "GET", "/v1/checklist-items/101/CTA_SIGNED", ""); !bytes.Contains(a.Body, []byte(`"documentId":"DOC-NEW"`)) {
+				t.Fatalf("after an edit: %s", a.Body)
 			}
 			isProblem(t, call(t, s, "GET", "/v1/checklist-items/101/NOPE", ""), 404, "no item 101/NOPE")
 			isProblem(t, call(t, s, "GET", "/v1/checklist-items/999/CTA_SIGNED", ""), 404, "no site 999")
@@ -49,7 +51,7 @@ func TestGetItem(t *testing.T) {
 func TestGetItemFaults(t *testing.T) {
 	s := start(t, Options{System: CTMS, Faults: "503burst:2@1"})
 	a := call(t, s, "GET", "/v1/checklist-items/101/PI_CV", "")
-	if a.status != http.StatusServiceUnavailable || s.Count("503") != 1 {
-		t.Fatalf("GET under 503burst:2@1: %d %s (%d faults)", a.status, a.body, s.Count("503"))
+	if a.Status != http.StatusServiceUnavailable || s.Count("503") != 1 {
+		t.Fatalf("GET under 503burst:2@1: %d %s (%d faults)", a.Status, a.Body, s.Count("503"))
 	}
 }

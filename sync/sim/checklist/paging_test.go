@@ -37,8 +37,8 @@ func TestPagingWhileItemsChange(t *testing.T) {
 			} `json:"items"`
 			NextCursor *string `json:"next_cursor"`
 		}
-		if a.err != nil || a.status != 200 || json.Unmarshal(a.body, &p) != nil {
-			t.Fatalf("page %d: %d %v", pageNo, a.status, a.err)
+		if a.Err != nil || a.Status != 200 || json.Unmarshal(a.Body, &p) != nil {
+			t.Fatalf("page %d: %d %v", pageNo, a.Status, a.Err)
 		}
 		for _, it := range p.Items {
 			key := it.Site + "/" + it.Code

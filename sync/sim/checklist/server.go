@@ -1,7 +1,6 @@
 package checklist
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -94,14 +93,16 @@ func FromSeed(st *seed.Study, sys System) Options {
 	return o
 }
 
-// Server is a running EDC or CTMS checklist simulator on a loopback address.
+// Server is a running EDC or CTMS checklist simulator on a loopback address. Its URL is the system's
+// base URL, "http://127.0.0.1:PORT"; the API is under /v1.
 type Server struct {
+	*sim.Server // Addr, URL, Close, Shutdown
+
 	opts   Options
 	sc     *schema
 	counts *sim.Counts
 	inject *sim.Injector
 	idem   *sim.Idempotency
-	srv    *sim.Server
 	sites  map[string]bool
 	route  sim.Route
 
@@ -134,11 +135,9 @@ func Start(addr string, opts Options) (*Server, error) {
 	s.inject = sim.NewInjector(sim.InjectorOptions{Faults: faults, Counts: s.counts, Refuse: refuse})
 	s.idem = sim.NewIdempotency(sim.IdempotencyOptions{Counts: s.counts})
 	s.route = sim.Route{Faults: sim.AllFaults &^ sim.FaultIIS401, Endless: s.endless}
-	srv, err := sim.Listen(addr, s.handler())
-	if err != nil {
+	if s.Server, err = sim.Listen(addr, s.handler()); err != nil {
 		return nil, err
 	}
-	s.srv = srv
 	return s, nil
 }
 
@@ -163,8 +162,8 @@ func (s *Server) load(items []seed.ChecklistItem) error {
 		it := &item{
 			key: itemKey(ci.Site, ci.Code), site: ci.Site, code: ci.Code, version: ci.Version, status: word,
 			document: v.EvidenceDocID, planned: v.PlannedActivationDate, signed: -1,
-			updated: base.Add(time.Duration(pick(s.opts.Seed, string(s.opts.System), int64(i), 20*24*60)) * time.Minute),
-			editor:  s.sc.editors[pick(s.opts.Seed, "editor", int64(i), len(s.sc.editors))],
+			updated: base.Add(time.Duration(sim.Pick(s.opts.Seed, string(s.opts.System), int64(i), 0, 20*24*60)) * time.Minute),
+			editor:  s.sc.editors[sim.Pick(s.opts.Seed, "editor", int64(i), 0, len(s.sc.editors))],
 		}
 		if s.opts.System == CTMS {
 			it.signed = 0
@@ -182,20 +181,8 @@ func (s *Server) load(items []seed.ChecklistItem) error {
 	return nil
 }
 
-// URL is the system's base URL, "http://127.0.0.1:PORT" (the API is under /v1).
-func (s *Server) URL() string { return s.srv.URL() }
-
-// Addr is the listening address.
-func (s *Server) Addr() string { return s.srv.Addr() }
-
 // Options returns the effective options (defaults filled in).
 func (s *Server) Options() Options { return s.opts }
-
-// Close stops the server at once, cutting open connections.
-func (s *Server) Close() error { return s.srv.Close() }
-
-// Shutdown stops the server gracefully, waiting for answers in flight until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
 
 // Count returns how many events of a kind happened: "list", "get", "put", "edit", "delete", answers by
 // status ("200", "400", "401", …), faults met ("429", "503", "drop", …), and the Idempotency-Key
@@ -291,22 +278,4 @@ func (s *Server) endless(*http.Request) sim.Filler {
 		it = s.order[0]
 	}
 	return sim.Filler{ContentType: "application/json", Head: []byte(`{"items":[`), Unit: append(s.sc.appendItem(nil, it), ',')}
-}
-
-// pick is a seeded, deterministic choice in [0, n).
-func pick(seed int64, what string, a int64, n int) int {
-	h := uint64(seed) ^ 0x9E3779B97F4A7C15
-	for i := 0; i < len(what); i++ {
-		h = (h ^ uint64(what[i])) * 0x100000001B3
-	}
-	h = mix64(h ^ mix64(uint64(a)))
-	return int(h % uint64(n))
-}
-
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xBF58476D1CE4E5B9
-	x ^= x >> 27
-	x *= 0x94D049BB133111EB
-	return x ^ x>>31
 }

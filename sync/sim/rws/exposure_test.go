@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/trialsync/trialsync/sync/exposure"
-	"github.com/trialsync/trialsync/sync/sim/seed"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // golden is one of the exposure core's golden ODM bodies: what trialsync posts for a dose log line.
@@ -151,10 +151,7 @@ func TestContextInOneDocument(t *testing.T) {
 // TestExposureRefusals: the failure shapes Rave answers a dose post with, each routed by the exposure
 // core as it must be (the wrong-drug refusal urgent), and nothing applied.
 func TestExposureRefusals(t *testing.T) {
-	st, err := seed.Load(filepath.Join("..", "..", "..", "testdata", "seed", "study.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := simtest.DemoStudy(t)
 	opts := FromSeed(st)
 	opts.Faults = ""
 	s := startRWS(t, opts)

@@ -3,24 +3,20 @@ package rws
 import (
 	"bytes"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/trialsync/trialsync/sync/sim/seed"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
 // TestFromSeed serves the demo's study from testdata/seed/study.toml: its sites and 300 subjects,
 // the arms the trouble fixes, the drug forms posts may write, the malformed subject in both feeds,
 // and the one 429 storm at the request the seed names.
 func TestFromSeed(t *testing.T) {
-	st, err := seed.Load(filepath.Join("..", "..", "..", "testdata", "seed", "study.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := simtest.DemoStudy(t)
 	opts := FromSeed(st)
 	faults := opts.Faults
 	opts.Faults = "" // the storm is checked on its own server below

@@ -1,7 +1,6 @@
 package rws
 
 import (
-	"context"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -109,12 +108,13 @@ func (o Options) withDefaults() Options {
 
 // Server is a running Rave Web Services simulator on a loopback address.
 type Server struct {
+	*sim.Server // Addr, Close, Shutdown; URL is RWS's own, below
+
 	opts     Options
 	study    *seededStudy
 	inject   *sim.Injector
 	counts   *sim.Counts
 	tokens   *sim.Tokens
-	srv      *sim.Server
 	routes   routes
 	requests atomic.Int64
 
@@ -165,31 +165,20 @@ func Start(addr string, opts Options) (*Server, error) {
 	if opts.Visible > 0 && opts.Visible < s.visible {
 		s.visible = opts.Visible
 	}
-	srv, err := sim.Listen(addr, s.handler())
-	if err != nil {
+	if s.Server, err = sim.Listen(addr, s.handler()); err != nil {
 		return nil, err
 	}
-	s.srv = srv
 	return s, nil
 }
 
 // URL is the simulator's RWS base URL, ".../RaveWebServices".
-func (s *Server) URL() string { return s.srv.URL() + "/RaveWebServices" }
+func (s *Server) URL() string { return s.Server.URL() + "/RaveWebServices" }
 
 // TokenURL is the OAuth2 token endpoint (client credentials grant).
-func (s *Server) TokenURL() string { return s.srv.URL() + "/oauth2/token" }
-
-// Addr is the listening address.
-func (s *Server) Addr() string { return s.srv.Addr() }
+func (s *Server) TokenURL() string { return s.Server.URL() + "/oauth2/token" }
 
 // Options returns the effective options (defaults filled in).
 func (s *Server) Options() Options { return s.opts }
-
-// Close stops the server at once, cutting open connections.
-func (s *Server) Close() error { return s.srv.Close() }
-
-// Shutdown stops the server gracefully, waiting for answers in flight until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
 
 // Advance makes n more generated audit records exist (new data entered at the sites) and returns how
 // many exist now.

@@ -9,17 +9,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
-func startRWS(t *testing.T, opts Options) *Server {
-	t.Helper()
-	s, err := Start("127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
+func startRWS(t *testing.T, opts Options) *Server { return simtest.Start(t, Start, opts) }
 
 // get sends a request with the simulator's Basic credentials unless auth is given ("" for none).
 func get(t *testing.T, s *Server, method, path string, body io.Reader, auth ...string) (*http.Response, []byte, error) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/trialsync/trialsync/sync/sim"
 )
 
 // seededStudy is the seeded study: a pure function of the options, so any audit record, subject or
@@ -171,23 +173,9 @@ func (st *seededStudy) hash(what string, a, b int64) [32]byte {
 	return sha256.Sum256(append([]byte(what), buf[:]...))
 }
 
-// pick is a seeded, deterministic choice in [0, n) for (what, a, b); cheap enough to run for every
-// generated record.
+// pick is the study's seeded choice in [0, n) for (what, a, b) (sim.Pick).
 func (st *seededStudy) pick(what string, a, b int64, n int) int {
-	h := uint64(st.seed) ^ 0x9E3779B97F4A7C15
-	for i := 0; i < len(what); i++ {
-		h = (h ^ uint64(what[i])) * 0x100000001B3
-	}
-	h = mix64(h ^ mix64(uint64(a)) ^ mix64(uint64(b)+0x632BE59BD9B4E5))
-	return int(h % uint64(n))
-}
-
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xBF58476D1CE4E5B9
-	x ^= x >> 27
-	x *= 0x94D049BB133111EB
-	return x ^ x>>31
+	return sim.Pick(st.seed, what, a, b, n)
 }
 
 // instanceIDs are the mdsol InstanceId, DataPageId and RecordId Rave gives the folder, page and record

@@ -3,6 +3,8 @@ package seed
 import (
 	"fmt"
 	"time"
+
+	"github.com/trialsync/trialsync/sync/sim"
 )
 
 // ChecklistValues are the canonical values of the checklist fields one system holds for an item, or
@@ -69,7 +71,7 @@ func GenerateChecklist(seed int64, sites, codes []string, drift float64) []Check
 	out := make([]ChecklistItem, 0, len(sites)*len(codes))
 	for si, site := range sites {
 		for ci, code := range codes {
-			p := func(what string, n int) int { return pick(seed, what, int64(si), int64(ci), n) }
+			p := func(what string, n int) int { return sim.Pick(seed, what, int64(si), int64(ci), n) }
 			v := ChecklistValues{Status: Statuses[weighted(p("status", 100), 20, 30, 45, 5)]}
 			if v.Status != "not_started" {
 				v.EvidenceDocID = fmt.Sprintf("DOC-%s-%s-1", site, code)
@@ -120,24 +122,6 @@ func statusIndex(s string) int {
 		}
 	}
 	return 0
-}
-
-// pick is a seeded, deterministic choice in [0, n) for (what, a, b).
-func pick(seed int64, what string, a, b int64, n int) int {
-	h := uint64(seed) ^ 0x9E3779B97F4A7C15
-	for i := 0; i < len(what); i++ {
-		h = (h ^ uint64(what[i])) * 0x100000001B3
-	}
-	h = mix64(h ^ mix64(uint64(a)) ^ mix64(uint64(b)+0x632BE59BD9B4E5))
-	return int(h % uint64(n))
-}
-
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xBF58476D1CE4E5B9
-	x ^= x >> 27
-	x *= 0x94D049BB133111EB
-	return x ^ x>>31
 }
 
 // SyntheticChecklist is GenerateChecklist at scale: n items, 100 codes (ITEM_000 …) at each of as

@@ -1,7 +1,6 @@
 package sureadhere
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -101,12 +100,14 @@ type Patient struct {
 	Created   time.Time `json:"created_at"`
 }
 
-// Server is a running SureAdhere simulator on a loopback address.
+// Server is a running SureAdhere simulator on a loopback address. Its URL is the base URL,
+// "http://127.0.0.1:PORT"; the endpoint is URL()+IngestPath.
 type Server struct {
+	*sim.Server // Addr, URL, Close, Shutdown
+
 	opts   Options
 	counts *sim.Counts
 	inject *sim.Injector
-	srv    *sim.Server
 	route  sim.Route
 	tokens map[string]string // token -> workspace
 
@@ -141,28 +142,14 @@ func Start(addr string, opts Options) (*Server, error) {
 	}
 	s.inject = sim.NewInjector(sim.InjectorOptions{Faults: faults, Counts: s.counts, Refuse: refuse})
 	s.route = sim.Route{Faults: sim.AllFaults &^ sim.FaultIIS401}
-	srv, err := sim.Listen(addr, s.handler())
-	if err != nil {
+	if s.Server, err = sim.Listen(addr, s.handler()); err != nil {
 		return nil, err
 	}
-	s.srv = srv
 	return s, nil
 }
 
-// URL is the simulator's base URL, "http://127.0.0.1:PORT"; the endpoint is URL()+IngestPath.
-func (s *Server) URL() string { return s.srv.URL() }
-
-// Addr is the listening address.
-func (s *Server) Addr() string { return s.srv.Addr() }
-
 // Options returns the effective options (defaults filled in).
 func (s *Server) Options() Options { return s.opts }
-
-// Close stops the server at once, cutting open connections.
-func (s *Server) Close() error { return s.srv.Close() }
-
-// Shutdown stops the server gracefully, waiting for answers in flight until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
 
 // Count returns how many events of a kind happened: "ingest", statuses ("201", "400", "409", "429",
 // …), "throttled", and the faults met ("429", "503", "drop", …).

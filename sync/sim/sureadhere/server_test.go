@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,25 +12,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trialsync/trialsync/sync/sim/seed"
+	"github.com/trialsync/trialsync/sync/sim/simtest"
 )
 
-func start(t *testing.T, opts Options) *Server {
-	t.Helper()
-	s, err := Start("127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
+func start(t *testing.T, opts Options) *Server { return simtest.Start(t, Start, opts) }
 
+// answer is one HTTP exchange, with its body decoded when it is a JSON object.
 type answer struct {
-	status int
-	header http.Header
-	body   map[string]any
-	raw    string
-	err    error
+	simtest.Answer
+	json map[string]any
 }
 
 // ingest posts body with the token (and, as name, value pairs, other headers; "" drops one).
@@ -42,25 +31,12 @@ func ingest(t *testing.T, s *Server, token, body string, headers ...string) answ
 	if token != "" {
 		req.Header.Set(TokenHeader, token)
 	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i+1] == "" {
-			req.Header.Del(headers[i])
-		} else {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-	}
-	return do(req)
+	return do(req, headers...)
 }
 
-func do(req *http.Request) answer {
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return answer{err: err}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(b), err: err}
-	_ = json.Unmarshal(b, &a.body)
+func do(req *http.Request, headers ...string) answer {
+	a := answer{Answer: simtest.Do(req, headers...)}
+	_ = json.Unmarshal(a.Body, &a.json)
 	return a
 }
 
@@ -102,16 +78,16 @@ func TestIngest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 			s := start(t, Options{Workspaces: map[string]string{"beta-token": "BETA"}, Now: func() time.Time { return now }})
-			if a := ingest(t, s, tok, `{"mrn":"101-001","regimen":"Group 1","site_code":"101"}`); a.status != 201 {
-				t.Fatalf("first patient: %d %s", a.status, a.raw)
+			if a := ingest(t, s, tok, `{"mrn":"101-001","regimen":"Group 1","site_code":"101"}`); a.Status != 201 {
+				t.Fatalf("first patient: %d %s", a.Status, a.Body)
 			}
 			before := len(s.Patients())
 			a := ingest(t, s, tc.token, tc.body, tc.hdr...)
-			if a.err != nil || a.status != tc.status || !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") {
-				t.Fatalf("%d %v %s", a.status, a.err, a.raw)
+			if a.Err != nil || a.Status != tc.status || !strings.HasPrefix(a.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("%d %v %s", a.Status, a.Err, a.Body)
 			}
 			for k, v := range tc.want {
-				got, _ := json.Marshal(a.body[k])
+				got, _ := json.Marshal(a.json[k])
 				if !strings.Contains(string(got), v) {
 					t.Errorf("%s = %s, want it to hold %s", k, got, v)
 				}
@@ -150,31 +126,31 @@ func TestThrottle(t *testing.T) {
 		return `{"mrn":"101-00` + itoa(n) + `","regimen":"Group 1","site_code":"101"}`
 	}
 	for i := 1; i <= 3; i++ {
-		if a := ingest(t, s, tok, body(i)); a.status != 201 {
-			t.Fatalf("within the burst, request %d: %d %s", i, a.status, a.raw)
+		if a := ingest(t, s, tok, body(i)); a.Status != 201 {
+			t.Fatalf("within the burst, request %d: %d %s", i, a.Status, a.Body)
 		}
 	}
 	for _, token := range []string{tok, "wrong"} {
 		a := ingest(t, s, token, body(4))
-		if a.status != 429 || a.header.Get("Retry-After") != "2" || a.body["detail"] != "Request was throttled. Expected available in 2 seconds." {
-			t.Fatalf("over the rate: %d %q %s", a.status, a.header.Get("Retry-After"), a.raw)
+		if a.Status != 429 || a.Header.Get("Retry-After") != "2" || a.json["detail"] != "Request was throttled. Expected available in 2 seconds." {
+			t.Fatalf("over the rate: %d %q %s", a.Status, a.Header.Get("Retry-After"), a.Body)
 		}
 	}
 	advance(1500 * time.Millisecond)
-	if a := ingest(t, s, tok, body(4)); a.status != 429 || a.header.Get("Retry-After") != "1" || a.body["detail"] != "Request was throttled. Expected available in 1 second." {
-		t.Fatalf("half a token later: %d %q %s", a.status, a.header.Get("Retry-After"), a.raw)
+	if a := ingest(t, s, tok, body(4)); a.Status != 429 || a.Header.Get("Retry-After") != "1" || a.json["detail"] != "Request was throttled. Expected available in 1 second." {
+		t.Fatalf("half a token later: %d %q %s", a.Status, a.Header.Get("Retry-After"), a.Body)
 	}
 	advance(500 * time.Millisecond)
-	if a := ingest(t, s, tok, body(4)); a.status != 201 {
-		t.Fatalf("after Retry-After: %d %s", a.status, a.raw)
+	if a := ingest(t, s, tok, body(4)); a.Status != 201 {
+		t.Fatalf("after Retry-After: %d %s", a.Status, a.Body)
 	}
 	if s.Count("throttled") != 3 || s.Count("ingest") != 4 || len(s.Patients()) != 4 {
 		t.Fatalf("throttled %d, ingested %d, patients %d", s.Count("throttled"), s.Count("ingest"), len(s.Patients()))
 	}
 	off := start(t, Options{Rate: -1, Now: now})
 	for i := 1; i <= 40; i++ {
-		if a := ingest(t, off, tok, `{"mrn":"101-0`+itoa(10+i)+`","regimen":"Group 1","site_code":"101"}`); a.status != 201 {
-			t.Fatalf("unthrottled request %d: %d %s", i, a.status, a.raw)
+		if a := ingest(t, off, tok, `{"mrn":"101-0`+itoa(10+i)+`","regimen":"Group 1","site_code":"101"}`); a.Status != 201 {
+			t.Fatalf("unthrottled request %d: %d %s", i, a.Status, a.Body)
 		}
 	}
 }
@@ -186,34 +162,34 @@ func TestFaults(t *testing.T) {
 	t.Run("429 with Retry-After", func(t *testing.T) {
 		s := start(t, Options{Faults: "429ra:1@4s"})
 		a := ingest(t, s, tok, body)
-		if a.status != 429 || a.header.Get("Retry-After") != "4" || a.body["detail"] != "Request was throttled." || len(s.Patients()) != 0 {
-			t.Fatalf("%d %q %s", a.status, a.header.Get("Retry-After"), a.raw)
+		if a.Status != 429 || a.Header.Get("Retry-After") != "4" || a.json["detail"] != "Request was throttled." || len(s.Patients()) != 0 {
+			t.Fatalf("%d %q %s", a.Status, a.Header.Get("Retry-After"), a.Body)
 		}
 	})
 	t.Run("503", func(t *testing.T) {
 		s := start(t, Options{Faults: "503burst:2@1"})
 		for range 2 {
 			a := ingest(t, s, tok, body)
-			if a.status != 503 || !strings.Contains(a.raw, "<h1>503 Service Unavailable</h1>") || len(s.Patients()) != 0 {
-				t.Fatalf("%d %s", a.status, a.raw)
+			if a.Status != 503 || !strings.Contains(string(a.Body), "<h1>503 Service Unavailable</h1>") || len(s.Patients()) != 0 {
+				t.Fatalf("%d %s", a.Status, a.Body)
 			}
 		}
-		if a := ingest(t, s, tok, body); a.status != 201 || s.Count("503") != 2 {
-			t.Fatalf("after the burst: %d, %d 503s", a.status, s.Count("503"))
+		if a := ingest(t, s, tok, body); a.Status != 201 || s.Count("503") != 2 {
+			t.Fatalf("after the burst: %d, %d 503s", a.Status, s.Count("503"))
 		}
 	})
 	t.Run("drop after apply", func(t *testing.T) {
 		s := start(t, Options{Faults: "drop:1"})
 		a := ingest(t, s, tok, body)
-		if !errors.Is(a.err, io.ErrUnexpectedEOF) || s.Count("drop") != 1 {
-			t.Fatalf("dropped answer: %d %v", a.status, a.err)
+		if !errors.Is(a.Err, io.ErrUnexpectedEOF) || s.Count("drop") != 1 {
+			t.Fatalf("dropped answer: %d %v", a.Status, a.Err)
 		}
 		if p, ok := s.Patient("ALPHA", "103-004"); !ok || p.Regimen != "Group 2" {
 			t.Fatal("the patient whose answer was dropped was not created")
 		}
 		again := ingest(t, s, tok, body)
-		if !errors.Is(again.err, io.ErrUnexpectedEOF) || s.Count("409") != 1 || len(s.Patients()) != 1 {
-			t.Fatalf("retry: %v, %d 409s, %d patients", again.err, s.Count("409"), len(s.Patients()))
+		if !errors.Is(again.Err, io.ErrUnexpectedEOF) || s.Count("409") != 1 || len(s.Patients()) != 1 {
+			t.Fatalf("retry: %v, %d 409s, %d patients", again.Err, s.Count("409"), len(s.Patients()))
 		}
 	})
 }
@@ -225,35 +201,32 @@ func TestOtherRoutes(t *testing.T) {
 	ingest(t, s, tok, `{"mrn":"101-001","regimen":"Group 1","site_code":"101"}`)
 	ingest(t, s, "beta-token", `{"mrn":"102-001","regimen":"Group 2","site_code":"102"}`)
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", s.URL()+IngestPath, nil)
-	if a := do(req); a.status != 405 || a.header.Get("Allow") != "POST, OPTIONS" {
-		t.Fatalf("GET: %d %v", a.status, a.header)
+	if a := do(req); a.Status != 405 || a.Header.Get("Allow") != "POST, OPTIONS" {
+		t.Fatalf("GET: %d %v", a.Status, a.Header)
 	}
 	req, _ = http.NewRequestWithContext(t.Context(), "POST", s.URL()+"/treatment/ingest/mrn", nil)
-	if a := do(req); a.status != 404 || a.body["detail"] != "Not found." {
-		t.Fatalf("other path: %d %s", a.status, a.raw)
+	if a := do(req); a.Status != 404 || a.json["detail"] != "Not found." {
+		t.Fatalf("other path: %d %s", a.Status, a.Body)
 	}
 	for token, want := range map[string]string{tok: "101-001", "beta-token": "102-001"} {
 		req, _ = http.NewRequestWithContext(t.Context(), "GET", s.URL()+"/sim/patients", nil)
 		req.Header.Set(TokenHeader, token)
 		a := do(req)
-		list, _ := a.body["patients"].([]any)
-		if a.status != 200 || a.body["count"] != 1.0 || len(list) != 1 || list[0].(map[string]any)["mrn"] != want {
-			t.Fatalf("readback for %s: %d %s", token, a.status, a.raw)
+		list, _ := a.json["patients"].([]any)
+		if a.Status != 200 || a.json["count"] != 1.0 || len(list) != 1 || list[0].(map[string]any)["mrn"] != want {
+			t.Fatalf("readback for %s: %d %s", token, a.Status, a.Body)
 		}
 	}
 	req, _ = http.NewRequestWithContext(t.Context(), "GET", s.URL()+"/sim/patients", nil)
-	if a := do(req); a.status != 400 {
-		t.Fatalf("readback without a token: %d", a.status)
+	if a := do(req); a.Status != 400 {
+		t.Fatalf("readback without a token: %d", a.Status)
 	}
 }
 
 // TestFromSeed: the demo study's sites and regimens; every seeded subject can be registered with
 // its arm's regimen, once.
 func TestFromSeed(t *testing.T) {
-	st, err := seed.Load(filepath.Join("..", "..", "..", "testdata", "seed", "study.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := simtest.DemoStudy(t)
 	s := start(t, func() Options { o := FromSeed(st); o.Rate = -1; return o }())
 	o := s.Options()
 	if o.Workspace != "ALPHA" || !slices.Equal(o.Sites, []string{"101", "102", "103"}) || !slices.Equal(o.Regimens, []string{"Group 1", "Group 2"}) {
@@ -263,8 +236,8 @@ func TestFromSeed(t *testing.T) {
 		site, _, _ := strings.Cut(subject, "-")
 		regimen := st.Arms[i%2].Regimen
 		a := ingest(t, s, tok, `{"mrn":"`+subject+`","regimen":"`+regimen+`","site_code":"`+site+`"}`)
-		if a.status != 201 {
-			t.Fatalf("%s: %d %s", subject, a.status, a.raw)
+		if a.Status != 201 {
+			t.Fatalf("%s: %d %s", subject, a.Status, a.Body)
 		}
 	}
 	if len(s.Patients()) != 30 {
