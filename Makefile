@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-send bench-reconcile fuzz-odm deps-run deps-test clean package
+.PHONY: run build test test-go vet bench bench-audit bench-odm bench-pull bench-send bench-reconcile bench-gui fuzz-odm deps-run deps-test clean package
 
 build: deps-run
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/trialsync
@@ -17,9 +17,10 @@ deps-run:
 deps-test:
 	@.ci/deps test
 
-# The GUI when a display is present, headless status otherwise.
+# The demo: simulators on this computer, a temporary store; the window when a display is present,
+# the same flows headless in the terminal otherwise (with the OS keyring when one runs, else in memory).
 run: build
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then ./$(BIN); else ./$(BIN) status; fi
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then ./$(BIN) demo; else ./$(BIN) demo --headless; fi
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -105,6 +106,10 @@ bench-reconcile: build
 	@command -v /usr/bin/time >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq time >/dev/null; }
 	GOMAXPROCS=1 go test -run '^$$' -bench Plan100k -benchmem ./sync/checklist/
 	.ci/with-session .ci/bench-reconcile
+
+# The window's responsiveness (how late its UI goroutine runs work) idle and while it pulls ~2 GiB.
+bench-gui: build deps-test
+	.ci/with-session .ci/bench-gui
 
 clean:
 	rm -rf bin

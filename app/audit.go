@@ -46,6 +46,10 @@ type auditScreen struct {
 	verifying *fyne.Container
 	result    *banner
 	busy      bool
+
+	filter   *auditFilter
+	export   *widget.Button
+	exported *explained // the last export's outcome
 }
 
 func newAudit(u *UI) (fyne.CanvasObject, func()) {
@@ -73,8 +77,12 @@ func newAudit(u *UI) (fyne.CanvasObject, func()) {
 		}
 	}
 
-	toolbar := container.NewHBox(s.verify, widget.NewSeparator(), s.newest, s.older, s.newer, s.page)
-	top := container.NewVBox(toolbar, s.verifying, s.result.box, s.listErr)
+	s.filter = newAuditFilter(s)
+	s.export = widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), s.askExport)
+	s.exported = newExplained()
+	s.exported.box.Hide()
+	toolbar := container.NewHBox(s.verify, s.export, widget.NewSeparator(), s.newest, s.older, s.newer, s.page)
+	top := container.NewVBox(toolbar, s.verifying, s.result.box, s.exported.box, s.filter.box, s.listErr)
 	return container.NewBorder(top, s.detail, nil, nil, s.table), s.loadNewest
 }
 
@@ -135,8 +143,14 @@ func details(e store.Entry) string {
 	return b.String()
 }
 
-// loadNewest shows the last page of the ledger.
-func (s *auditScreen) loadNewest() { s.load(nil) }
+// loadNewest shows the last page of the ledger, or the filter's newest matches while one is set.
+func (s *auditScreen) loadNewest() {
+	if s.filter != nil && s.filter.filtered {
+		s.search(s.filter.active)
+		return
+	}
+	s.load(nil)
+}
 
 // loadOlder and loadNewer move one page back or forward from the page on show.
 func (s *auditScreen) loadOlder() {
@@ -264,6 +278,7 @@ func (s *auditScreen) showEntry(seq uint64) {
 	if seq == 0 {
 		return
 	}
+	s.filter.forget()  // the entry is shown in the whole trail, not among a filter's matches
 	if seq > s.total { // e.g. the first of a truncated tail: show the last entries there are
 		s.load(nil)
 		return

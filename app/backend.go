@@ -28,6 +28,7 @@ type Backend interface {
 	QuarantineReview
 	CredentialStore
 	PullPositions
+	SettingsEditor
 	ExposureQueue
 	SubjectReview
 	ChecklistReview
@@ -62,6 +63,21 @@ type AuditTrail interface {
 	// VerifyAudit walks the whole ledger, calling progress as it goes, and reports the first problem.
 	// An error means verification could not run at all; a broken chain is a Report with a Problem.
 	VerifyAudit(ctx context.Context, progress func(done, total uint64)) (store.Report, error)
+	// SearchAudit returns the newest limit entries the filter selects, oldest first, and how many
+	// matched in all.
+	SearchAudit(ctx context.Context, f agent.AuditFilter, limit int) ([]store.Entry, int, error)
+	// ExportAuditFile writes the entries and the keyed checkpoint to path (JSON Lines, as `trialsync
+	// audit export`) and records the export; it returns the checkpoint and the entries written.
+	ExportAuditFile(ctx context.Context, path string) (store.Checkpoint, int, error)
+}
+
+// SettingsEditor is what the Settings screen's configuration form asks.
+type SettingsEditor interface {
+	// Settings reads the configuration to edit and the credentials' fingerprints (never a secret).
+	Settings(ctx context.Context) (agent.Settings, error)
+	// SaveSettings writes the edited configuration back after the checks it passes at start, audits
+	// it, and restarts the services on it; it returns the changes, one line each.
+	SaveSettings(ctx context.Context, ch agent.SettingsChange) ([]string, error)
 }
 
 // QuarantineReview is what the Rave pull screen's quarantine list asks.

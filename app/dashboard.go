@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -12,86 +13,89 @@ import (
 	"github.com/trialsync/trialsync/sync/agent"
 )
 
-// dashboard is the first screen: the store, the audit trail's checkpoint, the configuration, and
-// where each engine stands.
+// dashboard is the first screen, what a coordinator reads at a glance: whether data is flowing (rows
+// today, the week's chart, each remote system), what is waiting and what failed (the queue, dead
+// letters, urgent failures), what needs their decision (conflicts, quarantined fragments), and whether
+// the audit trail is intact. Every count is a button that opens the screen explaining it. Everything
+// on it comes from the agent's snapshot; the store's details come from Status.
 type dashboard struct {
-	u                                             *UI
+	u *UI
+
+	tiles   glance
+	sites   *siteTable
+	remotes *fyne.Container // a line per remote system
+	audit   *explained
+	chart   *ActivityChart
+	pull    *fyne.Container // the Rave pull's line per study
+	others  *fyne.Container // a line per service of the other registered engines
+	// subjects is the subject push's line (subjects.go), checklists the reconciliation's (checklists.go).
+	subjects, checklists *widget.Label
+
 	store, install, schema, entries, tip, run, cf *widget.Label
-	verified                                      *widget.Label
 	errText                                       *widget.Label
-	remotes                                       *fyne.Container // a line per remote system
-	pull                                          *fyne.Container // a line per study
-	subjects                                      *widget.Label   // the subject push (subjects.go)
-	checklists                                    *widget.Label   // open conflicts and the oldest one's age
+}
+
+// glance is the row of counts at the top of the dashboard.
+type glance struct {
+	rows, queued, dead, urgent, conflicts, quarantined, audit *widget.Button
+}
+
+// remoteNames are the remote systems the dashboard always lists, in order: the agent's names and the
+// titles people know them by.
+var remoteNames = []struct{ name, title string }{
+	{agent.RemoteRave, "Rave"}, {"sureadhere", "SureAdhere"}, {"edc", "EDC"}, {"ctms", "CTMS"},
 }
 
 func newDashboard(u *UI) (fyne.CanvasObject, func()) {
 	d := &dashboard{u: u, store: field(), install: field(), schema: field(), entries: field(), tip: field(),
-		run: field(), cf: field(), verified: field(), errText: errorLabel(), remotes: container.NewVBox(),
-		pull: container.NewVBox(), subjects: field(), checklists: field()}
-	d.subjects.Truncation, d.subjects.Wrapping = fyne.TextTruncateOff, fyne.TextWrapWord
-	// One form for every section, so that the values line up down the whole screen.
-	section := func(title string) []fyne.CanvasObject {
-		return []fyne.CanvasObject{heading(title), widget.NewLabel("")}
+		run: field(), cf: field(), errText: errorLabel(), remotes: container.NewVBox(), pull: container.NewVBox(), others: container.NewVBox(),
+		subjects: wrapped(), checklists: wrapped(),
+		audit: newExplained(), chart: NewActivityChart(Activity{})}
+	tile := func(screen string) *widget.Button {
+		b := widget.NewButton("", func() { u.SelectScreen(screen) })
+		b.Alignment = widget.ButtonAlignLeading
+		return b
 	}
-	var rows []fyne.CanvasObject
-	rows = append(rows, section("Store")...)
-	rows = append(rows,
-		widget.NewLabel("File"), d.store,
+	d.tiles = glance{rows: tile("Rave pull"), queued: tile("Exposures"), dead: tile("Exposures"), urgent: tile("Exposures"),
+		conflicts: tile("Checklists"), quarantined: tile("Rave pull"), audit: tile("Audit")}
+	d.sites = newSiteTable(u)
+
+	details := form(
+		widget.NewLabel("Store file"), d.store,
 		widget.NewLabel("Install ID"), d.install,
 		widget.NewLabel("Schema"), d.schema,
-		widget.NewLabel("Run ID"), d.run)
-	rows = append(rows, section("Audit trail")...)
-	rows = append(rows,
-		widget.NewLabel("Entries"), d.entries,
-		widget.NewLabel("Tip"), d.tip,
-		widget.NewLabel("Verified"), d.verified)
-	rows = append(rows, section("Configuration")...)
-	rows = append(rows, widget.NewLabel("File"), d.cf)
-	rows = append(rows, section("Remote systems")...)
-	rows = append(rows, widget.NewLabel("Reachable"), d.remotes)
-	rows = append(rows, section("Engines")...)
-	rows = append(rows, widget.NewLabel("Rave pull"), d.pull)
-	rows = append(rows, widget.NewLabel("Subjects"), d.subjects)
-	for _, e := range []struct {
-		name string
-		p    plan
-	}{
-		{"Exposures", exposuresPlan()},
-	} {
-		rows = append(rows, widget.NewLabel(e.name), widget.NewLabel(e.p.state()))
-	}
-	rows = append(rows, widget.NewLabel("Checklists"), d.checklists)
+		widget.NewLabel("Run ID"), d.run,
+		widget.NewLabel("Audit entries"), d.entries,
+		widget.NewLabel("Audit tip"), d.tip,
+		widget.NewLabel("Configuration"), d.cf,
+	)
+	engines := []fyne.CanvasObject{widget.NewLabel("Rave pull"), d.pull, widget.NewLabel("Subjects"), d.subjects,
+		widget.NewLabel("Checklists"), d.checklists, widget.NewLabel("Other engines"), d.others}
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), d.refresh)
-	content := container.NewVBox(form(rows...), d.errText, container.NewHBox(refresh))
+	t := d.tiles
+	content := container.NewVBox(
+		container.NewGridWithColumns(4, t.rows, t.queued, t.dead, t.urgent, t.conflicts, t.quarantined, t.audit),
+		heading("Audit trail"), d.audit.box,
+		heading("Studies and sites"), d.sites.grid,
+		heading("Remote systems"), d.remotes,
+		heading("Activity"), d.chart,
+		heading("Engines"), form(engines...),
+		widget.NewAccordion(widget.NewAccordionItem("This computer's store and configuration", details)),
+		d.errText, container.NewHBox(refresh),
+	)
 	u.state.subscribe(d.show)
+	u.dashboard = d
 	return container.NewVScroll(content), d.refresh
 }
 
-// show puts the snapshot on the dashboard: the Rave pull's line per study, the remotes, the last
-// verification; failures in red.
+// show puts the snapshot on the dashboard.
 func (d *dashboard) show(s snapshot) {
 	now := time.Now()
-	d.verified.SetText(verifiedText(s.Audit, now))
-	d.verified.Importance = widget.MediumImportance
-	if s.Audit.Problem != "" {
-		d.verified.Importance = widget.DangerImportance
-	}
-	d.verified.Refresh()
-	d.remotes.RemoveAll()
-	for _, r := range s.Remotes {
-		label := field()
-		label.Truncation = fyne.TextTruncateOff
-		label.Wrapping = fyne.TextWrapWord
-		label.SetText(remoteText(r, now))
-		if r.Status == agent.RemoteOffline || r.Status == agent.RemotePaused {
-			label.Importance = widget.DangerImportance
-		}
-		d.remotes.Add(label)
-	}
-	if len(s.Remotes) == 0 {
-		d.remotes.Add(widget.NewLabel("None contacted yet."))
-	}
+	d.showGlance(s, now)
+	d.showAudit(s, now)
+	d.sites.show(s, now)
+	d.showRemotes(s, now)
+	d.chart.SetActivity(Activity(s.Figures.Activity))
 	d.checklists.SetText(checklistsLine(s.Checklist, now))
 	sl := subjectsDashboardLine(s, now)
 	d.subjects.Importance = widget.MediumImportance
@@ -100,6 +104,17 @@ func (d *dashboard) show(s snapshot) {
 	}
 	d.subjects.SetText(sl.text)
 	d.pull.RemoveAll()
+	d.others.RemoveAll()
+	for _, l := range otherEngineLines(s, now) {
+		label := field()
+		label.Wrapping = fyne.TextWrapWord
+		label.Truncation = fyne.TextTruncateOff
+		if l.failed {
+			label.Importance = widget.DangerImportance
+		}
+		label.SetText(l.text)
+		d.others.Add(label)
+	}
 	for _, l := range s.pull().dashboardLines(now) {
 		label := field()
 		label.Wrapping = fyne.TextWrapWord
@@ -109,6 +124,75 @@ func (d *dashboard) show(s snapshot) {
 		}
 		label.SetText(l.text)
 		d.pull.Add(label)
+	}
+}
+
+func (d *dashboard) showGlance(s snapshot, now time.Time) {
+	t, f := d.tiles, s.Figures.Totals
+	var rows int64
+	for _, st := range s.Figures.Studies {
+		rows += st.PulledToday
+	}
+	setTile(t.rows, plural64(rows, "row pulled today", "rows pulled today"), calm)
+	setTile(t.queued, plural(f.Queued, "message waiting to be sent", "messages waiting to be sent"), calm)
+	setTile(t.dead, plural(f.Dead, "dead letter", "dead letters"), severity(f.Dead, red))
+	setTile(t.urgent, plural(f.Urgent, "urgent failure", "urgent failures"), severity(f.Urgent, red))
+	conflicts := max(f.Conflicts, s.Checklist.OpenConflicts) // the reconciliation's own count when no site has one
+	setTile(t.conflicts, plural(conflicts, "conflict to decide", "conflicts to decide"), severity(conflicts, amber))
+	setTile(t.quarantined, plural(f.Quarantined, "fragment to review", "fragments to review"), severity(f.Quarantined, amber))
+	switch {
+	case s.Audit.Problem != "":
+		setTile(t.audit, "Audit trail: failed verification", red)
+	case s.Audit.Verified.IsZero():
+		setTile(t.audit, "Audit trail: not verified yet", calm)
+	default:
+		setTile(t.audit, "Audit trail intact ("+shortClock(s.Audit.Verified, now)+")", good)
+	}
+}
+
+func (d *dashboard) showAudit(s snapshot, now time.Time) {
+	a := s.Audit
+	by := verifiedBy(a)
+	next := ""
+	if !a.NextVerify.IsZero() {
+		next = " Next scheduled verification at " + shortClock(a.NextVerify, now) + "."
+	} else if a.Verifying {
+		next = " A scheduled verification is running."
+	}
+	switch {
+	case a.Verified.IsZero():
+		d.audit.set("Not verified yet. Verify it on the Audit screen."+next, a.ScheduleErr, a.ScheduleErr != "")
+	case a.Problem != "":
+		d.audit.set("Failed verification at "+shortClock(a.Verified, now)+" ("+by+"). Open the Audit screen to see the entry."+next,
+			a.Problem, true)
+	default:
+		d.audit.set(fmt.Sprintf("Intact: %s entries verified at %s %s.%s", count(int(a.VerifiedEntries)),
+			shortClock(a.Verified, now), by, next), a.ScheduleErr, false)
+	}
+}
+
+func (d *dashboard) showRemotes(s snapshot, now time.Time) {
+	d.remotes.RemoveAll()
+	for _, rn := range remoteNames {
+		r, ok := s.Remote(rn.name)
+		icon := widget.NewIcon(theme.RadioButtonIcon())
+		e := newExplained()
+		switch {
+		case !ok:
+			e.set(rn.title+": not used by this version of trialsync yet.", "", false)
+		case r.Status == agent.RemoteOffline || r.Status == agent.RemotePaused:
+			icon.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
+			e.set(rn.title+": "+string(r.Status)+" (since "+shortClock(r.Since, now)+"). "+plainFailure(rn.title, r.Err), r.Err, true)
+		case r.Status == agent.RemoteOnline && r.Err != "":
+			icon.SetResource(theme.NewWarningThemedResource(theme.WarningIcon()))
+			e.set(rn.title+": online; the last request failed at "+shortClock(r.Since, now)+". "+plainFailure(rn.title, r.Err), r.Err, true)
+		case r.Status == agent.RemoteOnline:
+			icon.SetResource(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+			e.set(rn.title+": online (answered at "+shortClock(r.Since, now)+").", "", false)
+		default:
+			e.set(rn.title+": "+string(r.Status)+".", r.Err, false)
+		}
+		d.remotes.Add(container.NewBorder(nil, nil, icon, nil, e.box))
 	}
 }
 
@@ -129,6 +213,24 @@ func (d *dashboard) refresh() {
 	})
 }
 
+// wrapped is a value label that wraps rather than truncates.
+func wrapped() *widget.Label {
+	l := field()
+	l.Truncation, l.Wrapping = fyne.TextTruncateOff, fyne.TextWrapWord
+	return l
+}
+
+// verifiedBy says who ran the last verification: "by the schedule", "by crc.jones".
+func verifiedBy(a agent.AuditState) string {
+	switch {
+	case a.Scheduled:
+		return "by the schedule"
+	case a.VerifiedBy != "":
+		return "by " + a.VerifiedBy
+	}
+	return "on request"
+}
+
 // configState is the configuration file and whether it loaded.
 func configState(st agent.Status) string {
 	if st.ConfigError != "" {
@@ -137,25 +239,83 @@ func configState(st agent.Status) string {
 	return st.ConfigPath
 }
 
-// verifiedText is the last verification of the audit chain in this run.
-func verifiedText(a agent.AuditState, now time.Time) string {
-	switch {
-	case a.Verified.IsZero():
-		return "Not yet since trialsync started (Audit screen, Verify)."
-	case a.Problem != "":
-		return "At " + shortClock(a.Verified, now) + ": " + sentence(capitalize(a.Problem))
+// level is how a count reads: calm (nothing to say), good (green mark), amber (waits for a person,
+// warning mark) or red (failed: a red button). Colour is never the only sign: the text says it too,
+// and amber and green are marks beside theme-coloured text, which stays readable in light and dark.
+type level int
+
+const (
+	calm level = iota
+	good
+	amber
+	red
+)
+
+// marked sets b's look for lv.
+func marked(b *widget.Button, lv level) {
+	b.Importance, b.Icon = widget.MediumImportance, nil
+	switch lv {
+	case good:
+		b.Icon = theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case amber:
+		b.Icon = theme.NewWarningThemedResource(theme.WarningIcon())
+	case red:
+		b.Importance, b.Icon = widget.DangerImportance, theme.ErrorIcon()
 	}
-	return "At " + shortClock(a.Verified, now) + ": the chain is intact."
 }
 
-// remoteText is one remote system's line: whether it answers, and its last failure.
-func remoteText(r agent.RemoteState, now time.Time) string {
-	s := r.Title + ": " + string(r.Status)
-	if !r.Since.IsZero() {
-		s += " (at " + shortClock(r.Since, now) + ")"
+// levelOf reads b's level back (tests and setTile use it).
+func levelOf(b *widget.Button) level {
+	if b.Importance == widget.DangerImportance {
+		return red
 	}
-	if r.Err != "" {
-		s += ". Last failure: " + sentence(r.Err)
+	if r, ok := b.Icon.(*theme.ThemedResource); ok {
+		switch r.ColorName {
+		case theme.ColorNameSuccess:
+			return good
+		case theme.ColorNameWarning:
+			return amber
+		}
 	}
-	return s
+	return calm
+}
+
+func setTile(b *widget.Button, text string, lv level) {
+	if b.Text == text && levelOf(b) == lv {
+		return
+	}
+	b.Text = text
+	marked(b, lv)
+	b.Refresh()
+}
+
+// severity is lv when n > 0, else calm: a zero is good news, not a warning.
+func severity(n int, lv level) level {
+	if n > 0 {
+		return lv
+	}
+	return calm
+}
+
+func plural(n int, one, many string) string { return plural64(int64(n), one, many) }
+
+func plural64(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return count(int(n)) + " " + many
+}
+
+// ago is how long ago t was, in the largest whole unit: "3 days ago", "5 hours ago", "just now".
+func ago(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d >= 48*time.Hour:
+		return strconv.Itoa(int(d/(24*time.Hour))) + " days ago"
+	case d >= 2*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " hours ago"
+	case d >= 2*time.Minute:
+		return strconv.Itoa(int(d/time.Minute)) + " minutes ago"
+	}
+	return "just now"
 }

@@ -9,6 +9,12 @@
 // subscription, reads the new snapshot off the Fyne goroutine and hands it to every screen that shows
 // it (statefeed.go).
 //
+// Above every screen sits what must not be missed wherever the coordinator is: the demo's notice
+// (Options.Notice) and the red alarm while the audit trail's last verification failed (alarm.go). Where
+// the desktop has a status area, the tray icon gets a red dot and its menu lists what needs a person
+// (attention.go). Failures are sentences a coordinator understands, with the technical text one click
+// away (explain.go).
+//
 // The package takes a fyne.App rather than creating one: cmd/trialsync passes the real (GLFW) app,
 // tests pass fyne's software test app, so every screen is exercised without a display.
 package app

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/agent"
+	"github.com/trialsync/trialsync/sync/config"
 )
 
 // fakeBackend stands in for the agent: the screens' behaviour is what is under test here; the real
@@ -53,6 +55,14 @@ type fakeBackend struct {
 	resetErr error
 	resets   []agent.CursorReset
 	resetOut []agent.FeedReset
+
+	searches    []agent.AuditFilter
+	exports     []string
+	exportErr   error
+	settings    agent.Settings
+	settingsErr error
+	saved       []agent.SettingsChange
+	saveErr     error
 
 	exposures    exposureFake  // the Exposures screen's part (exposures_test.go)
 	subjectsFake               // the Subjects screen's part (subjects_test.go)
@@ -313,4 +323,75 @@ func pulled(pages, rows, written, quarantined int) agent.Summary {
 	return agent.Summary{Text: fmt.Sprintf("%d pages", pages), Figures: []agent.Figure{
 		{Name: "pages", Value: pages}, {Name: "rows", Value: rows}, {Name: "written", Value: written},
 		{Name: "quarantined", Value: quarantined}}}
+}
+
+func (f *fakeBackend) SearchAudit(ctx context.Context, af agent.AuditFilter, limit int) ([]store.Entry, int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.searches = append(f.searches, af)
+	if f.entriesErr != nil {
+		return nil, 0, f.entriesErr
+	}
+	var out []store.Entry
+	for _, e := range f.entries {
+		if af.Match(e) {
+			out = append(out, e)
+		}
+	}
+	total := len(out)
+	if len(out) > limit {
+		out = out[len(out)-limit:]
+	}
+	return out, total, nil
+}
+
+func (f *fakeBackend) ExportAuditFile(ctx context.Context, path string) (store.Checkpoint, int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.exports = append(f.exports, path)
+	return store.Checkpoint{Count: uint64(len(f.entries)), Tip: strings.Repeat("ab", 32)}, len(f.entries), f.exportErr
+}
+
+// Settings is the fake's configuration (f.settings; an empty one when unset) with credentials as the
+// agent lists them: the contract's, then the keyring's others, set ones with a made-up fingerprint.
+func (f *fakeBackend) Settings(ctx context.Context) (agent.Settings, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.settings
+	s.Config = cloneConfig(f.settings.Config)
+	if s.Config == nil {
+		s.Config = &config.Config{Path: f.status.ConfigPath}
+	}
+	if s.OwnerFields == nil {
+		s.OwnerFields = []string{"status", "evidence_doc_id", "planned_activation_date"}
+		s.Owners = map[string]config.Owner{"status": config.OwnerEDC, "evidence_doc_id": config.OwnerEDC,
+			"planned_activation_date": config.OwnerCTMS}
+	}
+	s.Owners = maps.Clone(s.Owners)
+	names := slices.Clone(agent.KnownCredentials)
+	for _, n := range f.status.Credentials {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	s.Credentials = nil
+	for _, n := range names {
+		c := agent.CredentialState{Name: n}
+		if slices.Contains(f.status.Credentials, n) {
+			c.Set, c.Fingerprint = true, fmt.Sprintf("%012x", len(n))
+		}
+		s.Credentials = append(s.Credentials, c)
+	}
+	return s, f.settingsErr
+}
+
+func (f *fakeBackend) SaveSettings(ctx context.Context, ch agent.SettingsChange) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.saved = append(f.saved, ch)
+	if f.saveErr != nil {
+		return nil, f.saveErr
+	}
+	f.settings.Config = cloneConfig(ch.Config)
+	return []string{"saved"}, nil
 }

@@ -142,3 +142,54 @@ func clockLayout(t, now time.Time, today, other string) string {
 	}
 	return t.Format(other)
 }
+
+// otherEngineLines is a line per service of every registered engine but the Rave pull (the exposure
+// intake, the outbound queue's sends, …), or one line per engine saying it is not configured.
+func otherEngineLines(s snapshot, now time.Time) []pullLine {
+	var out []pullLine
+	for _, e := range s.Engines {
+		switch e.Name {
+		case agent.EngineRavePull, agent.EngineSubjects, agent.EngineChecklist:
+			continue // each has its own line
+		}
+		services := s.ServicesOf(e.Name)
+		switch {
+		case !e.Configured:
+			out = append(out, pullLine{e.Title + ": not configured (" + e.Section + ").", false})
+			continue
+		case len(services) == 0:
+			out = append(out, pullLine{e.Title + ": not running.", false})
+			continue
+		}
+		for _, st := range services {
+			out = append(out, serviceLine(st, now))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, pullLine{"None in this version.", false})
+	}
+	return out
+}
+
+// serviceLine is one service's state in a line: running, its last run, or why it does not run.
+func serviceLine(st agent.ServiceState, now time.Time) pullLine {
+	name := st.Name + ": "
+	switch {
+	case st.Stopped:
+		return pullLine{name + "stopped: " + stopText(st), true}
+	case st.Offline:
+		return pullLine{name + "waiting for its remote system to answer (" + oneLine(st.Err) + ").", true}
+	case st.Running:
+		return pullLine{name + "running…", false}
+	case st.Runs == 0:
+		return pullLine{name + "waiting for its first run.", false}
+	case st.Err != "":
+		return pullLine{name + "the last run failed at " + shortClock(st.LastEnd, now) + ": " + sentence(st.Err) +
+			" Next try at " + shortClock(st.NextRun, now) + ".", true}
+	}
+	text := name + "last run " + shortClock(st.LastEnd, now)
+	if st.Last.Text != "" {
+		text += ": " + st.Last.Text
+	}
+	return pullLine{text + "; next " + shortClock(st.NextRun, now) + ".", false}
+}

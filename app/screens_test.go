@@ -8,52 +8,6 @@ import (
 	"fyne.io/fyne/v2/test"
 )
 
-func TestDashboard(t *testing.T) {
-	cases := []struct {
-		name  string
-		setup func(f *fakeBackend)
-		want  []string
-		not   []string
-	}{
-		{
-			name: "status",
-			setup: func(f *fakeBackend) {
-				f.status.AuditTip = "e436764885ff213c2dc1d059934486834f7521788ca42d9e9a1386520579daf1"
-			},
-			want: []string{"/data/trialsync.db", "0123456789abcdef", "20260101T000000Z-abcdef",
-				"4 (covered by the keyed checkpoint)", "e436764885ff213c2dc1d059934486834f7521788ca42d9e9a1386520579daf1",
-				"/data/config.toml", "Not configured: add a [rave] section", "Not available in this version."},
-			not: []string{"Could not"},
-		},
-		{
-			name:  "configuration missing",
-			setup: func(f *fakeBackend) { f.status.ConfigError = "no configuration file yet" },
-			want:  []string{"/data/config.toml — no configuration file yet"},
-		},
-		{
-			name:  "store error",
-			setup: func(f *fakeBackend) { f.statusErr = errFake },
-			want:  []string{"Could not read the store: store is locked by another trialsync (pid 4242) close it first"},
-		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFake(4)
-			tc.setup(f)
-			u, w := newTestUI(t, f, Options{})
-			if u.Current() != "Dashboard" {
-				t.Fatalf("the window opens on %q, want Dashboard", u.Current())
-			}
-			mustShow(t, w, tc.want...)
-			for _, s := range tc.not {
-				if shows(w, s) {
-					t.Errorf("dashboard shows %q", s)
-				}
-			}
-		})
-	}
-}
-
 func TestCredentialScreens(t *testing.T) {
 	cases := []struct {
 		screen int
@@ -62,7 +16,7 @@ func TestCredentialScreens(t *testing.T) {
 	}{
 		{3, []string{"sureadhere.token: not set (trialsync creds set sureadhere.token)"},
 			[]string{"rave.password", "custom.extra"}},
-		{6, []string{"rave.password: set", "edc.token: not set (trialsync creds set edc.token)", "custom.extra: set",
+		{6, []string{"rave.password: set (fingerprint 00000000000d)", "edc.token: not set", "custom.extra: set (fingerprint",
 			"/data/trialsync.db", "/data/config.toml"}, nil},
 	}
 	for _, tc := range cases {

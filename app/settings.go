@@ -28,7 +28,8 @@ var feedChoices = []struct{ label, feed string }{
 type settingsScreen struct {
 	u                     *UI
 	storeFile, configFile *widget.Label
-	creds                 *credentialRows
+	creds                 *credentialList
+	form                  *configForm
 	errText               *widget.Label
 	credDone, credFailed  *widget.Label
 
@@ -53,10 +54,12 @@ func newSettings(u *UI) (fyne.CanvasObject, func()) {
 	s.credDone.Hide()
 	s.resetDone.Hide()
 	s.resetDone.Wrapping = fyne.TextWrapWord
-	s.creds = newCredentialRows(knownCredentials(), true, s.askSecret)
-	note := widget.NewLabel("Settings are read from the configuration file (TOML, see README.md): change them " +
-		"there and reopen trialsync. Secrets live only in the OS keyring; set them here or with " +
-		"`trialsync creds set NAME` (the secret is read from standard input).")
+	s.creds = newCredentialList(s.askSecret)
+	s.form = newConfigForm(s)
+	note := widget.NewLabel("Settings are kept in the configuration file (TOML, see README.md); saving here " +
+		"rewrites it after the same checks as at start and keeps the previous one as a .bak file. Secrets live " +
+		"only in the OS keyring: they are never shown again once set, only their fingerprint; set them here or " +
+		"with `trialsync creds set NAME`.")
 	note.Wrapping = fyne.TextWrapWord
 
 	labels := make([]string, len(feedChoices))
@@ -83,8 +86,11 @@ func newSettings(u *UI) (fyne.CanvasObject, func()) {
 			widget.NewLabel("Store"), s.storeFile,
 			widget.NewLabel("Configuration"), s.configFile,
 		),
-		heading("Credentials (OS keyring, service trialsync)"),
+		heading("Credentials (kept in the OS keyring)"),
 		s.creds.box, s.credDone, s.credFailed, s.errText,
+		widget.NewSeparator(),
+		heading("Connections, schedules, regimens and checklist owners"),
+		s.form.box,
 		widget.NewSeparator(),
 		heading("Rave pull position"),
 		s.position, s.noPosition,
@@ -95,6 +101,7 @@ func newSettings(u *UI) (fyne.CanvasObject, func()) {
 	shown := func() {
 		u.state.reload()
 		s.loadStatus()
+		s.form.load()
 	}
 	return container.NewVScroll(content), shown
 }
@@ -104,7 +111,6 @@ func (s *settingsScreen) loadStatus() {
 		showError(s.errText, "Could not read the store or keyring", err)
 		s.storeFile.SetText(st.StorePath)
 		s.configFile.SetText(configState(st))
-		s.creds.update(st)
 	})
 }
 
@@ -138,7 +144,7 @@ func (s *settingsScreen) enableReset() { setEnabled(s.reset, s.study.Selected !=
 // errNoSecret is the secret entry's verdict while it is empty.
 var errNoSecret = errors.New("enter the secret")
 
-// askSecret opens the dialog that sets credential name; Cancel changes nothing.
+// askSecret opens the dialog that sets (or replaces) credential name; Cancel changes nothing.
 func (s *settingsScreen) askSecret(name string) {
 	s.entry = widget.NewPasswordEntry()
 	s.entry.Validator = func(v string) error {
@@ -177,7 +183,8 @@ func (s *settingsScreen) setSecret(name, secret string) {
 				s.credDone.SetText("Credential " + name + " set.")
 				s.credDone.Show()
 			}
-			s.loadStatus()
+			s.form.load() // the fingerprints, and with them the rows
+
 		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -23,13 +22,13 @@ func openSettings(t *testing.T, f *fakeBackend) (*UI, fyne.Window) {
 	return u, w
 }
 
-// setButton is the Set… button on the credential row of name.
+// setButton is the Set… (or Replace…) button on the credential row of name.
 func setButton(t *testing.T, s *settingsScreen, name string) *widget.Button {
 	t.Helper()
-	for _, o := range s.creds.box.Objects {
-		row := o.(*fyne.Container)
-		if l, ok := row.Objects[1].(*widget.Label); ok && strings.HasPrefix(l.Text, name+":") {
-			return row.Objects[2].(*widget.Button)
+	cells := s.creds.box.Objects
+	for i := 0; i+2 < len(cells); i += 3 {
+		if l, ok := cells[i+1].(*widget.Label); ok && strings.HasPrefix(l.Text, name+":") {
+			return cells[i+2].(*widget.Button)
 		}
 	}
 	t.Fatalf("no credential row for %s", name)
@@ -78,7 +77,10 @@ func TestSettingsSetsCredential(t *testing.T) {
 				t.Errorf("the agent received %q, want %q", f.creds, tc.want)
 			}
 			if tc.shows != "" {
-				mustShow(t, w, tc.shows, "rave.password: set")
+				mustShow(t, w, tc.shows, "rave.password: set (fingerprint 00000000000d)")
+				if b := setButton(t, s, "rave.password"); b.Text != "Replace…" {
+					t.Errorf("a set credential's button says %q, want Replace…", b.Text)
+				}
 			}
 			if tc.red != "" {
 				mustBeRed(t, w, tc.red)
@@ -143,22 +145,4 @@ func TestResetText(t *testing.T) {
 	if got != want {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
-}
-
-// TestDashboardRemotesAndVerification: the dashboard says whether each remote answers (red when not)
-// and what the last verification found.
-func TestDashboardRemotesAndVerification(t *testing.T) {
-	now := time.Now()
-	f := newFake(1)
-	f.snap.Remotes = []agent.RemoteState{{Name: "rave", Title: "Rave", Status: agent.RemoteOffline, Since: now,
-		Err: "dial tcp: connection refused"}}
-	f.snap.Audit = agent.AuditState{Verified: now, Problem: "broken at entry 7: content changed"}
-	_, w := newTestUI(t, f, Options{})
-	mustBeRed(t, w, "Rave: offline (at "+now.Format("15:04")+"). Last failure: dial tcp: connection refused.")
-	mustBeRed(t, w, "At "+now.Format("15:04")+": Broken at entry 7: content changed.")
-
-	g := newFake(1)
-	g.snap.Remotes = []agent.RemoteState{{Name: "rave", Title: "Rave", Status: agent.RemoteOnline, Since: now}}
-	_, w = newTestUI(t, g, Options{})
-	mustShow(t, w, "Rave: online (at "+now.Format("15:04")+")", "Not yet since trialsync started (Audit screen, Verify).")
 }

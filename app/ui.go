@@ -15,6 +15,8 @@ import (
 type Options struct {
 	Title    string // window title; "trialsync" when empty
 	PageSize int    // audit entries per page; 200 when zero
+	// Notice, when set, is a line shown above every screen (the demo says what it runs on).
+	Notice string
 }
 
 // UI is the coordinator's window: a navigation column on the left and one screen at a time.
@@ -33,12 +35,16 @@ type UI struct {
 	body    *fyne.Container
 	current int
 
-	state stateFeed // the agent's snapshot, for the screens that show it
+	state  stateFeed // the agent's snapshot, for the screens that show it
+	alarm  *alarm    // the audit trail's red strip above every screen
+	tray   *tray     // the status icon, where the platform has one
+	notice fyne.CanvasObject
 
-	audit    *auditScreen    // kept for tests
-	rave     *ravePullScreen // kept for tests
-	settings *settingsScreen // kept for tests
-	subjects *subjectsScreen // kept for tests
+	dashboard *dashboard      // kept for tests
+	audit     *auditScreen    // kept for tests
+	rave      *ravePullScreen // kept for tests
+	settings  *settingsScreen // kept for tests
+	subjects  *subjectsScreen // kept for tests
 }
 
 // New builds the window for a and b. Background calls run under ctx; cancelling it (Ctrl+C in the
@@ -56,6 +62,9 @@ func New(ctx context.Context, a fyne.App, b Backend, opts Options) *UI {
 	if icon := a.Icon(); icon != nil {
 		u.win.SetIcon(icon)
 	}
+	u.alarm = newAlarm(u)
+	u.notice = newNotice(opts.Notice)
+	u.state.subscribe(u.alarm.show)
 
 	navBox := container.NewVBox()
 	for i, s := range u.screens {
@@ -75,11 +84,14 @@ func New(ctx context.Context, a fyne.App, b Backend, opts Options) *UI {
 	u.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	u.title.SizeName = theme.SizeNameSubHeadingText
 	u.body = container.NewStack()
-	page := container.NewBorder(u.title, nil, nil, nil, u.body)
+	page := container.NewBorder(container.NewVBox(u.notice, u.alarm.box, u.title), nil, nil, nil, u.body)
 	nav := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.NewPadded(navBox))
 	u.win.SetContent(container.NewBorder(nil, nil, nav, nil, container.NewPadded(page)))
 	u.win.Resize(fyne.NewSize(1120, 720))
 	u.Select(0)
+	if u.tray = newTray(u); u.tray != nil {
+		u.state.subscribe(func(s snapshot) { u.tray.update(u, attention(s)) })
+	}
 	u.state.start() // last: from here on, updates may arrive
 	return u
 }
@@ -104,6 +116,16 @@ func (u *UI) Select(i int) {
 	u.body.Refresh()
 	if f := u.shown[i]; f != nil {
 		f()
+	}
+}
+
+// SelectScreen shows the screen of that name (as the navigation names it); an unknown name does nothing.
+func (u *UI) SelectScreen(name string) {
+	for i, s := range u.screens {
+		if s.name == name {
+			u.Select(i)
+			return
+		}
 	}
 }
 

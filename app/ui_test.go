@@ -17,7 +17,7 @@ var screenMarks = []struct{ name, mark string }{
 	{"Subjects", "Randomized subjects"},
 	{"Checklists", "Site-activation checklists"},
 	{"Audit", "Entries 1–3 of 3, newest first"},
-	{"Settings", "Credentials (OS keyring, service trialsync)"},
+	{"Settings", "Credentials (kept in the OS keyring)"},
 }
 
 func TestNavigationByClick(t *testing.T) {

@@ -116,11 +116,6 @@ func (c *credentialRows) row(name string, set bool) fyne.CanvasObject {
 	return row
 }
 
-// knownCredentials are the keyring entries the command-line contract names, in its order.
-func knownCredentials() []string {
-	return []string{"rave.password", "rave.client_secret", "sureadhere.token", "intake.token", "edc.token", "ctms.token"}
-}
-
 // column is one column of a text table: its header and width.
 type column struct {
 	name  string

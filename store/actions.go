@@ -14,6 +14,7 @@ const (
 
 	// The audit trail.
 	ActionAuditExported        = "audit.exported"
+	ActionAuditVerified        = "audit.verified"         // a person verified the chain and found it intact
 	ActionAuditVerifyScheduled = "audit.verify.scheduled" // a scheduled background verification passed
 	ActionAuditVerifyFailed    = "audit.verify.failed"    // a verification found a problem
 

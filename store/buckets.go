@@ -12,12 +12,14 @@ var (
 	BucketBaselines  = []byte("baselines")
 	BucketConflicts  = []byte("conflicts")
 	BucketAudit      = []byte("audit")
+	// BucketStats holds hourly activity counters and the last verification (stats.go); schema 2 on.
+	BucketStats = []byte("stats")
 )
 
 // allBuckets lists every bucket a store of the current schema has.
 var allBuckets = [][]byte{
 	BucketMeta, BucketCursors, BucketClinical, BucketQuarantine, BucketSubjects,
-	BucketExposures, BucketOutbox, BucketBaselines, BucketConflicts, BucketAudit,
+	BucketExposures, BucketOutbox, BucketBaselines, BucketConflicts, BucketAudit, BucketStats,
 }
 
 // Keys in the meta bucket.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -64,13 +65,36 @@ func (db *DB) update(fn func(*bolt.Tx) error) (err error) {
 	return db.bolt.Update(fn)
 }
 
+// errCheckDone rolls back the write transaction a consistency check runs in.
+var errCheckDone = errors.New("consistency check done")
+
 // consistency runs bbolt's consistency check and returns how many problems it found and the first
 // limit of them, each as a line for a person. The error is set only when the check could not run.
 //
 // bbolt checks on a goroutine of its own, which SetPanicOnFault cannot cover, so a file cut short
 // since it was opened is reported from its size before the check would read past its end.
+//
+// bbolt's check compares the pages it reaches with the database's free list as it is now, not as the
+// transaction saw it: run in a read transaction beside writers, it reports pages a later commit freed
+// ("reachable freed") where there is no damage, and reads the free list while a writer changes it. So
+// a store open for writing is checked in a write transaction, which holds writers off for the check's
+// length and is then rolled back; a read-only store has no writer beside it.
 func (db *DB) consistency(limit int) (first []string, total int, err error) {
-	err = db.view(func(tx *bolt.Tx) error {
+	run := db.view
+	if !db.readOnly {
+		run = func(fn func(*bolt.Tx) error) error {
+			if err := db.update(func(tx *bolt.Tx) error {
+				if err := fn(tx); err != nil {
+					return err
+				}
+				return errCheckDone // nothing to commit
+			}); !errors.Is(err, errCheckDone) {
+				return err
+			}
+			return nil
+		}
+	}
+	err = run(func(tx *bolt.Tx) error {
 		fi, err := os.Stat(db.path)
 		if err != nil {
 			return err

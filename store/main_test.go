@@ -51,16 +51,16 @@ func TestMigrate(t *testing.T) {
 	db, _ := mustOpen(t)
 	var applied []int
 	steps := []migration{
-		{From: 1, Apply: func(tx *bolt.Tx) error { applied = append(applied, 1); return nil }},
-		{From: 2, Apply: func(tx *bolt.Tx) error { applied = append(applied, 2); return nil }},
+		{From: SchemaVersion, Apply: func(tx *bolt.Tx) error { applied = append(applied, 1); return nil }},
+		{From: SchemaVersion + 1, Apply: func(tx *bolt.Tx) error { applied = append(applied, 2); return nil }},
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error { return migrate(tx, steps, 3) })
+	err := db.bolt.Update(func(tx *bolt.Tx) error { return migrate(tx, steps, SchemaVersion+2) })
 	if err != nil || len(applied) != 2 {
 		t.Fatalf("migrate: %v, applied %v", err, applied)
 	}
 	err = db.bolt.View(func(tx *bolt.Tx) error {
 		v, err := readSchema(tx)
-		if v != 3 {
+		if v != SchemaVersion+2 {
 			t.Errorf("schema after migrate = %d", v)
 		}
 		return err
@@ -68,7 +68,7 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.bolt.Update(func(tx *bolt.Tx) error { return migrate(tx, nil, 2) })
+	err = db.bolt.Update(func(tx *bolt.Tx) error { return migrate(tx, nil, SchemaVersion+1) })
 	if !errors.Is(err, ErrNewerSchema) {
 		t.Fatalf("downgrade: %v", err)
 	}

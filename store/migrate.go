@@ -16,7 +16,15 @@ type migration struct {
 
 // migrations is the explicit upgrade path, in order. Schema 1 is the first; add a step here (and
 // raise SchemaVersion) for every layout change, with a test that upgrades a fixture of the old layout.
-var migrations = []migration{}
+var migrations = []migration{
+	{From: 1, Apply: addStats},
+}
+
+// addStats (schema 1 -> 2) adds the stats bucket: hourly activity counters and the last verification.
+func addStats(tx *bolt.Tx) error {
+	_, err := tx.CreateBucketIfNotExists(BucketStats)
+	return err
+}
 
 func readSchema(tx *bolt.Tx) (int, error) {
 	meta := tx.Bucket(BucketMeta)

@@ -84,6 +84,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newSimCommand(g),
 		newConfigCommand(g),
 		newPullCommand(g),
+		newDemoCommand(g),
 		newExposureCommand(g),
 		newSendCommand(g),
 		newQueueCommand(g),

@@ -32,6 +32,9 @@ type Options struct {
 	KeyringService string
 	// Keyring replaces the OS keyring (unit tests use go-keyring's mock through store.SystemKeyring).
 	Keyring store.Keyring
+	// WrapKeyring, when set, wraps the keyring the agent uses (the demo records the entries it makes,
+	// to remove them when it ends); secrets still reach the log redactor.
+	WrapKeyring func(store.Keyring) store.Keyring
 	// Engines replaces the engine registry (tests register engines of their own); the agent's own
 	// registry when nil.
 	Engines []Engine
@@ -53,9 +56,10 @@ type Agent struct {
 	closeLg func() error
 	redact  *logging.Redactor
 
-	cfgOnce sync.Once
-	cfg     *config.Config
-	cfgErr  error
+	cfgMu     sync.Mutex
+	cfgLoaded bool
+	cfg       *config.Config
+	cfgErr    error
 
 	mu sync.Mutex
 	db *store.DB
@@ -81,6 +85,7 @@ type Agent struct {
 
 	auditMu sync.Mutex
 	audit   AuditState
+	figures Figures // the dashboard's, read by readFigures
 }
 
 // Open prepares an agent: logging first (so that every secret the keyring hands out is known to the
@@ -89,7 +94,7 @@ type Agent struct {
 func Open(ctx context.Context, opts Options) (*Agent, error) {
 	a := &Agent{opts: opts, runID: newRunID(), actor: osUser(), engines: opts.Engines}
 	if a.engines == nil {
-		a.engines = defaultEngines()
+		a.engines = append(defaultEngines(), auditVerifyEngine())
 	}
 	a.rave = newRemote(RemoteRave, "Rave", []string{"rave.password", "rave.client_secret"}, a.newRaveClient)
 	a.rave.changed = a.changed.notify
@@ -107,6 +112,9 @@ func Open(ctx context.Context, opts Options) (*Agent, error) {
 	a.keyring = opts.Keyring
 	if a.keyring == nil {
 		a.keyring = store.NewSystemKeyring(opts.KeyringService, redact.Add)
+	}
+	if opts.WrapKeyring != nil {
+		a.keyring = opts.WrapKeyring(a.keyring)
 	}
 	a.creds = store.Credentials{Keyring: a.keyring}
 	return a, nil

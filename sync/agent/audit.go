@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -21,30 +20,12 @@ func (a *Agent) AuditEntries(ctx context.Context, after uint64, limit int) ([]st
 	return db.Entries(ctx, after, limit)
 }
 
-// VerifyAudit walks the whole ledger; see store.DB.Verify. The CLI's `audit verify` and the GUI's
-// Verify button both call it. A store that is gone while the keyring remembers it is a finding (a
-// Report with a StoreMissing problem), not a failure to run; verify never creates a store.
+// VerifyAudit walks the whole ledger for the person at the keyboard; see store.DB.Verify and
+// Agent.verify. The CLI's `audit verify` and the GUI's Verify button both call it. A store that is
+// gone while the keyring remembers it is a finding (a Report with a StoreMissing problem), not a
+// failure to run; verify never creates a store.
 func (a *Agent) VerifyAudit(ctx context.Context, progress func(done, total uint64)) (store.Report, error) {
-	db, err := a.ReadStore(ctx)
-	var missing *store.Problem
-	if errors.As(err, &missing) {
-		a.log.Error().Str("problem", missing.Error()).Msg("audit verified")
-		return store.Report{Problem: missing}, nil
-	}
-	if err != nil {
-		return store.Report{}, err
-	}
-	rep, err := db.Verify(ctx, progress)
-	if err == nil {
-		ev, problem := a.log.Info(), ""
-		if !rep.OK() {
-			problem = rep.Problem.Error()
-			ev = a.log.Error().Str("problem", problem)
-		}
-		a.verified(problem)
-		ev.Uint64("entries", rep.Entries).Str("tip", rep.TipHex()).Msg("audit verified")
-	}
-	return rep, err
+	return a.verify(ctx, progress, a.actor)
 }
 
 // AuditRecord is the export and `audit list --format jsonl` form of an entry.

@@ -75,6 +75,7 @@ func checklistEngine() Engine {
 		Configured: func(cfg *config.Config) bool {
 			return cfg.Checklist != nil
 		},
+		Figures: checklistFigures, // the dashboard's conflicts per site (checklistfigures.go)
 		Services: func(a *Agent, cfg *config.Config, sc Scope) ([]ServiceSpec, error) {
 			study := cfg.Checklist.StudyID
 			if sc.Study != "" {

@@ -21,6 +21,24 @@
 //     service waits for Ready, a kick or the end, spending nothing meanwhile;
 //   - anything else is retried after the backoff.
 //
+// A Background engine (the audit trail's scheduled verification, verify.go) runs beside the others
+// but is never on its own a reason to start, and Run does not wait for it; its state is in the
+// snapshot's Audit part rather than among the services.
+//
+// # The dashboard's figures
+//
+// Snapshot.Figures holds the counts the dashboard shows — per study and site, the week's activity from
+// the store's hourly counters (store.Tx.CountHour / CountHourAt / CountPulled, written in the engines'
+// own transactions), totals — read from the store after every run and every recorded change, and at
+// least every 15 s while the services run. An engine adds its own counts (an outbound queue's per
+// site, open conflicts) through Engine.Figures, in the same read transaction.
+//
+// # Settings
+//
+// Settings and SaveSettings read and write the configuration for the Settings screen: a change is
+// written back only through the checks the file gets at start (config.Save), audited, and the services
+// restart on it.
+//
 // # One client per remote
 //
 // A remote's client is built once, on first use, and shared by every engine that talks to it, so

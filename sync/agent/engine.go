@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/config"
 )
 
@@ -17,6 +18,13 @@ type Engine struct {
 	// Services builds the engine's services for a configuration in which it is Configured, narrowed
 	// by scope. It does no I/O: the services' runs open the store and build the clients.
 	Services func(a *Agent, cfg *config.Config, scope Scope) ([]ServiceSpec, error)
+	// Figures, when set, adds the engine's counts for the dashboard (an outbound queue's per site, open
+	// conflicts) to f, reading them in tx, the agent's read transaction for the figures. It runs only
+	// when the engine is Configured, must be quick and must not write.
+	Figures func(a *Agent, cfg *config.Config, tx *store.Tx, f *Figures) error
+	// Background engines run beside the others (the audit trail's scheduled verification) but are no
+	// reason on their own to start: a configuration with nothing else to run still starts nothing.
+	Background bool
 }
 
 // Scope narrows what Start starts, as the CLI's `pull --study S --site X --feed F` and

@@ -56,6 +56,7 @@ func sendEngine() Engine {
 		Configured: func(cfg *config.Config) bool {
 			return len(configuredKinds(cfg)) > 0
 		},
+		Figures: sendFigures, // the dashboard's queue counts per site (sendfigures.go)
 		Services: func(a *Agent, cfg *config.Config, sc Scope) ([]ServiceSpec, error) {
 			var specs []ServiceSpec
 			for _, k := range configuredKinds(cfg) {

@@ -136,6 +136,8 @@ type remoteEntry interface {
 	observe(err error, text string)
 	// credentialSet drops the client when it is built with cred, so that the next use rebuilds it.
 	credentialSet(cred string)
+	// reset drops the client, so that the next use builds it from the configuration as it now is.
+	reset()
 	snapshot() RemoteState
 	// close drops the client for good (the agent is closing).
 	close()
@@ -170,6 +172,13 @@ func (r *remote[C]) observe(err error, text string) {
 	default:
 		r.state.Since = since // not the remote's doing (the store, a credential not set): nothing heard
 	}
+}
+
+func (r *remote[C]) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var zero C
+	r.client, r.built = zero, false
 }
 
 func (r *remote[C]) credentialSet(cred string) {

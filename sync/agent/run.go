@@ -31,6 +31,12 @@ type runner struct {
 	stopOnce sync.Once
 	done     chan struct{} // closed once every service has returned
 	err      error         // the supervisor's own failure, set before done is closed
+
+	// background are the services of Background engines: Run does not wait for them to stop.
+	background map[*service]bool
+	// parent and opts are Start's, for a restart after a settings change.
+	parent context.Context
+	opts   StartOptions
 }
 
 func (r *runner) ended() bool {
@@ -62,8 +68,9 @@ func (a *Agent) Start(ctx context.Context, opts StartOptions) error {
 		a.changed.notify()
 		return err
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
-	r := &runner{cancel: cancel, done: make(chan struct{})}
+	r := &runner{cancel: cancel, done: make(chan struct{}), background: map[*service]bool{}, parent: parent, opts: opts}
 	sup := suture.New("trialsync", suture.Spec{
 		Timeout: 10 * time.Second, // for a service to return once asked to stop
 		EventHook: func(ev suture.Event) {
@@ -73,9 +80,11 @@ func (a *Agent) Start(ctx context.Context, opts StartOptions) error {
 	for _, spec := range specs {
 		s := newService(a, spec)
 		r.services = append(r.services, s)
+		r.background[s] = a.isBackground(spec.Engine)
 		sup.Add(s)
 	}
 	errc := sup.ServeBackground(ctx)
+	go a.keepFiguresFresh(ctx)
 	go func() {
 		err := <-errc
 		if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
@@ -97,11 +106,14 @@ func (a *Agent) plan(opts StartOptions) ([]ServiceSpec, error) {
 	}
 	var specs []ServiceSpec
 	var sections []string
+	foreground := 0
 	for _, e := range a.engines {
 		if len(opts.Engines) > 0 && !slices.Contains(opts.Engines, e.Name) {
 			continue
 		}
-		sections = append(sections, e.Section)
+		if !e.Background {
+			sections = append(sections, e.Section)
+		}
 		if !e.Configured(cfg) {
 			continue
 		}
@@ -110,8 +122,11 @@ func (a *Agent) plan(opts StartOptions) ([]ServiceSpec, error) {
 			return nil, fmt.Errorf("%s: %w", e.Title, err)
 		}
 		specs = append(specs, s...)
+		if !e.Background {
+			foreground += len(s)
+		}
 	}
-	if len(specs) == 0 {
+	if foreground == 0 {
 		return nil, fmt.Errorf("%s: %w: configure %s", cfg.Path, errNothingConfigured, strings.Join(sections, ", or "))
 	}
 	return specs, nil
@@ -163,10 +178,14 @@ func (a *Agent) Run(ctx context.Context, opts StartOptions) error {
 	}
 }
 
-// allStopped joins the fatal errors of the services when every one has stopped on one, else nil.
+// allStopped joins the fatal errors of the services when every one (but the background ones) has
+// stopped on one, else nil.
 func (r *runner) allStopped() error {
 	var errs []error
 	for _, s := range r.services {
+		if r.background[s] {
+			continue
+		}
 		err := s.fatal()
 		if err == nil {
 			return nil

@@ -23,6 +23,9 @@ type Snapshot struct {
 	Services []ServiceState // the running services, in start order
 	Remotes  []RemoteState  // the remotes the services talk to
 	Audit    AuditState
+	// Figures are the dashboard's counts per study and site, and the week's activity, as last read
+	// from the store.
+	Figures Figures
 	// Checklist is the checklist reconciliation: open conflicts, the oldest one's age, the last run.
 	Checklist ChecklistState
 }
@@ -38,10 +41,27 @@ type AuditState struct {
 	Entries uint64    // covered by the keyed checkpoint
 	Tip     string    // hex
 	Read    time.Time // when Entries and Tip were read; zero before the store is opened
-	// Verified is when the chain was last verified in this run (zero: not yet); Problem is the first
-	// problem that verification found, "" when the chain was intact.
+	// Verified is when the chain was last verified, in this run or (as the store recorded it) before
+	// (zero: never); Problem is the first problem that verification found, "" when the chain was intact.
 	Verified time.Time
 	Problem  string
+	// VerifiedBy is the person who asked for the last verification, "" when the schedule ran it
+	// (Scheduled); VerifiedEntries is how many entries it covered.
+	VerifiedBy      string
+	Scheduled       bool
+	VerifiedEntries uint64
+	// Every is the scheduled verification's interval ([audit] verify_every), zero when it does not run;
+	// NextVerify is when it runs next (zero while it runs, Verifying); ScheduleErr says why the last
+	// scheduled run could not verify at all ("" when it could).
+	Every       time.Duration
+	NextVerify  time.Time
+	Verifying   bool
+	ScheduleErr string
+}
+
+// setVerification takes v as the last verification.
+func (s *AuditState) setVerification(v store.Verification) {
+	s.Verified, s.Problem, s.VerifiedBy, s.Scheduled, s.VerifiedEntries = v.Time, v.Problem, v.By, v.Scheduled(), v.Entries
 }
 
 // Snapshot returns the agent's state now. It reads memory only (and the configuration file, once, on
@@ -54,6 +74,9 @@ func (a *Agent) Snapshot() Snapshot {
 	a.runMu.Unlock()
 	cfg, _ := a.Config()
 	for _, e := range a.engines {
+		if e.Background {
+			continue // shown in its own part of the snapshot (the audit trail's schedule)
+		}
 		snap.Engines = append(snap.Engines, EngineState{Name: e.Name, Title: e.Title, Section: e.Section,
 			Configured: cfg != nil && e.Configured(cfg)})
 	}
@@ -62,6 +85,10 @@ func (a *Agent) Snapshot() Snapshot {
 		snap.Running = !r.ended()
 		for _, s := range r.services {
 			st := s.snapshot()
+			if r.background[s] {
+				a.background(&snap, st)
+				continue
+			}
 			snap.Services = append(snap.Services, st)
 			used = append(used, st.Remote)
 		}
@@ -72,7 +99,11 @@ func (a *Agent) Snapshot() Snapshot {
 		}
 	}
 	a.auditMu.Lock()
+	next, verifying, schedErr := snap.Audit.NextVerify, snap.Audit.Verifying, snap.Audit.ScheduleErr
 	snap.Audit = a.audit
+	snap.Audit.NextVerify, snap.Audit.Verifying, snap.Audit.ScheduleErr = next, verifying, schedErr
+	snap.Figures = a.figures
+	snap.Figures.Studies = cloneStudies(a.figures.Studies)
 	a.auditMu.Unlock()
 	snap.Checklist = a.checklistSnapshot()
 	return snap
@@ -117,8 +148,9 @@ func (a *Agent) refreshAudit(ctx context.Context) {
 	}
 }
 
-// readAudit reads db's checkpoint for the snapshot.
+// readAudit reads db's checkpoint, and the dashboard's figures, for the snapshot.
 func (a *Agent) readAudit(ctx context.Context, db *store.DB) {
+	a.readFigures(ctx, db)
 	cp, err := db.Checkpoint(ctx)
 	if err != nil {
 		return // the store's own errors reach the services and commands that use it
@@ -133,9 +165,17 @@ func (a *Agent) readAudit(ctx context.Context, db *store.DB) {
 }
 
 // verified records a verification's finding for the snapshot.
-func (a *Agent) verified(problem string) {
+func (a *Agent) verified(v store.Verification) {
 	a.auditMu.Lock()
-	a.audit.Verified, a.audit.Problem = time.Now(), problem
+	a.audit.setVerification(v)
 	a.auditMu.Unlock()
 	a.changed.notify()
+}
+
+func cloneStudies(in []StudyFigures) []StudyFigures {
+	out := slices.Clone(in)
+	for i := range out {
+		out[i].Sites = slices.Clone(out[i].Sites)
+	}
+	return out
 }

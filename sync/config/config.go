@@ -21,6 +21,7 @@ type Config struct {
 	Exposure   *Exposure
 	SureAdhere *SureAdhere
 	Checklist  *Checklist
+	Audit      *Audit
 }
 
 // Auth selects how trialsync authenticates to Rave Web Services.

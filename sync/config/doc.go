@@ -18,5 +18,7 @@
 //
 // # Caveats
 //
-// Load only reads the file; it never writes, renames or rewrites it, even to normalise it.
+// Load only reads the file; it never writes, renames or rewrites it, even to normalise it. Only Save
+// writes one (the settings screen): after the same checks as Load, atomically, keeping the previous file
+// as FILE.bak. A file Save writes has no comments: they are in the .bak.
 package config

@@ -16,6 +16,7 @@ var ErrNotFound = errors.New("not found")
 type Error struct {
 	File   string
 	Line   int
+	Key    string // the key the reason is about ("rave.poll"), when known
 	Reason string
 }
 

@@ -145,6 +145,7 @@ func buildIndex(data []byte) (*index, *lineError) {
 // lineError is a reason tied to a line, before the file name is known.
 type lineError struct {
 	line   int
+	path   string // the key it is about, when known ("rave.poll")
 	reason string
 }
 

@@ -68,7 +68,7 @@ func parse(path string, data []byte) (*Config, error) {
 	v := &validator{idx: idx}
 	cfg := v.config(&fc)
 	if p := v.first(); p != nil {
-		return nil, &Error{File: path, Line: p.line, Reason: p.reason}
+		return nil, &Error{File: path, Line: p.line, Key: p.path, Reason: p.reason}
 	}
 	cfg.Path = path
 	return cfg, nil

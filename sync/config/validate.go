@@ -22,7 +22,7 @@ type validator struct {
 }
 
 func (v *validator) addf(path string, format string, args ...any) {
-	v.problems = append(v.problems, lineError{line: v.idx.line(path), reason: fmt.Sprintf(format, args...)})
+	v.problems = append(v.problems, lineError{line: v.idx.line(path), path: path, reason: fmt.Sprintf(format, args...)})
 }
 
 // first returns the problem nearest the top of the file, or nil.
@@ -50,6 +50,9 @@ func (v *validator) config(fc *fileConfig) *Config {
 	}
 	if fc.Checklist != nil {
 		cfg.Checklist = v.checklist(fc.Checklist)
+	}
+	if fc.Audit != nil {
+		cfg.Audit = v.audit(fc.Audit)
 	}
 	return cfg
 }

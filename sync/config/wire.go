@@ -9,6 +9,7 @@ type fileConfig struct {
 	Exposure   *fileExposure   `toml:"exposure"`
 	SureAdhere *fileSureAdhere `toml:"sureadhere"`
 	Checklist  *fileChecklist  `toml:"checklist"`
+	Audit      *fileAudit      `toml:"audit"`
 }
 
 type fileRave struct {
@@ -41,6 +42,10 @@ type fileExposure struct {
 type fileSureAdhere struct {
 	URL      string            `toml:"url"`
 	Regimens map[string]string `toml:"regimens"`
+}
+
+type fileAudit struct {
+	VerifyEvery string `toml:"verify_every"`
 }
 
 type fileChecklist struct {

@@ -144,6 +144,8 @@ func (r *run) apply(tx *store.Tx, e *ended) error {
 		if out.Skipped {
 			e.applied = "skipped"
 			entry.Reason = join("nothing left to send: the remote already holds the desired values", out.Note)
+		} else if err := tx.CountHour(store.StatSent, now, 1); err != nil { // the dashboard's hourly figures
+			return err
 		}
 	case vHeld, vNotSent, vFatal:
 		m.Attempts-- // the remote never processed it: the attempt is given back

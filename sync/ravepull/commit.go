@@ -64,6 +64,9 @@ func (e *Engine) commit(ctx context.Context, st Study, feed string, parts []part
 			if bulk {
 				tx.Bulk()
 			}
+			if err := tx.CountPulledRun(run, time.Now()); err != nil { // the dashboard's hourly figures
+				return err
+			}
 			return e.finish(tx, st, feed, parts, run.Written())
 		})
 		if err != nil {

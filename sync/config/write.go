@@ -1,0 +1,291 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Writing a configuration back (the settings screen) goes through the same parser and validator as
+// Load: the configuration is encoded as the file would be written, read back exactly as Load reads a
+// file, and written only when that succeeds. So a file trialsync writes is always one it accepts at
+// start, and a value the validator refuses never reaches the disk.
+
+// Problem is one invalid setting: the key it is about ("rave.poll", "sureadhere.regimens.Arm A") and
+// why, in words, without the value when it could hold a credential.
+type Problem struct {
+	Key    string
+	Reason string
+}
+
+func (p Problem) Error() string { return p.Reason }
+
+// Check validates cfg as Load would validate the file Save writes for it, and returns every problem
+// (none when it is valid), in file order.
+func Check(cfg *Config) []Problem {
+	data, err := Encode(cfg)
+	if err != nil {
+		return []Problem{{Reason: err.Error()}}
+	}
+	_, problems := validate(data)
+	return problems
+}
+
+// validate runs Load's checks over data and returns the configuration and every problem found.
+func validate(data []byte) (*Config, []Problem) {
+	idx, lerr := buildIndex(data)
+	if lerr == nil {
+		lerr = checkSecrets(idx)
+	}
+	if lerr != nil {
+		return nil, []Problem{{Reason: lerr.reason}}
+	}
+	var fc fileConfig
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		_, reason := decodeProblem(idx, err)
+		return nil, []Problem{{Reason: reason}}
+	}
+	v := &validator{idx: idx}
+	cfg := v.config(&fc)
+	slices.SortStableFunc(v.problems, func(a, b lineError) int { return a.line - b.line })
+	var out []Problem
+	for _, p := range v.problems {
+		out = append(out, Problem{Key: p.path, Reason: p.reason})
+	}
+	return cfg, out
+}
+
+// Encode writes cfg as a configuration file: every section present in cfg, every key with a value,
+// durations in their shortest form ("5m", "24h"). Comments are not kept (Save keeps the previous file).
+func Encode(cfg *Config) ([]byte, error) {
+	var out outConfig
+	if r := cfg.Rave; r != nil {
+		out.Rave = &outRave{URL: r.URL, Auth: string(r.Auth), User: r.User, ClientID: r.ClientID,
+			TokenURL: r.TokenURL, PageSize: r.PageSize, Poll: nonZero(r.Poll), RequestsPerSecond: r.RequestsPerSecond}
+		for _, s := range r.Studies {
+			out.Rave.Study = append(out.Rave.Study, outStudy{OID: s.OID, Sites: s.Sites, ArmItem: s.ArmItem})
+		}
+	}
+	if e := cfg.Exposure; e != nil {
+		out.Exposure = &outExposure{StudyOID: e.StudyOID, StudyEvent: e.StudyEvent, Drugs: e.Drugs,
+			MaxAttempts: e.MaxAttempts, IntakeAddr: e.IntakeAddr}
+	}
+	if s := cfg.SureAdhere; s != nil {
+		out.SureAdhere = &outSureAdhere{URL: s.URL, Regimens: s.Regimens}
+	}
+	if c := cfg.Checklist; c != nil {
+		out.Checklist = &outChecklist{StudyID: c.StudyID, EDCURL: c.EDCURL, CTMSURL: c.CTMSURL, PageSize: c.PageSize,
+			EDC: outSystem(c.EDC), CTMS: outSystem(c.CTMS)}
+		if c.Owners != nil {
+			out.Checklist.Owners = make(map[string]string, len(c.Owners))
+			for _, k := range slices.Sorted(maps.Keys(c.Owners)) {
+				out.Checklist.Owners[k] = string(c.Owners[k])
+			}
+		}
+	}
+	if a := cfg.Audit; a != nil {
+		out.Audit = &outAudit{VerifyEvery: nonZero(a.VerifyEvery)}
+	}
+	var b bytes.Buffer
+	b.WriteString("# trialsync configuration, written by trialsync's Settings screen.\n" +
+		"# Secrets are never kept here: they live in the OS keyring (trialsync creds set NAME).\n\n")
+	enc := toml.NewEncoder(&b)
+	enc.SetIndentTables(false)
+	if err := enc.Encode(out); err != nil {
+		return nil, fmt.Errorf("config: encoding: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Duration writes d as a configuration value in its shortest form: "5m" rather than "5m0s", "24h"
+// rather than "24h0m0s".
+func Duration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// nonZero is Duration(d), or "" (left out) for zero.
+func nonZero(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return Duration(d)
+}
+
+// ErrInvalid is wrapped by Save's error when cfg does not pass the checks Load applies; nothing was
+// written.
+var ErrInvalid = errors.New("configuration not valid")
+
+// Save writes cfg to path after checking that Load will accept what it writes: encoded, read back
+// with Load's own checks, then written to a temporary file beside path, flushed to disk and renamed
+// over it, so a crash leaves the old file or the new one, never a mix. The file it replaces is kept as
+// path + ".bak". It returns the configuration as Load will read it.
+func Save(path string, cfg *Config) (*Config, error) {
+	data, err := Encode(cfg)
+	if err != nil {
+		return nil, err
+	}
+	saved, problems := validate(data)
+	if len(problems) > 0 {
+		p := problems[0]
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, p.Reason)
+	}
+	saved.Path = path
+	if err := writeAtomic(path, data); err != nil {
+		return nil, fmt.Errorf("config: writing %s: %w", path, err)
+	}
+	return saved, nil
+}
+
+// writeAtomic replaces path with data: previous file copied to path.bak, new content written to a
+// temporary file in the same directory, synced, renamed into place, and the directory synced.
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	mode := fs.FileMode(0o600)
+	if old, err := os.ReadFile(path); err == nil {
+		if fi, err := os.Stat(path); err == nil {
+			mode = fi.Mode().Perm()
+		}
+		if err := writeSynced(path+".bak", old, mode); err != nil {
+			return fmt.Errorf("keeping the previous file: %w", err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // not every file system syncs directories; the rename itself is atomic
+		d.Close()
+	}
+	return nil
+}
+
+func writeSynced(path string, data []byte, mode fs.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// The output wire types: the file's layout with empty values left out, so that an absent setting stays
+// absent (and takes its default) rather than being written as a zero the validator refuses.
+type outConfig struct {
+	Rave       *outRave       `toml:"rave,omitempty"`
+	Exposure   *outExposure   `toml:"exposure,omitempty"`
+	SureAdhere *outSureAdhere `toml:"sureadhere,omitempty"`
+	Checklist  *outChecklist  `toml:"checklist,omitempty"`
+	Audit      *outAudit      `toml:"audit,omitempty"`
+}
+
+type outRave struct {
+	URL      string `toml:"url"`
+	Auth     string `toml:"auth"`
+	User     string `toml:"user,omitempty"`
+	ClientID string `toml:"client_id,omitempty"`
+	TokenURL string `toml:"token_url,omitempty"`
+	PageSize int    `toml:"page_size,omitempty"`
+	Poll     string `toml:"poll,omitempty"`
+	// RequestsPerSecond is written before the studies: TOML keys of a table come before its subtables.
+	RequestsPerSecond float64    `toml:"requests_per_second,omitempty"`
+	Study             []outStudy `toml:"study,omitempty"`
+}
+
+type outStudy struct {
+	OID     string   `toml:"oid"`
+	Sites   []string `toml:"sites,omitempty"`
+	ArmItem string   `toml:"arm_item,omitempty"`
+}
+
+type outExposure struct {
+	StudyOID    string            `toml:"study_oid"`
+	StudyEvent  string            `toml:"study_event"`
+	Drugs       map[string]string `toml:"drugs,inline"`
+	MaxAttempts int               `toml:"max_attempts,omitempty"`
+	IntakeAddr  string            `toml:"intake_addr,omitempty"`
+}
+
+type outSureAdhere struct {
+	URL      string            `toml:"url"`
+	Regimens map[string]string `toml:"regimens,inline"`
+}
+
+type outChecklist struct {
+	StudyID  string            `toml:"study_id"`
+	EDCURL   string            `toml:"edc_url"`
+	CTMSURL  string            `toml:"ctms_url"`
+	Owners   map[string]string `toml:"owners,inline,omitempty"`
+	PageSize int               `toml:"page_size,omitempty"`
+	EDC      *outChecklistSys  `toml:"edc,omitempty"`
+	CTMS     *outChecklistSys  `toml:"ctms,omitempty"`
+}
+
+type outChecklistSys struct {
+	Fields   map[string]string `toml:"fields,inline,omitempty"`
+	Statuses map[string]string `toml:"statuses,inline,omitempty"`
+	ListPath string            `toml:"list_path,omitempty"`
+	ItemPath string            `toml:"item_path,omitempty"`
+}
+
+// outSystem writes a [checklist.edc] or [checklist.ctms] table, or leaves it out when it changes
+// nothing of the default adapter.
+func outSystem(s ChecklistSystem) *outChecklistSys {
+	if s.Fields == nil && s.Statuses == nil && s.ListPath == "" && s.ItemPath == "" {
+		return nil
+	}
+	return &outChecklistSys{Fields: s.Fields, Statuses: s.Statuses, ListPath: s.ListPath, ItemPath: s.ItemPath}
+}
+
+type outAudit struct {
+	VerifyEvery string `toml:"verify_every,omitempty"`
+}
