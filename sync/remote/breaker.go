@@ -59,12 +59,14 @@ func (c *Client) newBreaker(p BreakerPolicy) *gobreaker.TwoStepCircuitBreaker[st
 }
 
 // breakerFailure reports whether an attempt's error says the remote is in trouble. A 401 does not:
-// the credential policy deals with it (and an open breaker would hide "credential rejected"). Errors
-// from an answer body (an API's own check, a cut connection) count whatever their type.
+// the credential policy deals with it (and an open breaker would hide "credential rejected"). Nor does
+// a 429: the remote is answering and says when to come back, which the retry policy honours; counting
+// it would turn a short storm of 429s into a 30 s pause per probe. Errors from an answer body (an
+// API's own check, a cut connection) count whatever their type.
 func breakerFailure(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Retryable && e.Status != http.StatusUnauthorized
+		return e.Retryable && e.Status != http.StatusUnauthorized && e.Status != http.StatusTooManyRequests
 	}
 	return true
 }

@@ -59,6 +59,31 @@ func TestBreakerState(t *testing.T) {
 	}
 }
 
+// TestRateLimitKeepsBreakerClosed: a storm of 429s is waited out as the remote asks (Retry-After), not
+// counted as an outage: the breaker stays closed and the request succeeds when the storm passes.
+func TestRateLimitKeepsBreakerClosed(t *testing.T) {
+	var hits atomic.Int64
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) <= 6 {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	})
+	w := &waits{}
+	cfg := testConfig(srv.URL, w)
+	cfg.Retry = RetryPolicy{MaxAttempts: 10}
+	cfg.Breaker = BreakerPolicy{Failures: 3, OpenFor: time.Hour}
+	c := newClient(t, cfg)
+	if body, err := get(t.Context(), c, "x"); err != nil || body != "ok" {
+		t.Fatalf("through a storm of six 429s: %q, %v", body, err)
+	}
+	if st := c.State(); st.State != StateOnline || c.BreakerState() != "closed" || hits.Load() != 7 {
+		t.Fatalf("after the storm: %+v, breaker %s, %d requests", st, c.BreakerState(), hits.Load())
+	}
+}
+
 // TestSharedByEngines: several engines share one client at once (run with -race): every request
 // succeeds through the retries, and the remote never sees more requests in flight than the bound.
 func TestSharedByEngines(t *testing.T) {
