@@ -59,7 +59,7 @@ func checkFeedFlag(feed string) error {
 // interrupted.
 func runPull(ctx context.Context, a *agent.Agent, out output, o pullOptions) error {
 	if !o.once {
-		return runPolling(ctx, a, out, agent.Scope{Study: o.study, Site: o.site, Feed: o.feed})
+		return runService(ctx, a, out, pullService, agent.Scope{Study: o.study, Site: o.site, Feed: o.feed})
 	}
 	began := time.Now()
 	results, err := a.Pull(ctx, agent.PullOptions{Study: o.study, Site: o.site, Feed: o.feed, Progress: pullProgress(out)})
@@ -71,46 +71,6 @@ func runPull(ctx context.Context, a *agent.Agent, out output, o pullOptions) err
 		}
 	}
 	return err
-}
-
-// runPolling runs the Rave pull's services (one per study, polling at [rave] poll) until interrupted,
-// printing each completed run. A failed pull is printed and retried with backoff; a pull that stops
-// (a credential missing or rejected, a store that refuses writes) is printed, and when every one has
-// stopped the command ends with their errors, since nothing would change without a person.
-func runPolling(ctx context.Context, a *agent.Agent, out output, scope agent.Scope) error {
-	changed, unsubscribe := a.Subscribe()
-	defer unsubscribe()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, agent.StartOptions{Engines: []string{agent.EngineRavePull}, Scope: scope}) }()
-	seen := map[string]agent.ServiceState{}
-	for {
-		select {
-		case err := <-done:
-			printRuns(a, out, seen)
-			return err
-		case <-changed:
-			printRuns(a, out, seen)
-		}
-	}
-}
-
-// printRuns prints the runs completed, and the stops and waits begun, since seen.
-func printRuns(a *agent.Agent, out output, seen map[string]agent.ServiceState) {
-	for _, st := range a.Snapshot().ServicesOf(agent.EngineRavePull) {
-		was := seen[st.Name]
-		seen[st.Name] = st
-		switch {
-		case st.Stopped && !was.Stopped:
-			out.printf("%s: stopped: %s\n", st.Subject, stopLine(st))
-		case st.Offline && !was.Offline:
-			out.printf("%s: Rave cannot be reached (%s); waiting for it to answer\n", st.Subject, st.Err)
-		case st.Runs == was.Runs || st.Stopped || st.Offline:
-		case st.Err != "":
-			out.printf("%s: pull failed, retrying at %s: %s\n", st.Subject, st.NextRun.Format("15:04:05"), st.Err)
-		default:
-			out.printf("%s: %s; next pull at %s\n", st.Subject, st.Last.Text, st.NextRun.Format("15:04:05"))
-		}
-	}
 }
 
 // stopLine is why a service stopped and what starts it again, on one line.

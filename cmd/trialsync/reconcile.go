@@ -44,7 +44,7 @@ func newReconcileCommand(g *globals) *cobra.Command {
 // until interrupted. The one-shot run ends with the summary line of the command-line contract.
 func runReconcile(ctx context.Context, a *agent.Agent, out output, o reconcileOptions) error {
 	if !o.once {
-		return runReconcileService(ctx, a, out, agent.Scope{Study: o.study})
+		return runService(ctx, a, out, reconcileService, agent.Scope{Study: o.study})
 	}
 	res, err := a.Reconcile(ctx, o.study)
 	if res.Counts.Items == 0 && err != nil {
@@ -61,42 +61,4 @@ func runReconcile(ctx context.Context, a *agent.Agent, out output, o reconcileOp
 	}
 	out.printf("%s\n", res.Counts)
 	return err
-}
-
-// runReconcileService runs the reconciliation service (every agent.ReconcileEvery) until interrupted,
-// printing each run; a run that stops (a token missing or refused) ends the command with its error.
-func runReconcileService(ctx context.Context, a *agent.Agent, out output, scope agent.Scope) error {
-	changed, unsubscribe := a.Subscribe()
-	defer unsubscribe()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, agent.StartOptions{Engines: []string{agent.EngineChecklist}, Scope: scope}) }()
-	seen := map[string]agent.ServiceState{}
-	for {
-		select {
-		case err := <-done:
-			printReconciliations(a, out, seen)
-			return err
-		case <-changed:
-			printReconciliations(a, out, seen)
-		}
-	}
-}
-
-// printReconciliations prints the runs completed, and the stops and waits begun, since seen.
-func printReconciliations(a *agent.Agent, out output, seen map[string]agent.ServiceState) {
-	for _, st := range a.Snapshot().ServicesOf(agent.EngineChecklist) {
-		was := seen[st.Name]
-		seen[st.Name] = st
-		switch {
-		case st.Stopped && !was.Stopped:
-			out.printf("%s: stopped: %s\n", st.Subject, stopLine(st))
-		case st.Offline && !was.Offline:
-			out.printf("%s: a checklist system cannot be reached (%s); waiting for it to answer\n", st.Subject, st.Err)
-		case st.Runs == was.Runs || st.Stopped || st.Offline:
-		case st.Err != "":
-			out.printf("%s: reconciliation failed, retrying at %s: %s\n", st.Subject, st.NextRun.Format("15:04:05"), st.Err)
-		default:
-			out.printf("%s: %s; next run at %s\n", st.Subject, st.Last.Text, st.NextRun.Format("15:04:05"))
-		}
-	}
 }

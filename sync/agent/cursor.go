@@ -35,17 +35,7 @@ func (a *Agent) ResetCursor(ctx context.Context, r CursorReset) ([]FeedReset, er
 	case r.Reason == "":
 		return nil, errors.New("reset: a reason is required: it goes into the audit trail")
 	}
-	if err := checkFeed(r.Feed); err != nil {
-		return nil, err
-	}
-	cfg, err := a.Config()
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Rave == nil {
-		return nil, errNoRave(cfg)
-	}
-	studies, err := selectStudies(cfg.Rave, r.Study, r.Site)
+	_, studies, err := a.raveStudies(r.Feed, r.Study, r.Site)
 	if err != nil {
 		return nil, err
 	}

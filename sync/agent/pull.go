@@ -85,17 +85,7 @@ type PullResult struct {
 // client as the services. A study that fails does not stop the others; the joined error names each
 // failure.
 func (a *Agent) Pull(ctx context.Context, o PullOptions) ([]PullResult, error) {
-	if err := checkFeed(o.Feed); err != nil {
-		return nil, err
-	}
-	cfg, err := a.Config()
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Rave == nil {
-		return nil, errNoRave(cfg)
-	}
-	studies, err := selectStudies(cfg.Rave, o.Study, o.Site)
+	cfg, studies, err := a.raveStudies(o.Feed, o.Study, o.Site)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +154,23 @@ func checkFeed(feed string) error {
 
 func errNoRave(cfg *config.Config) error {
 	return fmt.Errorf("%s: no [rave] section: nothing to pull", cfg.Path)
+}
+
+// raveStudies checks a feed name and selects the configured studies (all, or the one and site named)
+// for a pull or a reset, with the configuration they come from.
+func (a *Agent) raveStudies(feed, study, site string) (*config.Config, []ravepull.Study, error) {
+	if err := checkFeed(feed); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := a.Config()
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Rave == nil {
+		return nil, nil, errNoRave(cfg)
+	}
+	studies, err := selectStudies(cfg.Rave, study, site)
+	return cfg, studies, err
 }
 
 func selectStudies(r *config.Rave, study, site string) ([]ravepull.Study, error) {
