@@ -484,27 +484,17 @@ func (s *exposuresScreen) askReason(id uint64) {
 	if id == 0 {
 		return
 	}
-	s.reason = widget.NewEntry()
-	s.reason.SetPlaceHolder("e.g. entered in Rave by hand")
-	s.reason.Validator = func(v string) error {
-		if strings.TrimSpace(v) == "" {
-			return errNoReason
-		}
-		return nil
-	}
-	item := widget.NewFormItem("Reason", s.reason)
-	item.HintText = "The record is not sent. Recorded in the audit trail with your user name."
-	reason := s.reason
-	s.dialog = dialog.NewForm(fmt.Sprintf("Discard record %d", id), "Discard", "Cancel",
-		[]*widget.FormItem{item}, func(ok bool) {
+	s.reason, s.dialog = askReason(s.u.win, reasonRequest{
+		title: fmt.Sprintf("Discard record %d", id), confirm: "Discard",
+		placeholder: "e.g. entered in Rave by hand",
+		hint:        "The record is not sent. Recorded in the audit trail with your user name.",
+		done: func(ok bool, reason string) {
 			s.dialog, s.reason = nil, nil
 			if ok {
-				s.discardMessage(id, reason.Text)
+				s.discardMessage(id, reason)
 			}
-		}, s.u.win)
-	s.dialog.Resize(fyne.NewSize(520, s.dialog.MinSize().Height))
-	s.dialog.Show()
-	s.u.win.Canvas().Focus(s.reason)
+		},
+	})
 }
 
 // discardMessage ends record id unsent with the person's reason; a blank one is refused here too.

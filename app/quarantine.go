@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -142,9 +141,6 @@ func (q *quarantineView) clearSelection() {
 	q.resolve.Disable()
 }
 
-// errNoReason is the reason entry's verdict while it is blank.
-var errNoReason = errors.New("a reason is required: it goes into the audit trail")
-
 // askReason opens the Resolve dialog for the selected fragment. Its Resolve button stays disabled
 // until the reason has some text; Cancel changes nothing.
 func (q *quarantineView) askReason() {
@@ -152,27 +148,16 @@ func (q *quarantineView) askReason() {
 	if id == 0 {
 		return
 	}
-	q.reason = widget.NewEntry()
-	q.reason.SetPlaceHolder("e.g. checked against the source document")
-	q.reason.Validator = func(s string) error {
-		if strings.TrimSpace(s) == "" {
-			return errNoReason
-		}
-		return nil
-	}
-	item := widget.NewFormItem("Reason", q.reason)
-	item.HintText = "Recorded in the audit trail with your user name."
-	reason := q.reason
-	q.dialog = dialog.NewForm(fmt.Sprintf("Resolve quarantined fragment %d", id), "Resolve", "Cancel",
-		[]*widget.FormItem{item}, func(ok bool) {
+	q.reason, q.dialog = askReason(q.u.win, reasonRequest{
+		title: fmt.Sprintf("Resolve quarantined fragment %d", id), confirm: "Resolve",
+		placeholder: "e.g. checked against the source document",
+		done: func(ok bool, reason string) {
 			q.dialog, q.reason = nil, nil
 			if ok {
-				q.submit(id, reason.Text)
+				q.submit(id, reason)
 			}
-		}, q.u.win)
-	q.dialog.Resize(fyne.NewSize(520, q.dialog.MinSize().Height))
-	q.dialog.Show()
-	q.u.win.Canvas().Focus(q.reason)
+		},
+	})
 }
 
 // submit resolves fragment id with reason and reloads the list. A blank reason is refused here as

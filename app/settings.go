@@ -197,27 +197,18 @@ func (s *settingsScreen) askReason() {
 		return
 	}
 	choice := feedChoices[max(s.feed.SelectedIndex(), 0)]
-	s.entry = widget.NewEntry()
-	s.entry.SetPlaceHolder("e.g. Rave moved to a new address")
-	s.entry.Validator = func(v string) error {
-		if strings.TrimSpace(v) == "" {
-			return errNoReason
-		}
-		return nil
-	}
-	item := widget.NewFormItem("Reason", s.entry)
-	item.HintText = "Recorded in the audit trail with your user name."
-	entry := s.entry
-	title := fmt.Sprintf("Reset the pull position of %s (%s)", study, strings.ToLower(choice.label))
-	s.dialog = dialog.NewForm(title, "Reset", "Cancel", []*widget.FormItem{item}, func(ok bool) {
-		s.dialog, s.entry = nil, nil
-		if ok {
-			s.submitReset(agent.CursorReset{Study: study, Feed: choice.feed, Reason: entry.Text})
-		}
-	}, s.u.win)
-	s.dialog.Resize(fyne.NewSize(560, s.dialog.MinSize().Height))
-	s.dialog.Show()
-	s.u.win.Canvas().Focus(entry)
+	s.entry, s.dialog = askReason(s.u.win, reasonRequest{
+		title:       fmt.Sprintf("Reset the pull position of %s (%s)", study, strings.ToLower(choice.label)),
+		confirm:     "Reset",
+		placeholder: "e.g. Rave moved to a new address",
+		width:       560,
+		done: func(ok bool, reason string) {
+			s.dialog, s.entry = nil, nil
+			if ok {
+				s.submitReset(agent.CursorReset{Study: study, Feed: choice.feed, Reason: reason})
+			}
+		},
+	})
 }
 
 // submitReset asks the agent for the reset and says what it did. A blank reason is refused here as

@@ -467,31 +467,20 @@ func (s *subjectsScreen) retry(key string, id uint64) {
 
 // openReason shows a dialog asking for a reason, which the audit trail records; ok gets it.
 func (s *subjectsScreen) openReason(title, confirm, placeholder string, explain fyne.CanvasObject, ok func(reason string)) {
-	s.reason = widget.NewEntry()
-	s.reason.SetPlaceHolder(placeholder)
-	s.reason.Validator = func(v string) error {
-		if strings.TrimSpace(v) == "" {
-			return errNoReason
-		}
-		return nil
-	}
-	item := widget.NewFormItem("Reason", s.reason)
-	item.HintText = "Recorded in the audit trail with your user name."
-	reason := s.reason
-	s.dialog = dialog.NewForm(title, confirm, "Cancel", []*widget.FormItem{widget.NewFormItem("", explain), item}, func(yes bool) {
-		s.dialog, s.reason = nil, nil
-		if !yes {
-			return
-		}
-		if strings.TrimSpace(reason.Text) == "" {
-			showError(s.failed, "Nothing was recorded", errNoReason)
-			return
-		}
-		ok(strings.TrimSpace(reason.Text))
-	}, s.u.win)
-	s.dialog.Resize(fyne.NewSize(560, s.dialog.MinSize().Height))
-	s.dialog.Show()
-	s.u.win.Canvas().Focus(s.reason)
+	s.reason, s.dialog = askReason(s.u.win, reasonRequest{
+		title: title, confirm: confirm, placeholder: placeholder, explain: explain, width: 560,
+		done: func(yes bool, reason string) {
+			s.dialog, s.reason = nil, nil
+			if !yes {
+				return
+			}
+			if reason == "" {
+				showError(s.failed, "Nothing was recorded", errNoReason)
+				return
+			}
+			ok(reason)
+		},
+	})
 }
 
 // act runs a person's action off the Fyne goroutine, then says how it went and reloads the list.
