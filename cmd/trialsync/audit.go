@@ -57,8 +57,8 @@ func newAuditCommand(g *globals) *cobra.Command {
 					return usagef("--since %q: want RFC 3339 time, date YYYY-MM-DD or a duration like 24h", lo.since)
 				}
 			}
-			if lo.format != "" && lo.format != "jsonl" && lo.format != "text" {
-				return usagef("--format %q: want jsonl or text", lo.format)
+			if err := checkListFormat(lo.format); err != nil {
+				return err
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
 				return runAuditList(cmd.Context(), a, g.output(), lo)

@@ -22,8 +22,8 @@ func newConflictsCommand(g *globals) *cobra.Command {
 		Short: "List the checklist conflicts waiting for a person",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if lo.format != "" && lo.format != "jsonl" && lo.format != "text" {
-				return usagef("--format %q: want jsonl or text", lo.format)
+			if err := checkListFormat(lo.format); err != nil {
+				return err
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
 				return runConflictsList(cmd.Context(), a, g.output(), lo)

@@ -21,8 +21,8 @@ func newQuarantineCommand(g *globals) *cobra.Command {
 		Short: "List quarantined fragments awaiting review",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if lo.format != "" && lo.format != "jsonl" && lo.format != "text" {
-				return usagef("--format %q: want jsonl or text", lo.format)
+			if err := checkListFormat(lo.format); err != nil {
+				return err
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
 				return runQuarantineList(cmd.Context(), a, g.output(), lo)

@@ -23,8 +23,8 @@ func newQueueCommand(g *globals) *cobra.Command {
 		Short: "List outbound messages and their states",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if lo.format != "" && lo.format != "jsonl" && lo.format != "text" {
-				return usagef("--format %q: want jsonl or text", lo.format)
+			if err := checkListFormat(lo.format); err != nil {
+				return err
 			}
 			if lo.stateFlag != "" {
 				st, err := outbox.ParseState(lo.stateFlag)

@@ -145,3 +145,11 @@ func group(use, short string, children ...*cobra.Command) *cobra.Command {
 
 // output is the process's output streams.
 func (g *globals) output() output { return output{data: g.stdout, text: g.stderr} }
+
+// checkListFormat accepts the --format of a listing: jsonl (machine output on stdout) or text.
+func checkListFormat(format string) error {
+	if format != "" && format != "jsonl" && format != "text" {
+		return usagef("--format %q: want jsonl or text", format)
+	}
+	return nil
+}

@@ -40,8 +40,8 @@ func newSubjectsCommand(g *globals) *cobra.Command {
 		Short: "List randomized subjects and their push state",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if lo.format != "" && lo.format != "jsonl" && lo.format != "text" {
-				return usagef("--format %q: want jsonl or text", lo.format)
+			if err := checkListFormat(lo.format); err != nil {
+				return err
 			}
 			return g.withAgent(cmd.Context(), func(a *agent.Agent) error {
 				return runSubjectsList(cmd.Context(), a, g.output(), lo)
