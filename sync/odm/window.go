@@ -82,6 +82,7 @@ var errNeedMore = errors.New("odm: internal: need more input")
 // It returns io.EOF when the input is exhausted and everything read has been checked, or the read or
 // check error waiting at lim.
 func (w *window) more(from int) error {
+	at := w.base + int64(from) // from as an input offset: a drop on an earlier turn moves the index
 	for {
 		if w.bad != nil {
 			return w.bad
@@ -104,7 +105,7 @@ func (w *window) more(from int) error {
 			}
 			return io.EOF
 		}
-		if err := w.makeRoom(from); err != nil {
+		if err := w.makeRoom(int(at - w.base)); err != nil {
 			return err
 		}
 		// Fill the free space (short reads from pipes and sockets included), so that a token that keeps
