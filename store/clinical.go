@@ -64,9 +64,10 @@ func decodeClinicalValue(b []byte) (ClinicalValue, error) {
 // on another (the committer). Keys and values live in one arena, so adding a row allocates nothing in
 // the common case and the strings it was built from may be reused at once.
 type ClinicalBatch struct {
-	arena []byte
-	recs  []clinicalRec
-	size  int // bytes of keys and values added
+	arena  []byte
+	recs   []clinicalRec
+	size   int  // bytes of keys and values added
+	sorted bool // recs are in key order (Sort), so a run merges them instead of sorting
 }
 
 type clinicalRec struct{ key, val []byte }
@@ -94,6 +95,18 @@ func (b *ClinicalBatch) Add(k *ClinicalKey, v *ClinicalValue) {
 	key := b.keep(k.AppendKey(buf[:0]))
 	val := b.keep(v.appendValue(buf[:0]))
 	b.recs = append(b.recs, clinicalRec{key, val})
+	b.sorted = false
+}
+
+// Sort puts the batch's rows in key order; rows with equal keys keep their order, so that the later
+// one is applied last. A parser sorts each batch on its own goroutine before handing it over, so that
+// the goroutine writing the store only merges sorted batches (NewClinicalRun). Rows that arrive nearly
+// in order (a dataset, subject after subject) sort in little more than one pass.
+func (b *ClinicalBatch) Sort() {
+	if !b.sorted {
+		slices.SortStableFunc(b.recs, func(x, y clinicalRec) int { return bytes.Compare(x.key, y.key) })
+		b.sorted = true
+	}
 }
 
 // Len is the number of rows in the batch.
@@ -118,6 +131,7 @@ func (b *ClinicalBatch) Reset() {
 	b.recs = b.recs[:0]
 	b.arena = nil
 	b.size = 0
+	b.sorted = false
 }
 
 // keep copies p into the arena; the copy is never overwritten (bbolt holds references to put keys and

@@ -3,50 +3,95 @@ package store
 import (
 	"bytes"
 	"fmt"
-	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// ClinicalRun is the rows of consecutive batches (a group of pages) sorted by key, to be upserted by
+// ClinicalRun is the rows of consecutive batches (a group of pages) in key order, to be upserted by
 // one transaction or, when the rows are scattered over a large store, by several: bbolt keeps every
 // page a transaction modifies in memory until it commits, and a run of corrections spread over the
 // whole history would otherwise rewrite (and hold) most of the file at once.
 type ClinicalRun struct {
-	recs    []groupRec
-	next    int   // first row not yet written
-	written []int // rows written, per batch
-	floor   int64 // resident file-backed memory right after the last drop of mapped pages
+	recs    []clinicalRec
+	from    []int32 // batch of each row; nil when the run has one batch
+	next    int     // first row not yet written
+	written []int   // rows written, per batch
+	floor   int64   // resident file-backed memory right after the last drop of mapped pages
 }
 
-// groupRec is a row of a run: from is its batch, seq its place in the run before sorting.
-type groupRec struct {
-	clinicalRec
-	from, seq int32
-}
-
-// NewClinicalRun sorts the batches' rows by key; rows with equal keys keep their order, batch after
-// batch, so that the later one is applied last. The run takes the batches' rows: the batches are empty
-// afterwards, and must not be reused until the run is written.
+// NewClinicalRun puts the batches' rows in key order: batches not yet sorted (ClinicalBatch.Sort) are
+// sorted here, then all are merged. Rows with equal keys keep their order, batch after batch, so that
+// the later one is applied last. The run takes the batches' rows: the batches are empty afterwards,
+// and must not be reused until the run is written.
 func NewClinicalRun(bs []*ClinicalBatch) *ClinicalRun {
+	r := &ClinicalRun{written: make([]int, len(bs))}
+	for _, b := range bs {
+		b.Sort()
+	}
+	if len(bs) == 1 {
+		r.recs = bs[0].recs
+	} else {
+		r.recs, r.from = mergeBatches(bs)
+	}
+	for _, b := range bs {
+		b.recs = nil // the run holds the rows now; the arena stays referenced through them
+	}
+	return r
+}
+
+// mergeBatches merges sorted batches into one sorted slice, taking equal keys in batch order; it
+// returns each row's batch beside it. A group holds a handful of pages, so the smallest head is found
+// by a scan of the heads rather than a heap.
+func mergeBatches(bs []*ClinicalBatch) ([]clinicalRec, []int32) {
 	n := 0
 	for _, b := range bs {
 		n += len(b.recs)
 	}
-	recs := make([]groupRec, 0, n)
-	for i, b := range bs {
-		for _, r := range b.recs {
-			recs = append(recs, groupRec{r, int32(i), int32(len(recs))})
+	recs := make([]clinicalRec, 0, n)
+	from := make([]int32, 0, n)
+	heads := make([]int, len(bs))
+	for len(recs) < n {
+		best := -1
+		for i, b := range bs {
+			if heads[i] < len(b.recs) && (best < 0 || bytes.Compare(b.recs[heads[i]].key, bs[best].recs[heads[best]].key) < 0) {
+				best = i
+			}
 		}
-		b.recs = nil // the run holds the rows now; the arena stays referenced through them
+		// Take the best batch's rows while they stay below every other head (runs of one subject).
+		b := bs[best]
+		limit := len(b.recs)
+		var bound []byte
+		for i, o := range bs {
+			if i != best && heads[i] < len(o.recs) && (bound == nil || bytes.Compare(o.recs[heads[i]].key, bound) < 0) {
+				bound = o.recs[heads[i]].key
+			}
+		}
+		h := heads[best]
+		for h < limit {
+			recs = append(recs, b.recs[h])
+			from = append(from, int32(best))
+			h++
+			// Equal keys: a later batch's row goes after, so stop only when strictly above the bound,
+			// or equal to it from a later batch (best's earlier batch index wins ties).
+			if bound != nil && h < limit {
+				if c := bytes.Compare(b.recs[h].key, bound); c > 0 || (c == 0 && !earliestAt(bs, heads, best, bound)) {
+					break
+				}
+			}
+		}
+		heads[best] = h
 	}
-	slices.SortFunc(recs, func(x, y groupRec) int {
-		if c := bytes.Compare(x.key, y.key); c != 0 {
-			return c
+	return recs, from
+}
+
+// earliestAt reports whether batch best comes before every other batch whose head key equals key.
+func earliestAt(bs []*ClinicalBatch, heads []int, best int, key []byte) bool {
+	for i := 0; i < best; i++ {
+		if heads[i] < len(bs[i].recs) && bytes.Equal(bs[i].recs[heads[i]].key, key) {
+			return false
 		}
-		return int(x.seq - y.seq)
-	})
-	return &ClinicalRun{recs: recs, written: make([]int, len(bs))}
+	}
+	return true
 }
 
 // Done reports whether every row of the run has been written.
@@ -55,10 +100,10 @@ func (r *ClinicalRun) Done() bool { return r.next == len(r.recs) }
 // Written returns how many rows of each batch changed the store so far.
 func (r *ClinicalRun) Written() []int { return r.written }
 
-// checkEvery is how many rows a run writes between looks at the transaction's size and at the
-// process's resident file-backed memory: lookups of scattered keys fault in pages all over the store,
-// and the kernel maps up to 64 KiB of cached file around every fault, so a large store would soon be
-// mostly resident. Once that memory has grown trimSlack past its level after the last drop, the
+// checkEvery is how many rows a run writes between looks at the transaction's size, and how many
+// lookups of stored keys it makes between looks at the process's resident file-backed memory: lookups
+// of scattered keys fault in pages all over the store, and the kernel maps up to 64 KiB of cached file
+// around every fault, so a large store would soon be mostly resident. Once that memory has grown trimSlack past its level after the last drop, the
 // store's mapped pages are dropped again (dropping them at every look costs more in faults than it saves).
 const (
 	checkEvery = 256
@@ -78,18 +123,20 @@ func (w *ClinicalWriter) WriteRun(r *ClinicalRun, maxNodes int) error {
 	last, _ := look.Last()
 	last = bytes.Clone(last)
 	start := nodeCount(w.b.Tx())
+	looked := 0
 	for i := r.next; i < len(r.recs); i++ {
-		if n := i - r.next; n > 0 && n%checkEvery == 0 {
-			if maxNodes > 0 && int(nodeCount(w.b.Tx())-start) >= maxNodes {
-				r.next = i
-				return r.drop(w)
-			}
-			if err := r.trim(w); err != nil {
-				return err
-			}
+		if n := i - r.next; maxNodes > 0 && n > 0 && n%checkEvery == 0 && int(nodeCount(w.b.Tx())-start) >= maxNodes {
+			r.next = i
+			return r.drop(w)
 		}
 		rec := &r.recs[i]
 		if last == nil || bytes.Compare(rec.key, last) <= 0 {
+			// Only lookups fault in pages of the stored file (appends touch its last path alone).
+			if looked++; looked%checkEvery == 0 {
+				if err := r.trim(w); err != nil {
+					return err
+				}
+			}
 			if k, old := look.Seek(rec.key); bytes.Equal(k, rec.key) && old != nil && !supersedes(old, rec.val) {
 				continue
 			}
@@ -100,10 +147,17 @@ func (w *ClinicalWriter) WriteRun(r *ClinicalRun, maxNodes int) error {
 		if last != nil && bytes.Compare(rec.key, last) > 0 {
 			last = rec.key // a repeat of this key later in the run must go through supersedes
 		}
-		r.written[rec.from]++
+		r.written[r.batchOf(i)]++
 	}
 	r.next = len(r.recs)
 	return r.drop(w)
+}
+
+func (r *ClinicalRun) batchOf(i int) int {
+	if r.from == nil {
+		return 0
+	}
+	return int(r.from[i])
 }
 
 // nodeCount is how many B-tree nodes the transaction has modified (materialized) so far.

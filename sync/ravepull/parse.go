@@ -69,6 +69,7 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 		if ctx.Err() != nil {
 			return false
 		}
+		b.rows.Sort() // here, so that the committer's goroutine only merges sorted batches
 		select {
 		case out <- b:
 			return true
