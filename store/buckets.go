@@ -12,12 +12,15 @@ var (
 	BucketBaselines  = []byte("baselines")
 	BucketConflicts  = []byte("conflicts")
 	BucketAudit      = []byte("audit")
+	// BucketStaged holds the audit feed's rows written ahead of the clinical bucket until they are
+	// merged into it (clinical_stage.go); readers of the clinical bucket see both. Schema 2 on.
+	BucketStaged = []byte("clinical_staged")
 )
 
 // allBuckets lists every bucket a store of the current schema has.
 var allBuckets = [][]byte{
 	BucketMeta, BucketCursors, BucketClinical, BucketQuarantine, BucketSubjects,
-	BucketExposures, BucketOutbox, BucketBaselines, BucketConflicts, BucketAudit,
+	BucketExposures, BucketOutbox, BucketBaselines, BucketConflicts, BucketAudit, BucketStaged,
 }
 
 // Keys in the meta bucket.

@@ -151,13 +151,14 @@ func (b *ClinicalBatch) keep(p []byte) []byte {
 type ClinicalWriter struct {
 	b  *bolt.Bucket
 	db *DB
+	tx *Tx
 }
 
 // Clinical returns a writer for the clinical bucket in this transaction.
 func (tx *Tx) Clinical() *ClinicalWriter {
 	b := tx.btx.Bucket(BucketClinical)
 	b.FillPercent = 0.9
-	return &ClinicalWriter{b: b, db: tx.db}
+	return &ClinicalWriter{b: b, db: tx.db, tx: tx}
 }
 
 // Upsert stores one row; see Write for the rules. It reports whether anything was written.
@@ -259,12 +260,12 @@ func parseDigits(b []byte) (uint64, bool) {
 	return n, true
 }
 
-// WalkClinical calls fn for every stored value in natural-key order.
+// WalkClinical calls fn for every stored value in natural-key order, staged rows included (they are
+// stored; see Tx.StageClinical).
 func (db *DB) WalkClinical(ctx context.Context, fn func(ClinicalKey, ClinicalValue) error) error {
 	return db.View(ctx, func(tx *Tx) error {
-		c := tx.Bucket(BucketClinical).Cursor()
 		n := 0
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		return tx.walkClinical(nil, nil, func(k, v []byte) error {
 			if n++; n%progressEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -278,10 +279,7 @@ func (db *DB) WalkClinical(ctx context.Context, fn func(ClinicalKey, ClinicalVal
 			if err != nil {
 				return fmt.Errorf("clinical value at %q: %w", k, err)
 			}
-			if err := fn(key, val); err != nil {
-				return err
-			}
-		}
-		return nil
+			return fn(key, val)
+		})
 	})
 }

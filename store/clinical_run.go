@@ -16,7 +16,7 @@ type ClinicalRun struct {
 	from    []int32 // batch of each row; nil when the run has one batch
 	next    int     // first row not yet written
 	written []int   // rows written, per batch
-	floor   int64   // resident file-backed memory right after the last drop of mapped pages
+	floor   residentFloor
 }
 
 // NewClinicalRun puts the batches' rows in key order: batches not yet sorted (ClinicalBatch.Sort) are
@@ -113,12 +113,21 @@ const (
 // WriteRun upserts the run's rows from where the last call stopped, with Write's rules. When maxNodes
 // is above zero it stops, between two rows, once this transaction has modified about that many B-tree
 // nodes (pages); the caller commits and calls again in a new transaction until Done. A transaction that
-// fails leaves the run unusable.
+// fails leaves the run unusable. While the run's study has staged rows not yet merged it writes
+// nothing and returns ErrStagedPending.
 func (w *ClinicalWriter) WriteRun(r *ClinicalRun, maxNodes int) error {
 	// Keys above the bucket's last key are new: no lookup needed (the common case of a first load,
 	// where each batch's subjects sort after the previous batch's).
 	// One cursor for every lookup: Seek walks from the root each time, so it sees the puts made since,
 	// and reusing it saves an allocation per row.
+	if r.next < len(r.recs) {
+		// A run holds one study's rows, in key order: its first and last keys name its studies.
+		for _, k := range [][]byte{r.recs[r.next].key, r.recs[len(r.recs)-1].key} {
+			if study, _, _ := bytes.Cut(k, []byte{0}); w.tx.HasStaged(string(study)) {
+				return fmt.Errorf("study %s: %w", study, ErrStagedPending)
+			}
+		}
+	}
 	look := w.b.Cursor()
 	last, _ := look.Last()
 	last = bytes.Clone(last)
@@ -127,13 +136,13 @@ func (w *ClinicalWriter) WriteRun(r *ClinicalRun, maxNodes int) error {
 	for i := r.next; i < len(r.recs); i++ {
 		if n := i - r.next; maxNodes > 0 && n > 0 && n%checkEvery == 0 && int(nodeCount(w.b.Tx())-start) >= maxNodes {
 			r.next = i
-			return r.drop(w)
+			return r.floor.drop(w.db, w.b.Tx())
 		}
 		rec := &r.recs[i]
 		if last == nil || bytes.Compare(rec.key, last) <= 0 {
 			// Only lookups fault in pages of the stored file (appends touch its last path alone).
 			if looked++; looked%checkEvery == 0 {
-				if err := r.trim(w); err != nil {
+				if err := r.floor.trim(w.db, w.b.Tx()); err != nil {
 					return err
 				}
 			}
@@ -150,7 +159,7 @@ func (w *ClinicalWriter) WriteRun(r *ClinicalRun, maxNodes int) error {
 		r.written[r.batchOf(i)]++
 	}
 	r.next = len(r.recs)
-	return r.drop(w)
+	return r.floor.drop(w.db, w.b.Tx())
 }
 
 func (r *ClinicalRun) batchOf(i int) int {
@@ -166,22 +175,27 @@ func nodeCount(tx *bolt.Tx) int64 {
 	return s.GetNodeCount()
 }
 
+// residentFloor is the process's resident file-backed memory right after the last drop of the
+// store's mapped pages.
+type residentFloor int64
+
 // drop drops the store's mapped pages before the commit, which reads back the original of every page
 // the transaction modified (faulting in their neighbours too): it starts from the pages the program
 // needs rather than from those the lookups left behind.
-func (r *ClinicalRun) drop(w *ClinicalWriter) error {
-	if err := w.db.dropMapped(w.b.Tx().Size()); err != nil {
+func (f *residentFloor) drop(db *DB, tx *bolt.Tx) error {
+	if err := db.dropMapped(tx.Size()); err != nil {
 		return err
 	}
-	r.floor, _ = residentShared()
+	n, _ := residentShared()
+	*f = residentFloor(n)
 	return nil
 }
 
 // trim drops the store's mapped pages when the resident file-backed memory has grown trimSlack past
 // its level after the last drop (or when it cannot be read).
-func (r *ClinicalRun) trim(w *ClinicalWriter) error {
-	if cur, ok := residentShared(); ok && r.floor > 0 && cur < r.floor+trimSlack {
+func (f *residentFloor) trim(db *DB, tx *bolt.Tx) error {
+	if cur, ok := residentShared(); ok && *f > 0 && cur < int64(*f)+trimSlack {
 		return nil
 	}
-	return r.drop(w)
+	return f.drop(db, tx)
 }

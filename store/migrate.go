@@ -16,7 +16,15 @@ type migration struct {
 
 // migrations is the explicit upgrade path, in order. Schema 1 is the first; add a step here (and
 // raise SchemaVersion) for every layout change, with a test that upgrades a fixture of the old layout.
-var migrations = []migration{}
+var migrations = []migration{
+	// 2: the audit feed stages its rows ahead of the clinical bucket (BucketStaged). A store of schema 1
+	// has no staged rows, so the bucket starts empty; a schema 1 build must not open a store that may
+	// hold some, since it would not read them.
+	{From: 1, Apply: func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(BucketStaged)
+		return err
+	}},
+}
 
 func readSchema(tx *bolt.Tx) (int, error) {
 	meta := tx.Bucket(BucketMeta)
