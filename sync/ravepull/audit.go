@@ -17,7 +17,8 @@ var ErrNextCycle = errors.New("the audit feed's next links form a cycle")
 
 // PullAudit follows a study's ClinicalAuditRecords feed from its stored cursor to the last page.
 // Consecutive pages commit together in groups (see Options.BatchRows and GroupWait), each group with the
-// cursor of its last page and one audit entry per page, in one transaction. When no next link remains,
+// cursor of its last page and one audit entry per page, in one transaction; the group's rows are
+// staged, and merged into the clinical values when many are staged and before the pull returns. When no next link remains,
 // the cursor keeps the last page's own address, so that the next pull asks for it again and picks up
 // records added since (re-applying its rows changes nothing).
 //
@@ -35,7 +36,17 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 		return res, err
 	}
 	w := e.startGroups(ctx, st, &res)
+	if err := e.opts.DB.View(ctx, func(tx *store.Tx) error { w.staged = tx.StagedSize(st.OID); return nil }); err != nil {
+		return res, err
+	}
 	err = cmp.Or(e.readAudit(ctx, st, cur.Next, cur.LastPageHash, subjects, w), w.close())
+	// What was staged is committed, pages and cursor with it, even when the feed stopped on an error:
+	// merge it now so that the pull leaves the clinical values whole.
+	if ctx.Err() == nil {
+		written, merr := e.merge(ctx, st)
+		res.Written += written
+		err = cmp.Or(err, merr)
+	}
 	if err != nil {
 		return res, fmt.Errorf("pull %s audit records: %w", st.OID, err)
 	}

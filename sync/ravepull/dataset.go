@@ -23,6 +23,17 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	// Rows an audit pull staged and left unmerged (it was stopped) are older than this answer: merge
+	// them first, so that the answer's rows are applied after them.
+	var pending bool
+	if err := e.opts.DB.View(ctx, func(tx *store.Tx) error { pending = tx.HasStaged(st.OID); return nil }); err != nil {
+		return res, err
+	}
+	if pending {
+		if res.Written, err = e.merge(ctx, st); err != nil {
+			return res, fmt.Errorf("pull %s dataset: %w", st.OID, err)
+		}
+	}
 	var since time.Time
 	if cur.Start != "" {
 		if since, err = time.Parse(rws.StartTimeLayout, cur.Start); err != nil {
