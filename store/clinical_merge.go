@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -23,15 +24,16 @@ type ClinicalMerge struct {
 	done          bool
 	runs          int
 	rows, written int
-	at            mergeState  // the store's state as this merge last committed it
-	pos           []readerPos // each run's reader, as of at
+	at            mergeState           // the store's state as this merge last committed it
+	pos           map[uint64]readerPos // each run's reader by run, as of at
 	floor         residentFloor
 	removeEach    int // chunks removed per transaction: removeChunks, fewer in tests
 }
 
 type readerPos struct {
-	seq     uint64
-	ci, off int // chunk and offset of the current row; ci < 0 once the run is merged
+	chunk uint32 // the chunk (its number in the run) and offset of the current row
+	off   int
+	done  bool // the run is merged to its end
 }
 
 // NewClinicalMerge starts (or resumes) the merge of a study's staged runs: every run staged before its
@@ -148,9 +150,42 @@ func (tx *Tx) MergeStaged(m *ClinicalMerge, maxNodes, maxBytes int) error {
 		}
 		prev = k
 	}
+	// Chunks whose every row is merged now go in this same transaction: their pages are free for the
+	// next ones to write the clinical bucket into, so that the file grows little past the larger of
+	// the staged rows and the clinical values.
+	reader := map[*stagedRun]*runReader{}
+	for _, h := range merge.heap {
+		reader[h.run] = h
+	}
+	left := false
+	removed := 0
+	for _, r := range runs {
+		consumed := len(r.keys)
+		if h := reader[r]; h != nil {
+			consumed = h.ci
+		}
+		for j := 0; j < consumed; j++ {
+			if removed == 4*m.removeEach {
+				left = true
+				break
+			}
+			if err := removeChunk(data, index, r.keys[j]); err != nil {
+				return err
+			}
+			removed++
+		}
+	}
 	if merge.peek() == nil {
-		// Every row is in the clinical bucket: the runs are left for removal (removeRuns), which
-		// readers and later merges know from the state.
+		if !left {
+			if err := merges.Delete([]byte(m.study)); err != nil {
+				return err
+			}
+			m.runs, m.rows, m.written = int(st.runs), int(st.rows), int(st.written)
+			m.done = true
+			return m.floor.drop(tx.db, tx.btx)
+		}
+		// Every row is in the clinical bucket: the chunks left are removed by the next transactions
+		// (removeRuns), which readers and later merges know from the state.
 		st.merged, st.key = true, nil
 	} else {
 		st.key = bytes.Clone(prev)
@@ -159,18 +194,27 @@ func (tx *Tx) MergeStaged(m *ClinicalMerge, maxNodes, maxBytes int) error {
 		return err
 	}
 	m.at = *st
-	m.pos = m.pos[:0]
+	m.pos = map[uint64]readerPos{}
 	for _, r := range runs {
-		p := readerPos{seq: r.seq, ci: -1}
-		for _, h := range merge.heap {
-			if h.run == r {
-				p.ci, p.off = h.ci, h.at
-			}
+		p := readerPos{done: true}
+		if h := reader[r]; h != nil {
+			p = readerPos{chunk: chunkNumber(r.keys[h.ci]), off: h.at}
 		}
-		m.pos = append(m.pos, p)
+		m.pos[r.seq] = p
 	}
 	return m.floor.drop(tx.db, tx.btx)
 }
+
+// removeChunk removes one staged chunk and its index entry.
+func removeChunk(data, index *bolt.Bucket, k []byte) error {
+	if err := data.DeleteBucket(k); err != nil {
+		return err
+	}
+	return index.Delete(k)
+}
+
+// chunkNumber is the chunk's number within its run, from its key.
+func chunkNumber(k []byte) uint32 { return binary.BigEndian.Uint32(k[len(k)-4:]) }
 
 // mergeTrimEvery is how many keys a merge moves between looks at the resident file-backed memory.
 const mergeTrimEvery = 4 * checkEvery
@@ -190,10 +234,7 @@ func (m *ClinicalMerge) removeRuns(tx *Tx, st *mergeState, runs []*stagedRun, da
 				m.at, m.pos = *st, nil
 				return m.floor.drop(tx.db, tx.btx)
 			}
-			if err := data.Delete(k); err != nil {
-				return err
-			}
-			if err := index.Delete(k); err != nil {
+			if err := removeChunk(data, index, k); err != nil {
 				return err
 			}
 			removed++
@@ -211,17 +252,23 @@ func (m *ClinicalMerge) removeRuns(tx *Tx, st *mergeState, runs []*stagedRun, da
 // merge left them when the store still says what it committed, else by searching.
 func (m *ClinicalMerge) readers(runs []*stagedRun, st *mergeState) (*runMerge, error) {
 	merge := &runMerge{}
-	same := st.key != nil && m.at.run == st.run && bytes.Equal(m.at.key, st.key) && len(m.pos) == len(runs)
-	for i := 0; same && i < len(runs); i++ {
-		same = m.pos[i].seq == runs[i].seq
-	}
-	for i, run := range runs {
+	same := st.key != nil && m.at.run == st.run && bytes.Equal(m.at.key, st.key) && m.pos != nil
+	for _, run := range runs {
 		r := &runReader{}
-		if same {
-			if m.pos[i].ci < 0 {
-				continue // merged to its end
+		p, ok := m.pos[run.seq]
+		if same && ok && p.done {
+			continue // merged to its end
+		}
+		ci := -1
+		if same && ok {
+			for j, k := range run.keys {
+				if chunkNumber(k) == p.chunk {
+					ci = j
+				}
 			}
-			*r = runReader{run: run, ci: m.pos[i].ci, off: m.pos[i].off}
+		}
+		if ci >= 0 {
+			*r = runReader{run: run, ci: ci, off: p.off}
 			if err := r.next(); err != nil {
 				return nil, err
 			}

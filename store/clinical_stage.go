@@ -22,7 +22,7 @@ import (
 //
 // Layout of BucketStaged: three buckets within it, created with the first run.
 //
-//	runs:   study 0x00 run(8, big-endian) chunk(4, big-endian) -> stageVersion | rows(4) | rows
+//	runs:   study 0x00 run(8, big-endian) chunk(4, big-endian) -> a bucket: "c" -> stageVersion | rows(4) | rows
 //	index:  the same keys                                       -> stageVersion | uvarint rows | uvarint size | first key
 //	merges: study                                               -> the merge in progress (mergeState)
 //
@@ -30,7 +30,9 @@ import (
 // bucket's key and value encodings, in key order within a run (equal keys in arrival order). Runs are
 // numbered by the bucket's sequence, so a later run holds later rows. The index lists the runs and
 // where each chunk starts without touching the chunks themselves: a chunk is read only when its rows
-// are (the kernel maps a large stretch of cached file around every fault).
+// are (the kernel maps a large stretch of cached file around every fault). Each chunk has a bucket
+// of its own, so that it has a page of its own: removing a merged chunk then frees its pages without
+// rewriting a neighbour that shared its page.
 
 const (
 	stageVersion = 1
@@ -43,8 +45,9 @@ const (
 // stagePrefix is the part of BucketStaged's keys that holds a study's runs.
 func stagePrefix(study string) []byte { return append([]byte(study), 0) }
 
-// Buckets within BucketStaged.
+// Buckets within BucketStaged, and the key of a chunk within its bucket.
 var (
+	chunkValueKey      = []byte("c")
 	stagedRunsBucket   = []byte("runs")
 	stagedIndexBucket  = []byte("index")
 	stagedMergesBucket = []byte("merges")
@@ -96,7 +99,11 @@ func (tx *Tx) StageClinical(study string, r *ClinicalRun) (int64, error) {
 	put := func() error {
 		binary.BigEndian.PutUint32(chunk[1:5], uint32(rows)) // the header's fixed-width row count
 		k := binary.BigEndian.AppendUint32(slices.Clip(key), chunks)
-		if err := runs.Put(k, chunk); err != nil { // bbolt keeps chunk until the commit: a new one follows
+		cb, err := runs.CreateBucket(k)
+		if err == nil {
+			err = cb.Put(chunkValueKey, chunk) // bbolt keeps chunk until the commit: a new one follows
+		}
+		if err != nil {
 			return fmt.Errorf("staged run %d: %w", seq, err)
 		}
 		entry := binary.AppendUvarint([]byte{stageVersion}, uint64(rows))
@@ -172,7 +179,10 @@ type stagedRun struct {
 
 // chunk reads chunk i of the run.
 func (r *stagedRun) chunk(i int) ([]byte, error) {
-	c := r.data.Get(r.keys[i])
+	var c []byte
+	if b := r.data.Bucket(r.keys[i]); b != nil {
+		c = b.Get(chunkValueKey)
+	}
 	if len(c) < 5 || c[0] != stageVersion {
 		return nil, fmt.Errorf("staged run %d of %s, chunk %d: %w", r.seq, r.study, i, errRecord)
 	}
