@@ -2,7 +2,6 @@ package ravepull
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -53,10 +52,9 @@ type unknownSubject struct {
 }
 
 // run reads body to its end, sending batches on out; it closes out when done.
-func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
+func (p *parser) run(ctx context.Context, body *readAhead, out chan<- *batch) {
 	defer close(out)
-	h := sha256.New()
-	rd := odm.NewReader(io.TeeReader(body, h), odm.CaptureFragments(odm.BlockSubject))
+	rd := odm.NewReader(body, odm.CaptureFragments(odm.BlockSubject))
 	p.cur = &batch{}
 	p.cur.rows.Reserve(p.expect[0], p.expect[1])
 	p.unknown = map[string]*unknownSubject{}
@@ -69,7 +67,12 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 		if ctx.Err() != nil {
 			return false
 		}
-		b.rows.Sort() // here, so that the committer's goroutine only merges sorted batches
+		if p.feed == FeedDataset {
+			// Here, so that the committer's goroutine, the busier one for a dataset, only writes.
+			// An audit group's pages are sorted by the committer, which only appends them to the
+			// staged runs and has time to spare.
+			b.rows.Sort()
+		}
 		select {
 		case out <- b:
 			return true
@@ -131,7 +134,12 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 	}
 	p.flushUnknown()
 	p.cur.last = true
-	p.cur.pageHash = hex.EncodeToString(h.Sum(nil))
+	// The page's hash covers every byte of the answer: read what may follow the document's end.
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		send(&batch{err: err})
+		return
+	}
+	p.cur.pageHash = hex.EncodeToString(body.Sum())
 	send(p.cur)
 }
 
