@@ -34,7 +34,7 @@ func NewClinicalRun(bs []*ClinicalBatch) *ClinicalRun {
 		r.recs, r.from = mergeBatches(bs)
 	}
 	for _, b := range bs {
-		b.recs = nil // the run holds the rows now; the arena stays referenced through them
+		b.recs, b.taken = nil, b.recs // the run holds the rows now; the arena stays referenced through them
 	}
 	return r
 }

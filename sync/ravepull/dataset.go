@@ -47,8 +47,9 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 		corr = logging.NewCorrelationID() // one answer's batches share it
 		return e.opts.Source.Dataset(ctx, st.OID, "", since)
 	}
+	pool := newBatches()
 	err = e.readAnswer(ctx, fetch, func() *parser {
-		return &parser{study: st, feed: FeedDataset, runID: e.opts.RunID, split: e.opts.BatchRows}
+		return &parser{study: st, feed: FeedDataset, runID: e.opts.RunID, split: e.opts.BatchRows, batches: pool}
 	}, func(b *batch, page *rws.Page) error {
 		var move func(*store.Cursor)
 		action := store.ActionPullBatch
@@ -77,6 +78,9 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 		}
 		res.Quarantined += len(b.quarantined)
 		e.report(Progress{Study: st.OID, Feed: FeedDataset, Pages: res.Pages, Rows: res.Rows, Written: res.Written, Quarantined: res.Quarantined, Done: b.last})
+		if err == nil {
+			pool.put(b)
+		}
 		return err
 	})
 	if err != nil {

@@ -12,10 +12,11 @@ import (
 // at BatchRows rows read, or GroupWait after its first page arrived even if no other page has come
 // since: a fast feed commits few large sorted runs, a slow remote still commits about once a GroupWait.
 type groupWriter struct {
-	e   *Engine
-	ctx context.Context
-	st  Study
-	res *Result // updated by the committer; read after close
+	e    *Engine
+	ctx  context.Context
+	st   Study
+	res  *Result // updated by the committer; read after close
+	pool batches // committed pages' batches go back here
 	// staged counts the bytes of rows staged and not merged yet (with what an earlier pull left).
 	staged int64
 
@@ -31,8 +32,8 @@ type groupWriter struct {
 	err    error
 }
 
-func (e *Engine) startGroups(ctx context.Context, st Study, res *Result) *groupWriter {
-	w := &groupWriter{e: e, ctx: ctx, st: st, res: res,
+func (e *Engine) startGroups(ctx context.Context, st Study, res *Result, pool batches) *groupWriter {
+	w := &groupWriter{e: e, ctx: ctx, st: st, res: res, pool: pool,
 		groups: make(chan []part), failed: make(chan struct{}), done: make(chan struct{})}
 	go w.run()
 	return w
@@ -117,6 +118,7 @@ func (w *groupWriter) commit(g []part) error {
 		w.res.Pages++
 		w.res.Rows += p.read
 		w.res.Quarantined += len(p.quarantined)
+		w.pool.put(p.batch)
 	}
 	w.staged += staged
 	threshold := max(mergeAt, e.fileSize()/2)

@@ -24,6 +24,33 @@ type batch struct {
 	err         error // the body could not be read to its end: nothing of it may be committed as complete
 }
 
+// batches recycles the batches of one pull: a batch goes back once its rows are committed, and the
+// parser fills it again, so that a feed's pages or a dataset's batches reuse the same few arenas
+// instead of allocating (and the collector clearing) megabytes per batch.
+type batches chan *batch
+
+func newBatches() batches { return make(batches, 4) }
+
+// get returns a recycled batch, or a new one.
+func (bs batches) get() *batch {
+	select {
+	case b := <-bs:
+		return b
+	default:
+		return &batch{}
+	}
+}
+
+// put recycles a batch whose rows are committed (their transactions have ended); extra ones are let go.
+func (bs batches) put(b *batch) {
+	b.rows.Recycle()
+	*b = batch{rows: b.rows, quarantined: b.quarantined[:0]}
+	select {
+	case bs <- b:
+	default:
+	}
+}
+
 // parser turns one RWS answer into batches. A batch is handed over only when the next subject starts
 // (or the answer ends), so a block reported bad after its rows were added can still be dropped, and a
 // dataset splits only at subject boundaries.
@@ -33,8 +60,9 @@ type parser struct {
 	source   string // for quarantine entries: study, feed and request (set by Engine.stream)
 	runID    string
 	subjects *subjectIndex
-	split    int    // emit a batch once it holds this many rows at a subject boundary; 0: one batch
-	expect   [2]int // rows and bytes expected in the answer (the previous page's), to size the batch once
+	batches  batches // where new batches come from
+	split    int     // emit a batch once it holds this many rows at a subject boundary; 0: one batch
+	expect   [2]int  // rows and bytes expected in the answer (the previous page's), to size the batch once
 
 	cur          *batch
 	offsets      []int64 // byte offset of every row in cur.rows, in order
@@ -55,7 +83,7 @@ type unknownSubject struct {
 func (p *parser) run(ctx context.Context, body *readAhead, out chan<- *batch) {
 	defer close(out)
 	rd := odm.NewReader(body, odm.CaptureFragments(odm.BlockSubject))
-	p.cur = &batch{}
+	p.cur = p.batches.get()
 	p.cur.rows.Reserve(p.expect[0], p.expect[1])
 	p.unknown = map[string]*unknownSubject{}
 	p.unknownOK = map[string]bool{}
@@ -109,7 +137,7 @@ func (p *parser) run(ctx context.Context, body *readAhead, out chan<- *batch) {
 				if !send(p.cur) {
 					return
 				}
-				p.cur = &batch{}
+				p.cur = p.batches.get()
 				p.cur.rows.Grow(p.split + p.split/4)
 				p.offsets = p.offsets[:0]
 			}
