@@ -22,6 +22,7 @@ const (
 	ActionPullPage    = "pull.page"    // one page of the audit-records feed
 	ActionPullBatch   = "pull.batch"   // one intermediate batch of a dataset
 	ActionPullDataset = "pull.dataset" // the last batch of a dataset, which moves its cursor
+	ActionPullMerge   = "pull.merge"   // staged audit-feed rows merged into the clinical values
 	ActionCursorReset = "cursor.reset" // a person reset a feed's cursor
 
 	// Quarantined fragments.

@@ -14,12 +14,15 @@ var (
 	BucketAudit      = []byte("audit")
 	// BucketStats holds hourly activity counters and the last verification (stats.go); schema 2 on.
 	BucketStats = []byte("stats")
+	// BucketStaged holds the audit feed's rows written ahead of the clinical bucket until they are
+	// merged into it (clinical_stage.go); readers of the clinical bucket see both. Schema 3 on.
+	BucketStaged = []byte("clinical_staged")
 )
 
 // allBuckets lists every bucket a store of the current schema has.
 var allBuckets = [][]byte{
 	BucketMeta, BucketCursors, BucketClinical, BucketQuarantine, BucketSubjects,
-	BucketExposures, BucketOutbox, BucketBaselines, BucketConflicts, BucketAudit, BucketStats,
+	BucketExposures, BucketOutbox, BucketBaselines, BucketConflicts, BucketAudit, BucketStats, BucketStaged,
 }
 
 // Keys in the meta bucket.

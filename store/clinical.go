@@ -64,9 +64,13 @@ func decodeClinicalValue(b []byte) (ClinicalValue, error) {
 // on another (the committer). Keys and values live in one arena, so adding a row allocates nothing in
 // the common case and the strings it was built from may be reused at once.
 type ClinicalBatch struct {
-	arena []byte
-	recs  []clinicalRec
-	size  int // bytes of keys and values added
+	arena  []byte   // the chunk being filled: chunks[used-1]
+	chunks [][]byte // every chunk of the arena, in the order they fill; a recycled batch refills them
+	used   int
+	recs   []clinicalRec
+	taken  []clinicalRec // the row index a run took (NewClinicalRun), kept for Recycle
+	size   int           // bytes of keys and values added
+	sorted bool          // recs are in key order (Sort), so a run merges them instead of sorting
 }
 
 type clinicalRec struct{ key, val []byte }
@@ -80,9 +84,25 @@ func (b *ClinicalBatch) Grow(n int) { b.recs = slices.Grow(b.recs, n) }
 // batch whose size is known from a similar one (the previous page of a feed) is allocated once.
 func (b *ClinicalBatch) Reserve(rows, bytes int) {
 	b.Grow(rows)
-	if cap(b.arena)-len(b.arena) < bytes {
-		b.arena = make([]byte, 0, bytes)
+	room := cap(b.arena) - len(b.arena)
+	for _, c := range b.chunks[b.used:] {
+		room += cap(c)
 	}
+	if room < bytes {
+		b.addChunk(bytes)
+	}
+}
+
+// Recycle empties the batch for reuse and keeps its memory (the arena and the row index), so that
+// the next batch of a feed allocates nothing: only once no transaction holds its rows any more (the
+// run that took them is written and its transactions have ended), since the next rows overwrite them.
+func (b *ClinicalBatch) Recycle() {
+	if b.recs == nil {
+		b.recs = b.taken
+	}
+	b.recs, b.taken = b.recs[:0], nil
+	b.arena, b.used = nil, 0
+	b.size, b.sorted = 0, false
 }
 
 // Size is the number of bytes of keys and values in the batch.
@@ -94,6 +114,18 @@ func (b *ClinicalBatch) Add(k *ClinicalKey, v *ClinicalValue) {
 	key := b.keep(k.AppendKey(buf[:0]))
 	val := b.keep(v.appendValue(buf[:0]))
 	b.recs = append(b.recs, clinicalRec{key, val})
+	b.sorted = false
+}
+
+// Sort puts the batch's rows in key order; rows with equal keys keep their order, so that the later
+// one is applied last. A parser sorts each batch on its own goroutine before handing it over, so that
+// the goroutine writing the store only merges sorted batches (NewClinicalRun). Rows that arrive nearly
+// in order (a dataset, subject after subject) sort in little more than one pass.
+func (b *ClinicalBatch) Sort() {
+	if !b.sorted {
+		slices.SortStableFunc(b.recs, func(x, y clinicalRec) int { return bytes.Compare(x.key, y.key) })
+		b.sorted = true
+	}
 }
 
 // Len is the number of rows in the batch.
@@ -113,19 +145,20 @@ func (b *ClinicalBatch) Filter(from int, keep func(i int) bool) {
 	b.recs = out
 }
 
-// Reset empties the batch for reuse once a transaction that used it has ended.
+// Reset empties the batch for reuse once a transaction that used it has ended, and lets its arena go
+// (see Recycle to keep it).
 func (b *ClinicalBatch) Reset() {
 	b.recs = b.recs[:0]
-	b.arena = nil
+	b.arena, b.chunks, b.used, b.taken = nil, nil, 0, nil
 	b.size = 0
+	b.sorted = false
 }
 
-// keep copies p into the arena; the copy is never overwritten (bbolt holds references to put keys and
-// values until commit).
+// keep copies p into the arena; the copy is not overwritten until the batch is recycled (bbolt holds
+// references to put keys and values until commit).
 func (b *ClinicalBatch) keep(p []byte) []byte {
 	if len(b.arena)+len(p) > cap(b.arena) {
-		// Chunks grow from 4 KiB to 1 MiB, so a batch of one row (Upsert) holds little memory.
-		b.arena = make([]byte, 0, max(min(2*cap(b.arena), arenaChunk), 4<<10, len(p)))
+		b.nextChunk(len(p))
 	}
 	start := len(b.arena)
 	b.arena = append(b.arena, p...)
@@ -133,17 +166,39 @@ func (b *ClinicalBatch) keep(p []byte) []byte {
 	return b.arena[start:len(b.arena):len(b.arena)]
 }
 
+// nextChunk moves to the next chunk of the arena with room for need bytes: a recycled one, or a new
+// one. New chunks grow from 4 KiB to 1 MiB, so a batch of one row (Upsert) holds little memory.
+func (b *ClinicalBatch) nextChunk(need int) {
+	for b.used < len(b.chunks) {
+		c := b.chunks[b.used]
+		b.used++
+		if cap(c) >= need {
+			b.arena = c[:0]
+			return
+		}
+	}
+	b.addChunk(max(min(2*cap(b.arena), arenaChunk), 4<<10, need))
+}
+
+func (b *ClinicalBatch) addChunk(size int) {
+	c := make([]byte, 0, size)
+	b.chunks = append(b.chunks[:b.used], c) // chunks past used (too small to be taken) are let go
+	b.used = len(b.chunks)
+	b.arena = c
+}
+
 // ClinicalWriter upserts rows into the clinical bucket within one transaction.
 type ClinicalWriter struct {
 	b  *bolt.Bucket
 	db *DB
+	tx *Tx
 }
 
 // Clinical returns a writer for the clinical bucket in this transaction.
 func (tx *Tx) Clinical() *ClinicalWriter {
 	b := tx.btx.Bucket(BucketClinical)
 	b.FillPercent = 0.9
-	return &ClinicalWriter{b: b, db: tx.db}
+	return &ClinicalWriter{b: b, db: tx.db, tx: tx}
 }
 
 // Upsert stores one row; see Write for the rules. It reports whether anything was written.
@@ -245,12 +300,12 @@ func parseDigits(b []byte) (uint64, bool) {
 	return n, true
 }
 
-// WalkClinical calls fn for every stored value in natural-key order.
+// WalkClinical calls fn for every stored value in natural-key order, staged rows included (they are
+// stored; see Tx.StageClinical).
 func (db *DB) WalkClinical(ctx context.Context, fn func(ClinicalKey, ClinicalValue) error) error {
 	return db.View(ctx, func(tx *Tx) error {
-		c := tx.Bucket(BucketClinical).Cursor()
 		n := 0
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		return tx.walkClinical(nil, nil, func(k, v []byte) error {
 			if n++; n%progressEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -264,10 +319,7 @@ func (db *DB) WalkClinical(ctx context.Context, fn func(ClinicalKey, ClinicalVal
 			if err != nil {
 				return fmt.Errorf("clinical value at %q: %w", k, err)
 			}
-			if err := fn(key, val); err != nil {
-				return err
-			}
-		}
-		return nil
+			return fn(key, val)
+		})
 	})
 }

@@ -330,3 +330,37 @@ func TestClinicalBatchReserve(t *testing.T) {
 		t.Fatalf("size %d (want %d), arena %d then %d: the rows did not fit the reserved arena", b.Size(), a.Size(), first, cap(b.arena))
 	}
 }
+
+// TestClinicalBatchRecycle: a recycled batch takes rows like the one it was into the memory it
+// already has, allocating nothing, and holds exactly the new rows.
+func TestClinicalBatchRecycle(t *testing.T) {
+	keys := make([]ClinicalKey, 2000)
+	first, later := make([]ClinicalValue, 2000), make([]ClinicalValue, 2000)
+	for i := range keys {
+		keys[i] = ClinicalKey{Study: "S", Subject: fmt.Sprintf("%04d", i), Item: "I"}
+		first[i], later[i] = ClinicalValue{Value: "first " + fmt.Sprint(i)}, ClinicalValue{Value: "later " + fmt.Sprint(i)}
+	}
+	fill := func(b *ClinicalBatch, vals []ClinicalValue) {
+		for i := range keys {
+			b.Add(&keys[i], &vals[i])
+		}
+	}
+	var b ClinicalBatch
+	fill(&b, first)
+	if r := NewClinicalRun([]*ClinicalBatch{&b}); len(r.recs) != 2000 || b.Len() != 0 {
+		t.Fatalf("run of %d rows, batch left with %d", len(r.recs), b.Len())
+	}
+	if allocs := testing.AllocsPerRun(1, func() { b.Recycle(); fill(&b, later) }); allocs != 0 {
+		t.Fatalf("refilling a recycled batch made %.0f allocations", allocs)
+	}
+	if b.Len() != 2000 {
+		t.Fatalf("%d rows after the refill", b.Len())
+	}
+	r := NewClinicalRun([]*ClinicalBatch{&b})
+	for i, rec := range r.recs {
+		v, err := decodeClinicalValue(rec.val)
+		if err != nil || v.Value != "later "+fmt.Sprint(i) {
+			t.Fatalf("row %d after the refill: %q %v", i, v.Value, err)
+		}
+	}
+}

@@ -32,4 +32,4 @@
 package store
 
 // SchemaVersion is the store layout this build reads and writes; see migrate.go.
-const SchemaVersion = 2
+const SchemaVersion = 3

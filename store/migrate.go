@@ -18,6 +18,13 @@ type migration struct {
 // raise SchemaVersion) for every layout change, with a test that upgrades a fixture of the old layout.
 var migrations = []migration{
 	{From: 1, Apply: addStats},
+	// 3: the audit feed stages its rows ahead of the clinical bucket (BucketStaged). A store of schema 2
+	// has no staged rows, so the bucket starts empty; a schema 2 build must not open a store that may
+	// hold some, since it would not read them.
+	{From: 2, Apply: func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(BucketStaged)
+		return err
+	}},
 }
 
 // addStats (schema 1 -> 2) adds the stats bucket: hourly activity counters and the last verification.

@@ -53,6 +53,7 @@ type DB struct {
 	readOnly  bool
 	unclean   bool     // the previous process did not close the store
 	notices   []string // said once to the person, e.g. a file mode tightened
+	chunk     int      // bytes per staged chunk when set (tests); stageChunk otherwise
 	// behind is set when the store is shorter than, or diverges from, the keyring's checkpoint copy
 	// (rolled back), or is not the store the keyring records at this path (replaced). Writes are
 	// refused: they would overwrite the evidence in the keyring.

@@ -31,7 +31,7 @@ func appendN(t testing.TB, db *store.DB, n int) {
 
 // every bucket of ARCHITECTURE.md's table.
 var allBuckets = [][]byte{store.BucketMeta, store.BucketCursors, store.BucketClinical, store.BucketQuarantine, store.BucketSubjects,
-	store.BucketExposures, store.BucketOutbox, store.BucketBaselines, store.BucketConflicts, store.BucketAudit}
+	store.BucketExposures, store.BucketOutbox, store.BucketBaselines, store.BucketConflicts, store.BucketAudit, store.BucketStats, store.BucketStaged}
 
 func TestCreateHasEveryBucketAndFirstEntry(t *testing.T) {
 	db := storetest.Open(t, store.Options{})

@@ -55,7 +55,7 @@ func (e *Engine) stream(ctx context.Context, page *rws.Page, p *parser, commit f
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { page.Body.Close() }) // unblocks a parser stuck in Read
 	defer stop()
-	ch := make(chan *batch, 1)
+	ch := make(chan *batch) // unbuffered: a batch being written and the next one complete, no third
 	body := newReadAhead(page.Body)
 	defer body.Close()
 	p.source = p.study.OID + " " + p.feed + " " + page.URL

@@ -17,7 +17,8 @@ var ErrNextCycle = errors.New("the audit feed's next links form a cycle")
 
 // PullAudit follows a study's ClinicalAuditRecords feed from its stored cursor to the last page.
 // Consecutive pages commit together in groups (see Options.BatchRows and GroupWait), each group with the
-// cursor of its last page and one audit entry per page, in one transaction. When no next link remains,
+// cursor of its last page and one audit entry per page, in one transaction; the group's rows are
+// staged, and merged into the clinical values when many are staged and before the pull returns. When no next link remains,
 // the cursor keeps the last page's own address, so that the next pull asks for it again and picks up
 // records added since (re-applying its rows changes nothing).
 //
@@ -34,8 +35,19 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	w := e.startGroups(ctx, st, &res)
-	err = cmp.Or(e.readAudit(ctx, st, cur.Next, cur.LastPageHash, subjects, w), w.close())
+	pool := newBatches()
+	w := e.startGroups(ctx, st, &res, pool)
+	if err := e.opts.DB.View(ctx, func(tx *store.Tx) error { w.staged = tx.StagedSize(st.OID); return nil }); err != nil {
+		return res, err
+	}
+	err = cmp.Or(e.readAudit(ctx, st, cur.Next, cur.LastPageHash, subjects, w, pool), w.close())
+	// What was staged is committed, pages and cursor with it, even when the feed stopped on an error:
+	// merge it now so that the pull leaves the clinical values whole.
+	if ctx.Err() == nil {
+		written, merr := e.merge(ctx, st)
+		res.Written += written
+		err = cmp.Or(err, merr)
+	}
 	if err != nil {
 		return res, fmt.Errorf("pull %s audit records: %w", st.OID, err)
 	}
@@ -46,7 +58,7 @@ func (e *Engine) PullAudit(ctx context.Context, st Study) (Result, error) {
 // readAudit reads pages from link (the stored cursor; "" for the feed's start) and hands each to the
 // group writer, until the last page, an error, or a refused or cyclic next link. Pages read before an
 // error are still committed by the writer: they are whole, and the cursor moves only as far as they go.
-func (e *Engine) readAudit(ctx context.Context, st Study, link, lastHash string, subjects *subjectIndex, w *groupWriter) error {
+func (e *Engine) readAudit(ctx context.Context, st Study, link, lastHash string, subjects *subjectIndex, w *groupWriter, pool batches) error {
 	seen := map[string]bool{}
 	var expect [2]int // rows and bytes of the previous page: pages of one feed are alike
 	for first := true; ; first = false {
@@ -62,7 +74,7 @@ func (e *Engine) readAudit(ctx context.Context, st Study, link, lastHash string,
 		}
 		err := e.readAnswer(ctx, fetch, func() *parser {
 			subjects.newAnswer()
-			return &parser{study: st, feed: FeedAudit, runID: e.opts.RunID, subjects: subjects, expect: expect}
+			return &parser{study: st, feed: FeedAudit, runID: e.opts.RunID, subjects: subjects, expect: expect, batches: pool}
 		}, func(b *batch, p *rws.Page) error {
 			got, page = b, p
 			return nil

@@ -1,6 +1,7 @@
 package ravepull
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -34,9 +35,9 @@ type part struct {
 // dataset batch, a group of pages of a few hundred subjects) modify fewer.
 const txNodes = 512
 
-// commit writes consecutive parts (a group of audit pages, or one dataset batch) with their quarantined
-// fragments, the cursor (moved by each part's move, when not nil, in order) and one audit entry per
-// part, and returns how many rows of each part changed the store. Everything commits in one
+// commit writes consecutive parts (a dataset batch) with their quarantined fragments, the cursor
+// (moved by each part's move, when not nil, in order) and one audit entry per part, and returns how
+// many rows of each part changed the store. Everything commits in one
 // transaction, unless writing the rows would modify more than txNodes pages (rows scattered over a
 // large store): then rows go first in transactions of their own, and the last transaction carries
 // the rest with the fragments, cursor and entries. Those earlier rows are upserts, so a crash between
@@ -67,7 +68,7 @@ func (e *Engine) commit(ctx context.Context, st Study, feed string, parts []part
 			if err := tx.CountPulledRun(run, time.Now()); err != nil { // the dashboard's hourly figures
 				return err
 			}
-			return e.finish(tx, st, feed, parts, run.Written())
+			return e.finish(tx, st, feed, parts, "written", run.Written())
 		})
 		if err != nil {
 			return nil, err
@@ -81,9 +82,108 @@ func (e *Engine) commit(ctx context.Context, st Study, feed string, parts []part
 	}
 }
 
+// stage writes a group of audit pages in one transaction: its rows (sorted) as one staged run (see
+// store.Tx.StageClinical), its quarantined fragments, one audit entry per page and the cursor. Staging
+// appends to the file whatever the rows' keys, so a group of interleaved subjects costs one sequential
+// write instead of rewriting thousands of B-tree pages; the rows are merged into the clinical values
+// later, in large sorted sweeps (merge). It returns the bytes staged.
+func (e *Engine) stage(ctx context.Context, st Study, parts []part) (int64, error) {
+	for _, p := range parts {
+		e.opts.Log.Debug().Str("correlation_id", p.corr).Str("study", st.OID).Str("feed", FeedAudit).Int("rows", p.read).
+			Int("quarantined", len(p.quarantined)).Str("url", p.url).Msg(p.action)
+	}
+	rows := make([]*store.ClinicalBatch, len(parts))
+	kept := make([]int, len(parts))
+	for i := range parts {
+		rows[i] = &parts[i].rows
+		kept[i] = parts[i].rows.Len()
+	}
+	run := store.NewClinicalRun(rows)
+	var staged int64
+	err := e.opts.DB.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if staged, err = tx.StageClinical(st.OID, run); err != nil {
+			return err
+		}
+		if err := tx.CountPulledRun(run, time.Now()); err != nil { // the dashboard's hourly figures
+			return err
+		}
+		return e.finish(tx, st, FeedAudit, parts, "staged", kept)
+	})
+	return staged, err
+}
+
+// Merging staged rows: each transaction modifies at most txNodes existing pages (as a scattered run
+// does) and puts at most mergeTxBytes of keys and values (a first load appends, and bbolt holds every
+// new page until the commit). A pull merges once its staged rows reach mergeAt or half the store file
+// (whichever is larger: each merge then writes at most about as much as it merges, so a merge costs
+// little more per row however large the store), and always before it ends.
+const (
+	mergeTxBytes = 8 << 20
+	mergeAt      = 1 << 30
+)
+
+// merge moves the study's staged rows into the clinical values (store.Tx.MergeStaged), in as many
+// transactions as that takes; the last one of each merge records one audit entry with its counts.
+// Readers see the same values before, during and after it. A merge cut short by a crash goes on from
+// its last commit; runs staged after it began (a pull resumed after the crash) are merged next. It
+// returns how many rows changed a stored value.
+func (e *Engine) merge(ctx context.Context, st Study) (int, error) {
+	written := 0
+	for {
+		var pending bool
+		if err := e.opts.DB.View(ctx, func(tx *store.Tx) error { pending = tx.HasStaged(st.OID); return nil }); err != nil {
+			return written, err
+		}
+		if !pending {
+			return written, nil
+		}
+		n, err := e.mergeOnce(ctx, st)
+		written += n
+		if err != nil {
+			return written, fmt.Errorf("merging staged rows: %w", err)
+		}
+	}
+}
+
+// mergeOnce runs one merge of the study's staged runs to its end.
+func (e *Engine) mergeOnce(ctx context.Context, st Study) (int, error) {
+	m := store.NewClinicalMerge(st.OID)
+	maxBytes := cmp.Or(e.mergeBytes, mergeTxBytes)
+	for !m.Done() {
+		err := e.opts.DB.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.MergeStaged(m, txNodes, maxBytes); err != nil {
+				return err
+			}
+			if e.inMerge != nil {
+				e.inMerge(m.Done())
+			}
+			runs, rows, written := m.Counts()
+			if !m.Done() || runs == 0 {
+				tx.Bulk() // the last one rewrites bbolt's free list
+				return nil
+			}
+			_, err := tx.Append(store.Entry{RunID: e.opts.RunID, Actor: e.opts.Actor, Action: store.ActionPullMerge,
+				Object: st.OID + "/" + FeedAudit, New: fmt.Sprintf("runs=%d rows=%d written=%d", runs, rows, written),
+				Reason: "rows staged by earlier pages merged into the clinical values"})
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		// The commit read back what it freed and rewrote: drop it before the next transaction.
+		if err := e.opts.DB.TrimResident(); err != nil {
+			return 0, err
+		}
+	}
+	_, _, written := m.Counts()
+	return written, nil
+}
+
 // finish writes what follows a group's (or batch's) rows in its last transaction: quarantined
-// fragments, one audit entry per part, and the cursor.
-func (e *Engine) finish(tx *store.Tx, st Study, feed string, parts []part, written []int) error {
+// fragments, one audit entry per part (its rows read, and counted[i] of them written or staged, as
+// counting says), and the cursor.
+func (e *Engine) finish(tx *store.Tx, st Study, feed string, parts []part, counting string, counted []int) error {
 	for _, p := range parts {
 		for _, q := range p.quarantined {
 			if _, err := tx.Quarantine(q); err != nil {
@@ -104,7 +204,7 @@ func (e *Engine) finish(tx *store.Tx, st Study, feed string, parts []part, writt
 		c.Rows += uint64(p.read)
 		_, err = tx.Append(store.Entry{RunID: e.opts.RunID, CorrelationID: p.corr, Actor: e.opts.Actor, Action: p.action,
 			Object: st.OID + "/" + feed + st.siteSuffix(), Old: old,
-			New:    fmt.Sprintf("rows=%d written=%d quarantined=%d cursor=%s", p.read, written[i], len(p.quarantined), c.Next+c.Start),
+			New:    fmt.Sprintf("rows=%d %s=%d quarantined=%d cursor=%s", p.read, counting, counted[i], len(p.quarantined), c.Next+c.Start),
 			Reason: "GET " + p.url + " 200", PayloadHash: p.pageHash})
 		if err != nil {
 			return err

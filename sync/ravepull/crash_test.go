@@ -31,8 +31,12 @@ const (
 	childStoreEnv   = "RAVEPULL_TEST_STORE"
 	childServiceEnv = "RAVEPULL_TEST_SERVICE"
 	childRWSEnv     = "RAVEPULL_TEST_RWS"
-	childKillAtEnv  = "RAVEPULL_TEST_KILL_AT" // the group commit (1-based) to announce
+	childKillAtEnv  = "RAVEPULL_TEST_KILL_AT" // the group commit (1-based) to announce; see childMergeEnv
 	childBlockEnv   = "RAVEPULL_TEST_BLOCK"   // "1": stop inside that commit until killed
+	// childMergeEnv: "1" merges staged rows every few groups, a few hundred bytes per transaction,
+	// and announces merge transactions instead of group commits (a negative kill point -n: the last
+	// transaction of the n-th merge).
+	childMergeEnv = "RAVEPULL_TEST_MERGE"
 )
 
 func runChild(mode string) int {
@@ -66,12 +70,28 @@ func childPull(ctx context.Context, db *store.DB) int {
 	}
 	e := New(Options{DB: db, Source: c, Log: zerolog.Nop(), RunID: "crash-run", PageSize: 50, BatchRows: 200})
 	killAt, _ := strconv.Atoi(os.Getenv(childKillAtEnv))
+	stop := func(line string) {
+		fmt.Println(line)
+		if os.Getenv(childBlockEnv) == "1" {
+			select {}
+		}
+	}
 	commits := 0
-	e.inCommit = func(parts int) {
-		if commits++; commits == killAt {
-			fmt.Printf("in-commit parts=%d\n", parts)
-			if os.Getenv(childBlockEnv) == "1" {
-				select {}
+	if os.Getenv(childMergeEnv) == "1" {
+		e.mergeBytes, e.mergeAt = 300, 30_000
+		lasts := 0 // a negative kill point counts the merges' last transactions
+		e.inMerge = func(last bool) {
+			if last {
+				lasts++
+			}
+			if commits++; commits == killAt || last && lasts == -killAt {
+				stop(fmt.Sprintf("in-merge last=%v", last))
+			}
+		}
+	} else {
+		e.inCommit = func(parts int) {
+			if commits++; commits == killAt {
+				stop(fmt.Sprintf("in-commit parts=%d", parts))
 			}
 		}
 	}
@@ -101,6 +121,7 @@ func childDump(ctx context.Context, db *store.DB) int {
 	db.View(ctx, func(tx *store.Tx) error {
 		c, _, err := tx.Cursor(study.OID, "", FeedAudit)
 		fmt.Printf("cursor next=%s %v\n", c.Next, err)
+		fmt.Printf("staged rows left: %v\n", tx.HasStaged(study.OID))
 		return nil
 	})
 	entries, err := db.Entries(ctx, 0, 1<<20)
@@ -148,6 +169,37 @@ func childOutput(t *testing.T, mode, path, service, rwsURL string) string {
 // commit; after a final uninterrupted run the store holds exactly what one uninterrupted pull stores:
 // the same values, the same cursor, and the same audit entry for every page.
 func TestKillDuringGroupCommit(t *testing.T) {
+	kills, multi := killRounds(t, "in-commit parts=", nil, func(rng *mrand.Rand) int { return 1 + rng.IntN(2) })
+	if kills < 10 || multi < kills/2 {
+		t.Fatalf("%d kills, %d of them in a group of several pages: the feed is too short for this test", kills, multi)
+	}
+}
+
+// TestKillDuringMerge kills pulls that merge their staged rows every few groups, in transactions of a
+// few rows each, while a merge transaction is committing (stopped inside it, or racing its commit),
+// including the transactions that only remove merged runs. Merges resume from their last commit, and
+// runs staged after a merge began are merged after it: after a final uninterrupted run the store holds
+// exactly what one uninterrupted pull (with one merge at its end) stores, and no staged rows.
+func TestKillDuringMerge(t *testing.T) {
+	kills, last := killRounds(t, "in-merge last=", []string{childMergeEnv + "=1"}, func(rng *mrand.Rand) int {
+		if rng.IntN(3) == 0 {
+			return -1 - rng.IntN(2) // the first or second merge's last transaction
+		}
+		return 1 + rng.IntN(40)
+	})
+	if kills < 10 || last == 0 {
+		t.Fatalf("%d kills, %d of them in the last transaction of a merge: the feed is too short for this test", kills, last)
+	}
+}
+
+// killRounds pulls the same feed once without interruption (the reference) and then in rounds of
+// child processes killed with SIGKILL when they print a line starting with prefix (at the kill
+// point killAt picks for the round, stopped there in every other round and racing the commit in the
+// others), then once more to the end, and fails unless the store equals the reference. It returns
+// the kills, and how many of them came on a line whose rest is "true" or a number of 2 or more (a
+// merge's last transaction, a group of several pages).
+func killRounds(t *testing.T, prefix string, env []string, killAt func(*mrand.Rand) int) (kills, special int) {
+	t.Helper()
 	if os.Getenv("TRIALSYNC_REAL_KEYRING") != "1" {
 		t.Skip("needs the real Secret Service for the child processes: run through make test (.ci/with-session)")
 	}
@@ -162,6 +214,9 @@ func TestKillDuringGroupCommit(t *testing.T) {
 		t.Fatalf("uninterrupted pull: %q", out)
 	}
 	want := childOutput(t, "dump", ref, service, s.URL())
+	if !strings.Contains(want, "staged rows left: false") {
+		t.Fatalf("the reference pull left staged rows unmerged:\n%s", want)
+	}
 	if strings.Count(want, "\nentry ") < 10 {
 		t.Fatalf("reference pull too small:\n%s", want)
 	}
@@ -169,11 +224,11 @@ func TestKillDuringGroupCommit(t *testing.T) {
 	path := filepath.Join(dir, "killed.db")
 	seed := mrand.Uint64()
 	rng := mrand.New(mrand.NewPCG(seed, 2))
-	kills, multi, finished := 0, 0, false
+	finished := false
 	for round := 0; round < 25 && !finished; round++ {
 		block := round%2 == 0
-		cmd := child(t, "pull", path, service, s.URL(),
-			childKillAtEnv+"="+strconv.Itoa(1+rng.IntN(2)), childBlockEnv+"="+map[bool]string{true: "1", false: "0"}[block])
+		cmd := child(t, "pull", path, service, s.URL(), append([]string{
+			childKillAtEnv + "=" + strconv.Itoa(killAt(rng)), childBlockEnv + "=" + map[bool]string{true: "1", false: "0"}[block]}, env...)...)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.StdoutPipe()
@@ -186,9 +241,9 @@ func TestKillDuringGroupCommit(t *testing.T) {
 		lines := bufio.NewScanner(out)
 		for lines.Scan() {
 			line := lines.Text()
-			if parts, ok := strings.CutPrefix(line, "in-commit parts="); ok {
-				if n, _ := strconv.Atoi(parts); n >= 2 {
-					multi++
+			if rest, ok := strings.CutPrefix(line, prefix); ok {
+				if n, _ := strconv.Atoi(rest); n >= 2 || rest == "true" {
+					special++
 				}
 				if !block {
 					time.Sleep(time.Duration(rng.IntN(15_000)) * time.Microsecond)
@@ -206,9 +261,6 @@ func TestKillDuringGroupCommit(t *testing.T) {
 			t.Fatalf("round %d (seed %d) failed on its own: %s", round, seed, stderr.String())
 		}
 	}
-	if kills < 10 || multi < kills/2 {
-		t.Fatalf("%d kills, %d of them in a group of several pages (seed %d): the feed is too short for this test", kills, multi, seed)
-	}
 	if !finished { // one complete run, as in the reference: a second would read the last page again
 		if out := childOutput(t, "pull", path, service, s.URL()); !strings.Contains(out, "done") {
 			t.Fatalf("final pull: %q", out)
@@ -217,5 +269,6 @@ func TestKillDuringGroupCommit(t *testing.T) {
 	if got := childOutput(t, "dump", path, service, s.URL()); got != want {
 		t.Fatalf("after %d kills (seed %d) the store differs from an uninterrupted pull:\n%s", kills, seed, firstDiff(got, want))
 	}
-	t.Logf("%d kills (%d in multi-page groups, seed %d); store equal to the uninterrupted pull's", kills, multi, seed)
+	t.Logf("%d kills (%d special, seed %d); store equal to the uninterrupted pull's", kills, special, seed)
+	return kills, special
 }

@@ -23,6 +23,17 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	// Rows an audit pull staged and left unmerged (it was stopped) are older than this answer: merge
+	// them first, so that the answer's rows are applied after them.
+	var pending bool
+	if err := e.opts.DB.View(ctx, func(tx *store.Tx) error { pending = tx.HasStaged(st.OID); return nil }); err != nil {
+		return res, err
+	}
+	if pending {
+		if res.Written, err = e.merge(ctx, st); err != nil {
+			return res, fmt.Errorf("pull %s dataset: %w", st.OID, err)
+		}
+	}
 	var since time.Time
 	if cur.Start != "" {
 		if since, err = time.Parse(rws.StartTimeLayout, cur.Start); err != nil {
@@ -36,8 +47,9 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 		corr = logging.NewCorrelationID() // one answer's batches share it
 		return e.opts.Source.Dataset(ctx, st.OID, "", since)
 	}
+	pool := newBatches()
 	err = e.readAnswer(ctx, fetch, func() *parser {
-		return &parser{study: st, feed: FeedDataset, runID: e.opts.RunID, split: e.opts.BatchRows}
+		return &parser{study: st, feed: FeedDataset, runID: e.opts.RunID, split: e.opts.BatchRows, batches: pool}
 	}, func(b *batch, page *rws.Page) error {
 		var move func(*store.Cursor)
 		action := store.ActionPullBatch
@@ -66,6 +78,9 @@ func (e *Engine) PullDataset(ctx context.Context, st Study) (Result, error) {
 		}
 		res.Quarantined += len(b.quarantined)
 		e.report(Progress{Study: st.OID, Feed: FeedDataset, Pages: res.Pages, Rows: res.Rows, Written: res.Written, Quarantined: res.Quarantined, Done: b.last})
+		if err == nil {
+			pool.put(b)
+		}
 		return err
 	})
 	if err != nil {

@@ -94,6 +94,13 @@ type Engine struct {
 	// inCommit, when set (by the crash test's child process), is called inside each transaction after
 	// all of its writes, with the number of pages or batches it holds.
 	inCommit func(parts int)
+	// inMerge, when set, is called inside each transaction of a merge of staged rows, after its
+	// writes; last says whether it merges the last rows.
+	inMerge func(last bool)
+	// mergeBytes and mergeAt, when set (by tests), replace mergeTxBytes and mergeAt: small merge
+	// transactions, and merges during a pull.
+	mergeBytes int
+	mergeAt    int64
 }
 
 // New returns an engine with defaults applied.
@@ -125,6 +132,13 @@ func (e *Engine) Pull(ctx context.Context, st Study) (Result, error) {
 	}
 	a, err := e.PullAudit(ctx, st)
 	return Result{d.Pages + a.Pages, d.Rows + a.Rows, d.Written + a.Written, d.Quarantined + a.Quarantined}, err
+}
+
+// fileSize is the store file's size (0 when it cannot be read).
+func (e *Engine) fileSize() int64 {
+	var n int64
+	_ = e.opts.DB.View(context.Background(), func(tx *store.Tx) error { n = tx.FileSize(); return nil })
+	return n
 }
 
 func (e *Engine) report(p Progress) {

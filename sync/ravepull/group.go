@@ -7,14 +7,18 @@ import (
 )
 
 // groupWriter collects whole audit pages into groups and commits each group in one transaction on its
-// own goroutine, so that the next pages are fetched and parsed while a group is written. A group closes
+// own goroutine (staging its rows, see Engine.stage), so that the next pages are fetched and parsed
+// while a group is written; it merges the staged rows once they have grown large. A group closes
 // at BatchRows rows read, or GroupWait after its first page arrived even if no other page has come
 // since: a fast feed commits few large sorted runs, a slow remote still commits about once a GroupWait.
 type groupWriter struct {
-	e   *Engine
-	ctx context.Context
-	st  Study
-	res *Result // updated by the committer; read after close
+	e    *Engine
+	ctx  context.Context
+	st   Study
+	res  *Result // updated by the committer; read after close
+	pool batches // committed pages' batches go back here
+	// staged counts the bytes of rows staged and not merged yet (with what an earlier pull left).
+	staged int64
 
 	mu    sync.Mutex // guards open, rows, timer and gen: the timer closes a group from its own goroutine
 	open  []part
@@ -28,8 +32,8 @@ type groupWriter struct {
 	err    error
 }
 
-func (e *Engine) startGroups(ctx context.Context, st Study, res *Result) *groupWriter {
-	w := &groupWriter{e: e, ctx: ctx, st: st, res: res,
+func (e *Engine) startGroups(ctx context.Context, st Study, res *Result, pool batches) *groupWriter {
+	w := &groupWriter{e: e, ctx: ctx, st: st, res: res, pool: pool,
 		groups: make(chan []part), failed: make(chan struct{}), done: make(chan struct{})}
 	go w.run()
 	return w
@@ -106,15 +110,28 @@ func (w *groupWriter) run() {
 
 func (w *groupWriter) commit(g []part) error {
 	e := w.e
-	written, err := e.commit(w.ctx, w.st, FeedAudit, g, false)
+	staged, err := e.stage(w.ctx, w.st, g)
 	if err != nil {
 		return err
 	}
-	for i, p := range g {
+	for _, p := range g {
 		w.res.Pages++
 		w.res.Rows += p.read
-		w.res.Written += written[i]
 		w.res.Quarantined += len(p.quarantined)
+		w.pool.put(p.batch)
+	}
+	w.staged += staged
+	threshold := max(mergeAt, e.fileSize()/2)
+	if e.mergeAt > 0 {
+		threshold = e.mergeAt
+	}
+	if w.staged >= threshold {
+		written, err := e.merge(w.ctx, w.st)
+		if err != nil {
+			return err
+		}
+		w.res.Written += written
+		w.staged = 0
 	}
 	r := w.res
 	e.report(Progress{Study: w.st.OID, Feed: FeedAudit, Pages: r.Pages, Rows: r.Rows, Written: r.Written, Quarantined: r.Quarantined})

@@ -2,7 +2,6 @@ package ravepull
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -25,6 +24,33 @@ type batch struct {
 	err         error // the body could not be read to its end: nothing of it may be committed as complete
 }
 
+// batches recycles the batches of one pull: a batch goes back once its rows are committed, and the
+// parser fills it again, so that a feed's pages or a dataset's batches reuse the same few arenas
+// instead of allocating (and the collector clearing) megabytes per batch.
+type batches chan *batch
+
+func newBatches() batches { return make(batches, 4) }
+
+// get returns a recycled batch, or a new one.
+func (bs batches) get() *batch {
+	select {
+	case b := <-bs:
+		return b
+	default:
+		return &batch{}
+	}
+}
+
+// put recycles a batch whose rows are committed (their transactions have ended); extra ones are let go.
+func (bs batches) put(b *batch) {
+	b.rows.Recycle()
+	*b = batch{rows: b.rows, quarantined: b.quarantined[:0]}
+	select {
+	case bs <- b:
+	default:
+	}
+}
+
 // parser turns one RWS answer into batches. A batch is handed over only when the next subject starts
 // (or the answer ends), so a block reported bad after its rows were added can still be dropped, and a
 // dataset splits only at subject boundaries.
@@ -34,8 +60,9 @@ type parser struct {
 	source   string // for quarantine entries: study, feed and request (set by Engine.stream)
 	runID    string
 	subjects *subjectIndex
-	split    int    // emit a batch once it holds this many rows at a subject boundary; 0: one batch
-	expect   [2]int // rows and bytes expected in the answer (the previous page's), to size the batch once
+	batches  batches // where new batches come from
+	split    int     // emit a batch once it holds this many rows at a subject boundary; 0: one batch
+	expect   [2]int  // rows and bytes expected in the answer (the previous page's), to size the batch once
 
 	cur          *batch
 	offsets      []int64 // byte offset of every row in cur.rows, in order
@@ -53,11 +80,10 @@ type unknownSubject struct {
 }
 
 // run reads body to its end, sending batches on out; it closes out when done.
-func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
+func (p *parser) run(ctx context.Context, body *readAhead, out chan<- *batch) {
 	defer close(out)
-	h := sha256.New()
-	rd := odm.NewReader(io.TeeReader(body, h), odm.CaptureFragments(odm.BlockSubject))
-	p.cur = &batch{}
+	rd := odm.NewReader(body, odm.CaptureFragments(odm.BlockSubject))
+	p.cur = p.batches.get()
 	p.cur.rows.Reserve(p.expect[0], p.expect[1])
 	p.unknown = map[string]*unknownSubject{}
 	p.unknownOK = map[string]bool{}
@@ -68,6 +94,12 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 	send := func(b *batch) bool {
 		if ctx.Err() != nil {
 			return false
+		}
+		if p.feed == FeedDataset {
+			// Here, so that the committer's goroutine, the busier one for a dataset, only writes.
+			// An audit group's pages are sorted by the committer, which only appends them to the
+			// staged runs and has time to spare.
+			b.rows.Sort()
 		}
 		select {
 		case out <- b:
@@ -105,7 +137,7 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 				if !send(p.cur) {
 					return
 				}
-				p.cur = &batch{}
+				p.cur = p.batches.get()
 				p.cur.rows.Grow(p.split + p.split/4)
 				p.offsets = p.offsets[:0]
 			}
@@ -130,7 +162,12 @@ func (p *parser) run(ctx context.Context, body io.Reader, out chan<- *batch) {
 	}
 	p.flushUnknown()
 	p.cur.last = true
-	p.cur.pageHash = hex.EncodeToString(h.Sum(nil))
+	// The page's hash covers every byte of the answer: read what may follow the document's end.
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		send(&batch{err: err})
+		return
+	}
+	p.cur.pageHash = hex.EncodeToString(body.Sum())
 	send(p.cur)
 }
 

@@ -2,6 +2,8 @@ package ravepull
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -74,8 +76,13 @@ func TestMalformedSubjectBlockQuarantined(t *testing.T) {
 	}
 	var entries []store.Entry
 	entries, _ = db.Entries(t.Context(), 0, 10)
-	last := entries[len(entries)-1]
-	if last.Action != "pull.page" || !strings.Contains(last.New, "quarantined=2") || len(last.PayloadHash) != 64 {
-		t.Errorf("page audit entry %+v", last)
+	// The page's entry, then the merge of its staged rows.
+	pageEntry, merge := entries[len(entries)-2], entries[len(entries)-1]
+	sum := sha256.Sum256(page)
+	if pageEntry.Action != "pull.page" || !strings.Contains(pageEntry.New, "staged=2 quarantined=2") || pageEntry.PayloadHash != hex.EncodeToString(sum[:]) {
+		t.Errorf("page audit entry %+v", pageEntry)
+	}
+	if merge.Action != store.ActionPullMerge || merge.New != "runs=1 rows=2 written=2" {
+		t.Errorf("merge audit entry %+v", merge)
 	}
 }
