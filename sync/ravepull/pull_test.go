@@ -2,10 +2,8 @@ package ravepull
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/store/storetest"
 	"github.com/trialsync/trialsync/sync/rws"
 	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
@@ -58,21 +57,10 @@ func client(t testing.TB, s *simrws.Server, oauth bool) *rws.Client {
 	return c
 }
 
+// openStore is a fresh store whose audit chain and bbolt consistency are checked when the test ends.
 func openStore(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "s.db"),
-		store.Options{Keyring: store.NewSystemKeyring(fmt.Sprintf("ravepull-test-%d", time.Now().UnixNano()), nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		rep, err := db.Verify(context.Background(), nil)
-		if err != nil || !rep.OK() {
-			t.Errorf("audit after test: %v %v", err, rep.Problem)
-		}
-		db.Close()
-	})
-	return db
+	return storetest.Open(t, store.Options{})
 }
 
 func engine(db *store.DB, src Source) *Engine {
