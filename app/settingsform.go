@@ -30,7 +30,8 @@ type configForm struct {
 	raveAuth                                 *widget.Select
 	studies                                  *widget.Entry
 	saURL, edcURL, ctmsURL, checklistStudy   *widget.Entry
-	poll, verifyEvery                        *widget.Entry
+	poll, sendEvery, reconcileEvery          *widget.Entry
+	verifyEvery                              *widget.Entry
 	regimens                                 *regimenRows
 	owners                                   map[string]*widget.Select
 	ownerBox                                 *fyne.Container
@@ -67,6 +68,8 @@ const (
 	keyChecklistID  = "checklist.study_id"
 	keyOwners       = "checklist.owners"
 	keyVerifyEvery  = "audit.verify_every"
+	keySendEvery    = "send.every"
+	keyReconcile    = "checklist.reconcile_every"
 	errDurationText = "write a duration such as 5m, 1h or 1h30m"
 )
 
@@ -93,6 +96,8 @@ func newConfigForm(s *settingsScreen) *configForm {
 	f.ctmsURL = entry("https://ctms.example.org")
 	f.checklistStudy = entry("ALPHA")
 	f.poll = entry("5m")
+	f.sendEvery = entry("1m")
+	f.reconcileEvery = entry("15m")
 	f.verifyEvery = entry("24h")
 	f.regimens = newRegimenRows(f.changed)
 	f.save = widget.NewButtonWithIcon("Save settings", theme.DocumentSaveIcon(), f.askSave)
@@ -133,10 +138,11 @@ func newConfigForm(s *settingsScreen) *configForm {
 		row("Checklist study ID", keyChecklistID, f.checklistStudy, "as the EDC and the CTMS name the study"),
 		head("Schedules"),
 		row("Pull from Rave every", keyRavePoll, f.poll, "at least 1s; 5m when left empty"),
+		row("Send waiting records every", keySendEvery, f.sendEvery,
+			"at least 1s; 1m when left empty. New records go at once; this catches up the rest"),
+		row("Reconcile checklists every", keyReconcile, f.reconcileEvery, "at least 10s; 15m when left empty"),
 		row("Verify the audit trail every", keyVerifyEvery, f.verifyEvery, "at least 10s; 24h when left empty"),
 	)
-	sendNote := widget.NewLabel("Sends to Rave and SureAdhere follow the outbound queue's own schedule, which comes with it.")
-	sendNote.Wrapping = fyne.TextWrapWord
 	regErr := fieldError()
 	f.errs[keyRegimens] = regErr
 	ownerErr := fieldError()
@@ -145,7 +151,6 @@ func newConfigForm(s *settingsScreen) *configForm {
 	ownerNote.Wrapping = fyne.TextWrapWord
 	f.box = container.NewVBox(
 		container.New(tableLayout{cols: 3}, cells...),
-		sendNote,
 		heading("Regimens: Rave arm to SureAdhere regimen"), f.regimens.box, regErr,
 		heading("Checklist fields' source of truth"), ownerNote, f.ownerBox, ownerErr,
 		f.general,
@@ -205,6 +210,11 @@ func (f *configForm) fill(st agent.Settings) {
 	f.edcURL.SetText(cl.EDCURL)
 	f.ctmsURL.SetText(cl.CTMSURL)
 	f.checklistStudy.SetText(cl.StudyID)
+	f.reconcileEvery.SetText(durationText(cl.ReconcileEvery))
+	f.sendEvery.SetText("")
+	if c.Send != nil {
+		f.sendEvery.SetText(durationText(c.Send.Every))
+	}
 	f.verifyEvery.SetText("")
 	if c.Audit != nil {
 		f.verifyEvery.SetText(durationText(c.Audit.VerifyEvery))
@@ -356,14 +366,21 @@ func (f *configForm) build() (*config.Config, []config.Problem) {
 	for field, sel := range f.owners {
 		owners[field] = config.Owner(strings.ToLower(sel.Selected))
 	}
-	if text(f.edcURL) != "" || text(f.ctmsURL) != "" || text(f.checklistStudy) != "" || c.Checklist != nil {
+	reconcile := duration(f.reconcileEvery, keyReconcile)
+	if text(f.edcURL) != "" || text(f.ctmsURL) != "" || text(f.checklistStudy) != "" || reconcile != 0 || c.Checklist != nil {
 		if c.Checklist == nil {
-			c.Checklist = &config.Checklist{}
+			c.Checklist = &config.Checklist{PageSize: config.DefaultChecklistPageSize}
 		}
 		c.Checklist.EDCURL, c.Checklist.CTMSURL, c.Checklist.StudyID = text(f.edcURL), text(f.ctmsURL), text(f.checklistStudy)
+		c.Checklist.ReconcileEvery = reconcile // 0: the key left out, which reads as the default
 		if c.Checklist.Owners != nil || !maps.Equal(owners, f.loaded.Owners) {
 			c.Checklist.Owners = owners
 		}
+	}
+	if every := duration(f.sendEvery, keySendEvery); every != 0 {
+		c.Send = &config.Send{Every: every}
+	} else if c.Send != nil {
+		c.Send = nil // the default
 	}
 	if every := duration(f.verifyEvery, keyVerifyEvery); every != 0 {
 		c.Audit = &config.Audit{VerifyEvery: every}

@@ -75,6 +75,12 @@ func TestSettingsFormRefusesBadValues(t *testing.T) {
 			func(fm *configForm) string { return fm.errs[keyRavePoll].Text }, errDurationText},
 		{"too short", func(fm *configForm) { fm.verifyEvery.SetText("2s") },
 			func(fm *configForm) string { return fm.errs[keyVerifyEvery].Text }, "at least 10s"},
+		{"send not a duration", func(fm *configForm) { fm.sendEvery.SetText("hourly") },
+			func(fm *configForm) string { return fm.errs[keySendEvery].Text }, errDurationText},
+		{"send too short", func(fm *configForm) { fm.sendEvery.SetText("10ms") },
+			func(fm *configForm) string { return fm.errs[keySendEvery].Text }, "at least 1s"},
+		{"reconcile too short", func(fm *configForm) { fm.reconcileEvery.SetText("1s") },
+			func(fm *configForm) string { return fm.errs[keyReconcile].Text }, "at least 10s"},
 		{"oauth2 without its client", func(fm *configForm) { fm.raveAuth.SetSelected(authOAuth2) },
 			func(fm *configForm) string { return fm.errs[keyRaveClient].Text }, "rave.client_id is missing"},
 		{"a study twice", func(fm *configForm) { fm.studies.SetText("ALPHA(Prod): 101\nALPHA(Prod): 102") },
@@ -116,6 +122,8 @@ func TestSettingsFormRefusesBadValues(t *testing.T) {
 func TestSettingsFormSaves(t *testing.T) {
 	f, u, fm := openSettingsForm(t)
 	fm.poll.SetText("10m")
+	fm.sendEvery.SetText("30s")
+	fm.reconcileEvery.SetText("1h")
 	fm.studies.SetText("ALPHA(Prod): 101, 102, 103\nBETA(Prod)")
 	fm.regimens.add("Arm C", "Group 3")
 	fm.changed()
@@ -131,6 +139,9 @@ func TestSettingsFormSaves(t *testing.T) {
 	if c.Rave.Poll != 10*time.Minute || len(c.Rave.Studies) != 2 || c.Rave.Studies[0].ArmItem != "RAND.ARM" ||
 		strings.Join(c.Rave.Studies[0].Sites, ",") != "101,102,103" || c.SureAdhere.Regimens["Arm C"] != "Group 3" {
 		t.Errorf("saved %+v %+v", c.Rave, c.SureAdhere)
+	}
+	if c.SendEvery() != 30*time.Second || c.ReconcileEvery() != time.Hour {
+		t.Errorf("saved schedules: send every %s, reconcile every %s", c.SendEvery(), c.ReconcileEvery())
 	}
 	mustShow(t, u.win, "Saved. trialsync carries on with the new settings.")
 

@@ -29,10 +29,6 @@ const (
 	CTMSCredential = "ctms.token"
 )
 
-// ReconcileEvery is how often the reconciliation service runs: checklists move over days, and a run
-// reads both systems whole.
-const ReconcileEvery = 15 * time.Minute
-
 // The checklist types the screens and the CLI show, from sync/checklist.
 type (
 	ChecklistConflict = checklist.OpenConflict
@@ -83,7 +79,7 @@ func checklistEngine() Engine {
 			}
 			return []ServiceSpec{{
 				Name: "Checklist reconciliation " + study, Engine: EngineChecklist, Subject: study, Remote: RemoteEDC,
-				Credentials: []string{EDCCredential, CTMSCredential}, Every: ReconcileEvery,
+				Credentials: []string{EDCCredential, CTMSCredential}, Every: cfg.ReconcileEvery(),
 				Run: func(ctx context.Context) (Summary, error) {
 					res, err := a.Reconcile(ctx, study)
 					return reconcileSummary(res), err

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trialsync/trialsync/sync/checklist"
 	simchecklist "github.com/trialsync/trialsync/sync/sim/checklist"
@@ -14,7 +15,7 @@ import (
 
 // checklistAgent starts the demo study's EDC and CTMS, opens an agent configured for them with both
 // tokens in the (mock) keyring, and stores the seed's baselines so that its three conflicts show.
-func checklistAgent(t *testing.T) (*Agent, *simchecklist.Server, *simchecklist.Server) {
+func checklistAgent(t *testing.T, extra string) (*Agent, *simchecklist.Server, *simchecklist.Server) {
 	t.Helper()
 	st, err := seed.Load(filepath.Join("..", "..", "testdata", "seed", "study.toml"))
 	if err != nil {
@@ -27,7 +28,7 @@ func checklistAgent(t *testing.T) (*Agent, *simchecklist.Server, *simchecklist.S
 		}
 		t.Cleanup(func() { sims[i].Close() })
 	}
-	a := openAgent(t, fmt.Sprintf("[checklist]\nstudy_id = \"ALPHA\"\nedc_url = %q\nctms_url = %q\n", sims[0].URL(), sims[1].URL()), nil)
+	a := openAgent(t, fmt.Sprintf("[checklist]\nstudy_id = \"ALPHA\"\nedc_url = %q\nctms_url = %q\n%s", sims[0].URL(), sims[1].URL(), extra), nil)
 	for name, s := range map[string]*simchecklist.Server{EDCCredential: sims[0], CTMSCredential: sims[1]} {
 		if err := a.SetCredential(t.Context(), name, s.Options().Token); err != nil {
 			t.Fatal(err)
@@ -57,7 +58,7 @@ func checklistAgent(t *testing.T) (*Agent, *simchecklist.Server, *simchecklist.S
 // conflicts; the snapshot counts them with the oldest's age and shows both systems online; a person
 // settles one, its write is delivered by the next run, and the overview follows.
 func TestReconcileThroughTheAgent(t *testing.T) {
-	a, edc, _ := checklistAgent(t)
+	a, edc, _ := checklistAgent(t, "")
 	res, err := a.Reconcile(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -117,14 +118,24 @@ func TestReconcileWithoutToken(t *testing.T) {
 // TestChecklistService: the registry's reconciliation service runs at start, with its counts in its
 // summary and its queue figures.
 func TestChecklistService(t *testing.T) {
-	a, _, _ := checklistAgent(t)
+	a, _, _ := checklistAgent(t, "reconcile_every = \"20m\"\n\n[send]\nevery = \"40m\"\n")
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, StartOptions{Engines: []string{EngineChecklist}}) }()
-	snap := waitState(t, a, "a reconciliation", func(s Snapshot) bool { return len(s.Services) == 1 && s.Services[0].Runs == 1 })
+	go func() { done <- a.Run(ctx, StartOptions{Engines: []string{EngineChecklist, EngineSend}}) }()
+	snap := waitState(t, a, "a reconciliation and a delivery", func(s Snapshot) bool {
+		return len(s.Services) == 2 && s.Services[0].Runs >= 1 && s.Services[1].Runs >= 1 &&
+			!s.Services[0].NextRun.IsZero() && !s.Services[1].NextRun.IsZero()
+	})
 	s := serviceNamed(t, snap, "Checklist reconciliation ALPHA")
 	if s.Err != "" || s.Last.Figure("conflict") != 3 || s.Last.Figure("items") != 18 || len(s.Queue) == 0 || s.Queue[0].Name != "pending" {
 		t.Fatalf("service %+v", s)
+	}
+	// Each service waits its configured interval after a run ([checklist] reconcile_every, [send] every).
+	for _, sv := range snap.Services {
+		want := map[string]time.Duration{EngineChecklist: 20 * time.Minute, EngineSend: 40 * time.Minute}[sv.Engine]
+		if wait := sv.NextRun.Sub(sv.LastEnd); wait < want-time.Second || wait > want+time.Second {
+			t.Errorf("%s: next run %s after the last, want %s", sv.Name, wait, want)
+		}
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -99,7 +99,7 @@ func TestSendFigures(t *testing.T) {
 // TestChecklistFigures: the open checklist conflicts count per site on the dashboard, with the oldest's
 // time; a settled one no longer does.
 func TestChecklistFigures(t *testing.T) {
-	a, _, _ := checklistAgent(t)
+	a, _, _ := checklistAgent(t, "")
 	ctx := t.Context()
 	if _, err := a.Reconcile(ctx, ""); err != nil {
 		t.Fatal(err)

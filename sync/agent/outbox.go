@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -46,8 +45,8 @@ func outboxKinds() []outboxKind {
 
 // sendEngine registers the delivery of the outbound queue: one service per configured kind, each
 // running outbox.Deliver (until every message is done, dead, held or blocked) at start, when kicked
-// (a record queued, a message retried), every minute, and when its remote answers again after it was
-// unreachable.
+// (a record queued, a message retried), every [send] every (a minute by default), and when its remote
+// answers again after it was unreachable.
 func sendEngine() Engine {
 	return Engine{
 		Name:    EngineSend,
@@ -65,7 +64,7 @@ func sendEngine() Engine {
 				}
 				specs = append(specs, ServiceSpec{
 					Name: "Send " + k.title, Engine: EngineSend, Subject: k.kind, Remote: k.remote,
-					Credentials: k.credentials(cfg), Every: time.Minute,
+					Credentials: k.credentials(cfg), Every: cfg.SendEvery(),
 					Run: func(ctx context.Context) (Summary, error) { return a.deliver(ctx, k.kind) },
 					Queue: func(ctx context.Context) ([]Figure, error) {
 						c, err := a.QueueCounts(ctx, k.kind)

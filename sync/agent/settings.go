@@ -219,13 +219,16 @@ func flatten(c *config.Config) map[string]string {
 	}
 	if k := c.Checklist; k != nil {
 		m["checklist.study_id"], m["checklist.edc_url"], m["checklist.ctms_url"] = k.StudyID, k.EDCURL, k.CTMSURL
-		m["checklist.page_size"] = strconv.Itoa(k.PageSize)
+		m["checklist.page_size"], m["checklist.reconcile_every"] = strconv.Itoa(k.PageSize), config.Duration(k.ReconcileEvery)
 		for f, o := range k.Owners {
 			m["checklist.owners."+f] = string(o)
 		}
 	}
 	if a := c.Audit; a != nil {
 		m["audit.verify_every"] = config.Duration(a.VerifyEvery)
+	}
+	if s := c.Send; s != nil {
+		m["send.every"] = config.Duration(s.Every)
 	}
 	for k, v := range m {
 		if v == "" || v == "0" || v == "0s" {

@@ -27,16 +27,5 @@ func (c *Config) VerifyEvery() time.Duration {
 }
 
 func (v *validator) audit(f *fileAudit) *Audit {
-	a := &Audit{VerifyEvery: DefaultVerifyEvery}
-	if v.idx.has("audit.verify_every") {
-		d, err := time.ParseDuration(f.VerifyEvery)
-		switch {
-		case err != nil:
-			v.addf("audit.verify_every", `audit.verify_every must be a duration such as "24h" or "30m", not %q`, f.VerifyEvery)
-		case d < MinVerifyEvery:
-			v.addf("audit.verify_every", "audit.verify_every must be at least %s, not %s", MinVerifyEvery, d)
-		}
-		a.VerifyEvery = d
-	}
-	return a
+	return &Audit{VerifyEvery: v.every("audit.verify_every", f.VerifyEvery, `"24h" or "30m"`, MinVerifyEvery, DefaultVerifyEvery)}
 }

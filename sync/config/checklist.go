@@ -55,6 +55,7 @@ func (v *validator) checklistAdapters(f *fileChecklist, c *Checklist) {
 			v.addf("checklist.page_size", "checklist.page_size must be at least 1, not %d", f.PageSize)
 		}
 	}
+	c.ReconcileEvery = v.every("checklist.reconcile_every", f.ReconcileEvery, `"15m" or "1h"`, MinReconcileEvery, DefaultReconcileEvery)
 	if f.EDC != nil {
 		c.EDC = v.checklistSystem("checklist.edc", f.EDC)
 	}

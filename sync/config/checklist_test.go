@@ -16,7 +16,7 @@ func TestLoadChecklistAdapters(t *testing.T) {
 	want := &Checklist{
 		StudyID: "ALPHA", EDCURL: "https://edc.example.org", CTMSURL: "https://ctms.example.org",
 		Owners:   map[string]Owner{"status": OwnerEDC, "planned_activation_date": OwnerCTMS},
-		PageSize: 250,
+		PageSize: 250, ReconcileEvery: DefaultReconcileEvery,
 		EDC: ChecklistSystem{
 			Fields:   map[string]string{"status": "state", "operator": ""},
 			Statuses: map[string]string{"complete": "FINAL"},

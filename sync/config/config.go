@@ -22,6 +22,7 @@ type Config struct {
 	SureAdhere *SureAdhere
 	Checklist  *Checklist
 	Audit      *Audit
+	Send       *Send
 }
 
 // Auth selects how trialsync authenticates to Rave Web Services.
@@ -103,6 +104,8 @@ type Checklist struct {
 	Owners map[string]Owner
 	// PageSize is the limit of each listing page (DefaultChecklistPageSize when absent).
 	PageSize int
+	// ReconcileEvery is the interval between reconciliation runs (DefaultReconcileEvery when absent).
+	ReconcileEvery time.Duration
 	// EDC and CTMS change each system's default adapter ([checklist.edc], [checklist.ctms]); the zero
 	// value keeps the default of the command-line contract.
 	EDC, CTMS ChecklistSystem

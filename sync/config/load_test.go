@@ -49,12 +49,14 @@ func TestLoadFull(t *testing.T) {
 				"status": OwnerEDC, "evidence_doc_id": OwnerEDC,
 				"milestone_signed_off": OwnerCTMS, "planned_activation_date": OwnerCTMS,
 			},
-			PageSize: DefaultChecklistPageSize,
+			PageSize:       DefaultChecklistPageSize,
+			ReconcileEvery: time.Hour,
 		},
+		Send: &Send{Every: 30 * time.Second},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load(full.toml):\n got %+v\nwant %+v", got, want)
-		for _, pair := range [][2]any{{got.Rave, want.Rave}, {got.Exposure, want.Exposure}, {got.SureAdhere, want.SureAdhere}, {got.Checklist, want.Checklist}} {
+		for _, pair := range [][2]any{{got.Rave, want.Rave}, {got.Exposure, want.Exposure}, {got.SureAdhere, want.SureAdhere}, {got.Checklist, want.Checklist}, {got.Send, want.Send}} {
 			if !reflect.DeepEqual(pair[0], pair[1]) {
 				t.Errorf("section differs:\n got %+v\nwant %+v", pair[0], pair[1])
 			}

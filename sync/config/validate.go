@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // validator checks decoded sections and converts them to domain types, collecting problems with the
@@ -53,6 +52,9 @@ func (v *validator) config(fc *fileConfig) *Config {
 	}
 	if fc.Audit != nil {
 		cfg.Audit = v.audit(fc.Audit)
+	}
+	if fc.Send != nil {
+		cfg.Send = v.send(fc.Send)
 	}
 	return cfg
 }
@@ -99,16 +101,7 @@ func (v *validator) rave(f *fileRave) *Rave {
 			v.addf("rave.requests_per_second", "rave.requests_per_second must be above 0, not %v", rps)
 		}
 	}
-	if v.idx.has("rave.poll") {
-		d, err := time.ParseDuration(f.Poll)
-		switch {
-		case err != nil:
-			v.addf("rave.poll", `rave.poll must be a duration such as "5m" or "30s", not %q`, f.Poll)
-		case d < MinPoll:
-			v.addf("rave.poll", "rave.poll must be at least %s, not %s", MinPoll, d)
-		}
-		r.Poll = d
-	}
+	r.Poll = v.every("rave.poll", f.Poll, `"5m" or "30s"`, MinPoll, DefaultPoll)
 	seen := map[string]string{}
 	for i, s := range f.Study {
 		p := fmt.Sprintf("rave.study[%d]", i)

@@ -10,6 +10,7 @@ type fileConfig struct {
 	SureAdhere *fileSureAdhere `toml:"sureadhere"`
 	Checklist  *fileChecklist  `toml:"checklist"`
 	Audit      *fileAudit      `toml:"audit"`
+	Send       *fileSend       `toml:"send"`
 }
 
 type fileRave struct {
@@ -44,18 +45,24 @@ type fileSureAdhere struct {
 	Regimens map[string]string `toml:"regimens"`
 }
 
+type fileSend struct {
+	Every string `toml:"every"`
+}
+
 type fileAudit struct {
 	VerifyEvery string `toml:"verify_every"`
 }
 
 type fileChecklist struct {
-	StudyID  string               `toml:"study_id"`
-	EDCURL   string               `toml:"edc_url"`
-	CTMSURL  string               `toml:"ctms_url"`
-	Owners   map[string]string    `toml:"owners"`
-	PageSize int                  `toml:"page_size"`
-	EDC      *fileChecklistSystem `toml:"edc"`
-	CTMS     *fileChecklistSystem `toml:"ctms"`
+	StudyID  string            `toml:"study_id"`
+	EDCURL   string            `toml:"edc_url"`
+	CTMSURL  string            `toml:"ctms_url"`
+	Owners   map[string]string `toml:"owners"`
+	PageSize int               `toml:"page_size"`
+	// ReconcileEvery is the interval of the reconciliation service.
+	ReconcileEvery string               `toml:"reconcile_every"`
+	EDC            *fileChecklistSystem `toml:"edc"`
+	CTMS           *fileChecklistSystem `toml:"ctms"`
 }
 
 type fileChecklistSystem struct {

@@ -86,7 +86,8 @@ func Encode(cfg *Config) ([]byte, error) {
 	}
 	if c := cfg.Checklist; c != nil {
 		out.Checklist = &outChecklist{StudyID: c.StudyID, EDCURL: c.EDCURL, CTMSURL: c.CTMSURL, PageSize: c.PageSize,
-			EDC: outSystem(c.EDC), CTMS: outSystem(c.CTMS)}
+			ReconcileEvery: nonZero(c.ReconcileEvery),
+			EDC:            outSystem(c.EDC), CTMS: outSystem(c.CTMS)}
 		if c.Owners != nil {
 			out.Checklist.Owners = make(map[string]string, len(c.Owners))
 			for _, k := range slices.Sorted(maps.Keys(c.Owners)) {
@@ -96,6 +97,9 @@ func Encode(cfg *Config) ([]byte, error) {
 	}
 	if a := cfg.Audit; a != nil {
 		out.Audit = &outAudit{VerifyEvery: nonZero(a.VerifyEvery)}
+	}
+	if s := cfg.Send; s != nil {
+		out.Send = &outSend{Every: nonZero(s.Every)}
 	}
 	var b bytes.Buffer
 	b.WriteString("# trialsync configuration, written by trialsync's Settings screen.\n" +
@@ -226,6 +230,7 @@ type outConfig struct {
 	SureAdhere *outSureAdhere `toml:"sureadhere,omitempty"`
 	Checklist  *outChecklist  `toml:"checklist,omitempty"`
 	Audit      *outAudit      `toml:"audit,omitempty"`
+	Send       *outSend       `toml:"send,omitempty"`
 }
 
 type outRave struct {
@@ -261,13 +266,14 @@ type outSureAdhere struct {
 }
 
 type outChecklist struct {
-	StudyID  string            `toml:"study_id"`
-	EDCURL   string            `toml:"edc_url"`
-	CTMSURL  string            `toml:"ctms_url"`
-	Owners   map[string]string `toml:"owners,inline,omitempty"`
-	PageSize int               `toml:"page_size,omitempty"`
-	EDC      *outChecklistSys  `toml:"edc,omitempty"`
-	CTMS     *outChecklistSys  `toml:"ctms,omitempty"`
+	StudyID        string            `toml:"study_id"`
+	EDCURL         string            `toml:"edc_url"`
+	CTMSURL        string            `toml:"ctms_url"`
+	Owners         map[string]string `toml:"owners,inline,omitempty"`
+	PageSize       int               `toml:"page_size,omitempty"`
+	ReconcileEvery string            `toml:"reconcile_every,omitempty"`
+	EDC            *outChecklistSys  `toml:"edc,omitempty"`
+	CTMS           *outChecklistSys  `toml:"ctms,omitempty"`
 }
 
 type outChecklistSys struct {
@@ -284,6 +290,10 @@ func outSystem(s ChecklistSystem) *outChecklistSys {
 		return nil
 	}
 	return &outChecklistSys{Fields: s.Fields, Statuses: s.Statuses, ListPath: s.ListPath, ItemPath: s.ItemPath}
+}
+
+type outSend struct {
+	Every string `toml:"every,omitempty"`
 }
 
 type outAudit struct {

@@ -95,36 +95,55 @@ func TestSaveRefuses(t *testing.T) {
 	}
 }
 
-func TestVerifyEvery(t *testing.T) {
+// TestSchedules: each service's interval, its default when the section or key is absent, and the
+// problems of a value that is not a duration or is too short.
+func TestSchedules(t *testing.T) {
 	var none *Config
-	if none.VerifyEvery() != DefaultVerifyEvery {
-		t.Error("no configuration: not the default")
+	if none.VerifyEvery() != DefaultVerifyEvery || none.SendEvery() != DefaultSendEvery || none.ReconcileEvery() != DefaultReconcileEvery {
+		t.Error("no configuration: not the defaults")
 	}
+	verify := func(c *Config) time.Duration { return c.VerifyEvery() }
+	send := func(c *Config) time.Duration { return c.SendEvery() }
+	reconcile := func(c *Config) time.Duration { return c.ReconcileEvery() }
+	const checklist = "[checklist]\nstudy_id = \"A\"\nedc_url = \"https://edc.example.org\"\nctms_url = \"https://ctms.example.org\"\n"
 	path := filepath.Join(t.TempDir(), "c.toml")
 	for _, tc := range []struct {
+		name string
+		of   func(*Config) time.Duration
 		file string
 		want time.Duration
 		err  string
 	}{
-		{"", DefaultVerifyEvery, ""},
-		{"[audit]\n", DefaultVerifyEvery, ""},
-		{"[audit]\nverify_every = \"6h\"\n", 6 * time.Hour, ""},
-		{"[audit]\nverify_every = \"5s\"\n", 0, ":2: audit.verify_every must be at least 10s, not 5s"},
-		{"[audit]\nverify_every = \"daily\"\n", 0, `:2: audit.verify_every must be a duration such as "24h" or "30m", not "daily"`},
-		{"[audit]\nevery = \"6h\"\n", 0, `:2: unknown key "audit.every"`},
+		{"verify absent", verify, "", DefaultVerifyEvery, ""},
+		{"verify empty section", verify, "[audit]\n", DefaultVerifyEvery, ""},
+		{"verify set", verify, "[audit]\nverify_every = \"6h\"\n", 6 * time.Hour, ""},
+		{"verify too short", verify, "[audit]\nverify_every = \"5s\"\n", 0, ":2: audit.verify_every must be at least 10s, not 5s"},
+		{"verify not a duration", verify, "[audit]\nverify_every = \"daily\"\n", 0, `:2: audit.verify_every must be a duration such as "24h" or "30m", not "daily"`},
+		{"verify unknown key", verify, "[audit]\nevery = \"6h\"\n", 0, `:2: unknown key "audit.every"`},
+		{"send absent", send, "", DefaultSendEvery, ""},
+		{"send empty section", send, "[send]\n", DefaultSendEvery, ""},
+		{"send set", send, "[send]\nevery = \"30s\"\n", 30 * time.Second, ""},
+		{"send too short", send, "[send]\nevery = \"100ms\"\n", 0, ":2: send.every must be at least 1s, not 100ms"},
+		{"send not a duration", send, "[send]\nevery = \"often\"\n", 0, `:2: send.every must be a duration such as "1m" or "30s", not "often"`},
+		{"reconcile absent", reconcile, checklist, DefaultReconcileEvery, ""},
+		{"reconcile set", reconcile, checklist + "reconcile_every = \"1h\"\n", time.Hour, ""},
+		{"reconcile too short", reconcile, checklist + "reconcile_every = \"1s\"\n", 0, ":5: checklist.reconcile_every must be at least 10s, not 1s"},
+		{"reconcile not a duration", reconcile, checklist + "reconcile_every = 15\n", 0, ":5: "},
 	} {
-		if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := Load(path)
-		switch {
-		case tc.err != "" && (err == nil || !strings.HasSuffix(err.Error(), tc.err)):
-			t.Errorf("%q: error %v, want …%s", tc.file, err, tc.err)
-		case tc.err == "" && err != nil:
-			t.Errorf("%q: %v", tc.file, err)
-		case tc.err == "" && cfg.VerifyEvery() != tc.want:
-			t.Errorf("%q: every %s, want %s", tc.file, cfg.VerifyEvery(), tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := Load(path)
+			switch {
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("%q: error %v, want …%s", tc.file, err, tc.err)
+			case tc.err == "" && err != nil:
+				t.Errorf("%q: %v", tc.file, err)
+			case tc.err == "" && tc.of(cfg) != tc.want:
+				t.Errorf("%q: every %s, want %s", tc.file, tc.of(cfg), tc.want)
+			}
+		})
 	}
 }
 
@@ -154,12 +173,13 @@ func TestSaveKeepsEverySetting(t *testing.T) {
 			MaxAttempts: 7, IntakeAddr: "127.0.0.1:8377"},
 		SureAdhere: &SureAdhere{URL: "https://sa.example.org", Regimens: map[string]string{"Arm A": "Group 1"}},
 		Checklist: &Checklist{StudyID: "ALPHA", EDCURL: "https://edc.example.org", CTMSURL: "https://ctms.example.org",
-			Owners: map[string]Owner{"status": OwnerCTMS}, PageSize: 200,
+			Owners: map[string]Owner{"status": OwnerCTMS}, PageSize: 200, ReconcileEvery: 2 * time.Hour,
 			EDC: ChecklistSystem{Fields: map[string]string{"operator": ""}, Statuses: map[string]string{"complete": "DONE"},
 				ListPath: "/api/items", ItemPath: "/api/items/{site}/{code}"},
 			CTMS: ChecklistSystem{Fields: map[string]string{"status": "stage"}, Statuses: map[string]string{"rejected": "Redo"},
 				ListPath: "/v2/tasks", ItemPath: "/v2/tasks/{site}/{code}"}},
 		Audit: &Audit{VerifyEvery: 6 * time.Hour},
+		Send:  &Send{Every: 45 * time.Second},
 	}
 	assertAllSet(t, reflect.ValueOf(cfg).Elem(), "Config")
 	path := filepath.Join(t.TempDir(), "config.toml")
