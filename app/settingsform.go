@@ -138,8 +138,7 @@ func newConfigForm(s *settingsScreen) *configForm {
 		row("Checklist study ID", keyChecklistID, f.checklistStudy, "as the EDC and the CTMS name the study"),
 		head("Schedules"),
 		row("Pull from Rave every", keyRavePoll, f.poll, "at least 1s; 5m when left empty"),
-		row("Send waiting records every", keySendEvery, f.sendEvery,
-			"at least 1s; 1m when left empty. New records go at once; this catches up the rest"),
+		row("Send waiting records every", keySendEvery, f.sendEvery, "at least 1s; 1m when left empty (new records go at once)"),
 		row("Reconcile checklists every", keyReconcile, f.reconcileEvery, "at least 10s; 15m when left empty"),
 		row("Verify the audit trail every", keyVerifyEvery, f.verifyEvery, "at least 10s; 24h when left empty"),
 	)
