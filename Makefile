@@ -30,6 +30,7 @@ vet:
 test: deps-test vet fuzz-odm
 	$(MAKE) --no-print-directory package XZ_OPT=-1
 	TRIALSYNC_BUNDLE="$(CURDIR)/$(BUNDLE)" TRIALSYNC_BUNDLE_VERSION="$(VERSION)" TRIALSYNC_BUNDLE_COMMIT="$(COMMIT)" \
+		TRIALSYNC_SCREENSHOTS="$(CURDIR)/bin/screenshots" \
 		.ci/with-session go test -race -timeout 25m -count=1 ./...
 
 bench: bench-audit bench-odm bench-pull bench-send bench-reconcile

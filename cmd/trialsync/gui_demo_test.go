@@ -29,12 +29,7 @@ func TestGUIDemo(t *testing.T) {
 		t.Skip("needs an X display: run through make test (.ci/with-session starts Xvfb and sets TRIALSYNC_XVFB=1)")
 	}
 	needKeyring(t)
-	shots := os.Getenv("TRIALSYNC_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := screenshotDir(t)
 	bin := buildBinary(t)
 	seedPath, _ := shortStormSeed(t)
 	rows, quarantined := demoReference(t, seedPath)

@@ -30,6 +30,20 @@ var (
 	bannerRed   = guitest.Colour{0xc6, 0x28, 0x28}
 )
 
+// screenshotDir is where the real-window tests save their screenshots: TRIALSYNC_SCREENSHOTS (make test
+// sets bin/screenshots, so they stay as the run's artifacts), else a directory of the test's own.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("TRIALSYNC_SCREENSHOTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func TestGUIRealWindow(t *testing.T) {
 	if os.Getenv("DISPLAY") == "" || os.Getenv("TRIALSYNC_XVFB") != "1" {
 		t.Skip("needs an X display: run through make test (.ci/with-session starts Xvfb and sets TRIALSYNC_XVFB=1)")
@@ -40,12 +54,7 @@ func TestGUIRealWindow(t *testing.T) {
 			t.Fatalf("%s is missing (make deps-test installs it): %v", tool, err)
 		}
 	}
-	shots := os.Getenv("TRIALSYNC_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := screenshotDir(t)
 	bin := buildBinary(t)
 	service, _ := isolate(t)
 	path := seedStore(t, service, 20)
