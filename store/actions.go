@@ -59,3 +59,20 @@ const (
 	// Settings changed from the window or the configuration.
 	ActionSettingsChange = "settings.change"
 )
+
+// Actions lists every action above, in the order above: the Audit screen's filter offers them, so an
+// action added above must be added here too (a test compares the two).
+func Actions() []string {
+	return []string{
+		ActionStoreCreated, ActionCredsSet, ActionCredsDelete, ActionTokenRotated,
+		ActionAuditExported, ActionAuditVerified, ActionAuditVerifyScheduled, ActionAuditVerifyFailed,
+		ActionPullPage, ActionPullBatch, ActionPullDataset, ActionPullMerge, ActionCursorReset,
+		ActionQuarantineResolve,
+		ActionOutboxEnqueue, ActionOutboxSend, ActionOutboxDone, ActionOutboxDead, ActionOutboxRetry,
+		ActionOutboxDiscard, ActionOutboxFail, ActionOutboxHeld, ActionOutboxStale,
+		ActionExposureImport, ActionSubjectPush, ActionSubjectArmChange, ActionSubjectArmAcknowledge,
+		ActionChecklistWrite, ActionChecklistConflict, ActionChecklistResolve, ActionChecklistBaseline,
+		ActionChecklistOwnerChange, ActionChecklistFinding, ActionChecklistDropped,
+		ActionSettingsChange,
+	}
+}

@@ -89,6 +89,13 @@ func (tx *Tx) MergeStaged(m *ClinicalMerge, maxNodes, maxBytes int) error {
 		return m.removeRuns(tx, st, runs, data, index, merges)
 	}
 	if len(runs) == 0 {
+		// A merge state with no run left to merge or remove (runs lost to damage) is removed with
+		// it, so that HasStaged turns false and a caller looping on it ends.
+		if merges.Get([]byte(m.study)) != nil {
+			if err := merges.Delete([]byte(m.study)); err != nil {
+				return err
+			}
+		}
 		m.done = true
 		return nil
 	}

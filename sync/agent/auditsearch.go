@@ -77,19 +77,7 @@ func (a *Agent) SearchAudit(ctx context.Context, f AuditFilter, limit int) ([]st
 }
 
 // AuditActions are the actions the ledger records, for the Audit screen's filter.
-func AuditActions() []string {
-	return []string{
-		store.ActionStoreCreated, store.ActionCredsSet, store.ActionCredsDelete, store.ActionTokenRotated,
-		store.ActionAuditExported, store.ActionAuditVerified, store.ActionAuditVerifyScheduled, store.ActionAuditVerifyFailed,
-		store.ActionPullPage, store.ActionPullBatch, store.ActionPullDataset, store.ActionCursorReset,
-		store.ActionQuarantineResolve,
-		store.ActionOutboxEnqueue, store.ActionOutboxSend, store.ActionOutboxDone, store.ActionOutboxDead,
-		store.ActionOutboxRetry, store.ActionOutboxDiscard,
-		store.ActionExposureImport, store.ActionSubjectPush, store.ActionSubjectArmChange,
-		store.ActionChecklistWrite, store.ActionChecklistConflict, store.ActionChecklistResolve,
-		store.ActionChecklistBaseline, store.ActionChecklistOwnerChange, store.ActionSettingsChange,
-	}
-}
+func AuditActions() []string { return store.Actions() }
 
 // ExportAuditFile exports the audit trail (as `trialsync audit export` does) to path: written to a
 // temporary file beside it and renamed into place, so that a failed export never leaves a file that

@@ -138,16 +138,21 @@ func (e *Engine) merge(ctx context.Context, st Study) (int, error) {
 		if !pending {
 			return written, nil
 		}
-		n, err := e.mergeOnce(ctx, st)
+		n, runs, err := e.mergeOnce(ctx, st)
 		written += n
 		if err != nil {
 			return written, fmt.Errorf("merging staged rows: %w", err)
 		}
+		if runs == 0 {
+			// Staged entries that no merge can read: going round again would change nothing.
+			return written, fmt.Errorf("merging staged rows of %s: the store is %w: its staged rows cannot be read", st.OID, store.ErrDamaged)
+		}
 	}
 }
 
-// mergeOnce runs one merge of the study's staged runs to its end.
-func (e *Engine) mergeOnce(ctx context.Context, st Study) (int, error) {
+// mergeOnce runs one merge of the study's staged runs to its end, and returns the rows it wrote and
+// the runs it merged.
+func (e *Engine) mergeOnce(ctx context.Context, st Study) (int, int, error) {
 	m := store.NewClinicalMerge(st.OID)
 	maxBytes := cmp.Or(e.mergeBytes, mergeTxBytes)
 	for !m.Done() {
@@ -169,15 +174,15 @@ func (e *Engine) mergeOnce(ctx context.Context, st Study) (int, error) {
 			return err
 		})
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		// The commit read back what it freed and rewrote: drop it before the next transaction.
 		if err := e.opts.DB.TrimResident(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	_, _, written := m.Counts()
-	return written, nil
+	runs, _, written := m.Counts()
+	return written, runs, nil
 }
 
 // finish writes what follows a group's (or batch's) rows in its last transaction: quarantined
