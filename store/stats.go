@@ -120,24 +120,22 @@ func (tx *Tx) countHour(kind, study, site string, t time.Time, n int64) error {
 	if n == 0 {
 		return nil
 	}
-	b, err := tx.stats()
+	if _, err := tx.stats(); err != nil {
+		return err
+	}
+	counts := tableOf[int64](tx, BucketStats)
+	k := NewKey(statHour, kind, study, site, t.UTC().Format(hourLayout))
+	v, _, err := counts.Get(k)
 	if err != nil {
 		return err
 	}
-	k := NewKey(statHour, kind, study, site, t.UTC().Format(hourLayout))
-	var v int64
-	if raw := b.Get(k); raw != nil {
-		if err := getJSON(raw, &v); err != nil {
-			return fmt.Errorf("stats %s: %w", k, err)
-		}
-	}
-	if err := putJSON(b, k, v+n); err != nil {
-		return fmt.Errorf("stats %s: %w", k, err)
+	if err := counts.Put(k, v+n); err != nil {
+		return err
 	}
 	if study == "" && site == "" {
 		return nil
 	}
-	return putJSON(b, NewKey(statScope, kind, study, site), t.UTC())
+	return tableOf[time.Time](tx, BucketStats).Put(NewKey(statScope, kind, study, site), t.UTC())
 }
 
 // Hours fills out with the counts of kind for study and site ("" and "" for the install), one per

@@ -44,15 +44,7 @@ const txNodes = 512
 // the transactions re-applies them harmlessly from the unmoved cursor. bulk marks a commit that is not
 // its feed's last for now (see store.Tx.Bulk).
 func (e *Engine) commit(ctx context.Context, st Study, feed string, parts []part, bulk bool) ([]int, error) {
-	for _, p := range parts {
-		e.opts.Log.Debug().Str("correlation_id", p.corr).Str("study", st.OID).Str("feed", feed).Int("rows", p.read).
-			Int("quarantined", len(p.quarantined)).Str("url", p.url).Msg(p.action)
-	}
-	rows := make([]*store.ClinicalBatch, len(parts))
-	for i := range parts {
-		rows[i] = &parts[i].rows
-	}
-	run := store.NewClinicalRun(rows)
+	run := e.runOf(st, feed, parts)
 	for {
 		err := e.opts.DB.Update(ctx, func(tx *store.Tx) error {
 			if err := tx.Clinical().WriteRun(run, txNodes); err != nil {
@@ -65,10 +57,7 @@ func (e *Engine) commit(ctx context.Context, st Study, feed string, parts []part
 			if bulk {
 				tx.Bulk()
 			}
-			if err := tx.CountPulledRun(run, time.Now()); err != nil { // the dashboard's hourly figures
-				return err
-			}
-			return e.finish(tx, st, feed, parts, "written", run.Written())
+			return e.finish(tx, st, feed, parts, run, "written", run.Written())
 		})
 		if err != nil {
 			return nil, err
@@ -88,27 +77,18 @@ func (e *Engine) commit(ctx context.Context, st Study, feed string, parts []part
 // write instead of rewriting thousands of B-tree pages; the rows are merged into the clinical values
 // later, in large sorted sweeps (merge). It returns the bytes staged.
 func (e *Engine) stage(ctx context.Context, st Study, parts []part) (int64, error) {
-	for _, p := range parts {
-		e.opts.Log.Debug().Str("correlation_id", p.corr).Str("study", st.OID).Str("feed", FeedAudit).Int("rows", p.read).
-			Int("quarantined", len(p.quarantined)).Str("url", p.url).Msg(p.action)
-	}
-	rows := make([]*store.ClinicalBatch, len(parts))
 	kept := make([]int, len(parts))
 	for i := range parts {
-		rows[i] = &parts[i].rows
-		kept[i] = parts[i].rows.Len()
+		kept[i] = parts[i].rows.Len() // before the run takes the rows over
 	}
-	run := store.NewClinicalRun(rows)
+	run := e.runOf(st, FeedAudit, parts)
 	var staged int64
 	err := e.opts.DB.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if staged, err = tx.StageClinical(st.OID, run); err != nil {
 			return err
 		}
-		if err := tx.CountPulledRun(run, time.Now()); err != nil { // the dashboard's hourly figures
-			return err
-		}
-		return e.finish(tx, st, FeedAudit, parts, "staged", kept)
+		return e.finish(tx, st, FeedAudit, parts, run, "staged", kept)
 	})
 	return staged, err
 }
@@ -185,10 +165,24 @@ func (e *Engine) mergeOnce(ctx context.Context, st Study) (int, int, error) {
 	return written, runs, nil
 }
 
-// finish writes what follows a group's (or batch's) rows in its last transaction: quarantined
-// fragments, one audit entry per part (its rows read, and counted[i] of them written or staged, as
-// counting says), and the cursor.
-func (e *Engine) finish(tx *store.Tx, st Study, feed string, parts []part, counting string, counted []int) error {
+// runOf logs the parts about to be committed and returns one run of their rows.
+func (e *Engine) runOf(st Study, feed string, parts []part) *store.ClinicalRun {
+	rows := make([]*store.ClinicalBatch, len(parts))
+	for i, p := range parts {
+		e.opts.Log.Debug().Str("correlation_id", p.corr).Str("study", st.OID).Str("feed", feed).Int("rows", p.read).
+			Int("quarantined", len(p.quarantined)).Str("url", p.url).Msg(p.action)
+		rows[i] = &parts[i].rows
+	}
+	return store.NewClinicalRun(rows)
+}
+
+// finish writes what follows a group's (or batch's) rows in its last transaction: the run's rows in
+// the dashboard's hourly figures, quarantined fragments, one audit entry per part (its rows read, and
+// counted[i] of them written or staged, as counting says), and the cursor.
+func (e *Engine) finish(tx *store.Tx, st Study, feed string, parts []part, run *store.ClinicalRun, counting string, counted []int) error {
+	if err := tx.CountPulledRun(run, time.Now()); err != nil {
+		return err
+	}
 	for _, p := range parts {
 		for _, q := range p.quarantined {
 			if _, err := tx.Quarantine(q); err != nil {
