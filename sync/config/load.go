@@ -51,27 +51,37 @@ func readFile(path string) ([]byte, error) {
 // parse checks, in order: TOML syntax, keys that look like secrets, unknown keys and value types, then
 // the meaning of each value. The first problem found is returned.
 func parse(path string, data []byte) (*Config, error) {
-	idx, lerr := buildIndex(data)
-	if lerr != nil {
-		return nil, &Error{File: path, Line: lerr.line, Reason: lerr.reason}
+	cfg, problems := check(data)
+	if len(problems) > 0 {
+		p := problems[0]
+		return nil, &Error{File: path, Line: p.line, Key: p.path, Reason: p.reason}
 	}
-	if lerr := checkSecrets(idx); lerr != nil {
-		return nil, &Error{File: path, Line: lerr.line, Reason: lerr.reason}
+	cfg.Path = path
+	return cfg, nil
+}
+
+// check runs every check over data and returns the configuration with every problem found, in file
+// order. A file that cannot be decoded (bad syntax, a secret, an unknown key or a value of the wrong
+// type) stops at that one problem, with no configuration.
+func check(data []byte) (*Config, []lineError) {
+	idx, lerr := buildIndex(data)
+	if lerr == nil {
+		lerr = checkSecrets(idx)
+	}
+	if lerr != nil {
+		return nil, []lineError{{line: lerr.line, reason: lerr.reason}}
 	}
 	var fc fileConfig
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&fc); err != nil {
 		line, reason := decodeProblem(idx, err)
-		return nil, &Error{File: path, Line: line, Reason: reason}
+		return nil, []lineError{{line: line, reason: reason}}
 	}
 	v := &validator{idx: idx}
 	cfg := v.config(&fc)
-	if p := v.first(); p != nil {
-		return nil, &Error{File: path, Line: p.line, Key: p.path, Reason: p.reason}
-	}
-	cfg.Path = path
-	return cfg, nil
+	slices.SortStableFunc(v.problems, func(a, b lineError) int { return a.line - b.line })
+	return cfg, v.problems
 }
 
 // typeMismatch matches go-toml's "cannot decode TOML <kind> into struct field <Go name> of type <Go type>",

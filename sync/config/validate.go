@@ -1,7 +1,6 @@
 package config
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -22,15 +21,6 @@ type validator struct {
 
 func (v *validator) addf(path string, format string, args ...any) {
 	v.problems = append(v.problems, lineError{line: v.idx.line(path), path: path, reason: fmt.Sprintf(format, args...)})
-}
-
-// first returns the problem nearest the top of the file, or nil.
-func (v *validator) first() *lineError {
-	if len(v.problems) == 0 {
-		return nil
-	}
-	p := slices.MinFunc(v.problems, func(a, b lineError) int { return cmp.Compare(a.line, b.line) })
-	return &p
 }
 
 func (v *validator) config(fc *fileConfig) *Config {

@@ -42,25 +42,9 @@ func Check(cfg *Config) []Problem {
 
 // validate runs Load's checks over data and returns the configuration and every problem found.
 func validate(data []byte) (*Config, []Problem) {
-	idx, lerr := buildIndex(data)
-	if lerr == nil {
-		lerr = checkSecrets(idx)
-	}
-	if lerr != nil {
-		return nil, []Problem{{Reason: lerr.reason}}
-	}
-	var fc fileConfig
-	dec := toml.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&fc); err != nil {
-		_, reason := decodeProblem(idx, err)
-		return nil, []Problem{{Reason: reason}}
-	}
-	v := &validator{idx: idx}
-	cfg := v.config(&fc)
-	slices.SortStableFunc(v.problems, func(a, b lineError) int { return a.line - b.line })
+	cfg, problems := check(data)
 	var out []Problem
-	for _, p := range v.problems {
+	for _, p := range problems {
 		out = append(out, Problem{Key: p.path, Reason: p.reason})
 	}
 	return cfg, out
