@@ -41,8 +41,6 @@ func (b *budget) admit(s *Server, w http.ResponseWriter) bool {
 	}
 	s.count("429")
 	h.Set("Retry-After", strconv.Itoa(max(int(reset.Round(time.Second)/time.Second), 1)))
-	h.Set("Content-Type", "text/html")
-	w.WriteHeader(http.StatusTooManyRequests)
-	_, _ = w.Write([]byte("<html><head><title>429 Too Many Requests</title></head><body><h1>Too Many Requests</h1></body></html>"))
+	refuse(w, nil, http.StatusTooManyRequests)
 	return false
 }
