@@ -202,7 +202,7 @@ func (e *Engine) finish(tx *store.Tx, st Study, feed string, parts []part, run *
 		c.Pages++
 		c.Rows += uint64(p.read)
 		_, err = tx.Append(store.Entry{RunID: e.opts.RunID, CorrelationID: p.corr, Actor: e.opts.Actor, Action: p.action,
-			Object: st.OID + "/" + feed + st.siteSuffix(), Old: old,
+			Object: st.object(feed), Old: old,
 			New:    fmt.Sprintf("rows=%d %s=%d quarantined=%d cursor=%s", p.read, counting, counted[i], len(p.quarantined), c.Next+c.Start),
 			Reason: "GET " + p.url + " 200", PayloadHash: p.pageHash})
 		if err != nil {

@@ -38,11 +38,12 @@ func (st Study) cursorSite() string {
 	return strings.Join(slices.Compact(sites), ",")
 }
 
-func (st Study) siteSuffix() string {
+// object names one feed of st in audit entries: "ALPHA(Prod)/audit", "ALPHA(Prod)/audit sites 101".
+func (st Study) object(feed string) string {
 	if s := st.cursorSite(); s != "" {
-		return " sites " + s
+		return st.OID + "/" + feed + " sites " + s
 	}
-	return ""
+	return st.OID + "/" + feed
 }
 
 // Options configure an Engine.

@@ -26,7 +26,7 @@ func (e *Engine) ResetCursor(ctx context.Context, st Study, feed, actor, reason 
 		}
 		ok, old = true, c.Next+c.Start
 		_, err = tx.Append(store.Entry{RunID: e.opts.RunID, Action: store.ActionCursorReset,
-			Object: st.OID + "/" + feed + st.siteSuffix(), Old: old,
+			Object: st.object(feed), Old: old,
 			New: fmt.Sprintf("from the beginning (was %d pages, %d rows)", c.Pages, c.Rows), Reason: reason})
 		return err
 	})
