@@ -53,25 +53,25 @@ func validate(data []byte) (*Config, []Problem) {
 // Encode writes cfg as a configuration file: every section present in cfg, every key with a value,
 // durations in their shortest form ("5m", "24h"). Comments are not kept (Save keeps the previous file).
 func Encode(cfg *Config) ([]byte, error) {
-	var out outConfig
+	var out fileConfig
 	if r := cfg.Rave; r != nil {
-		out.Rave = &outRave{URL: r.URL, Auth: string(r.Auth), User: r.User, ClientID: r.ClientID,
+		out.Rave = &fileRave{URL: r.URL, Auth: string(r.Auth), User: r.User, ClientID: r.ClientID,
 			TokenURL: r.TokenURL, PageSize: r.PageSize, Poll: nonZero(r.Poll), RequestsPerSecond: r.RequestsPerSecond}
 		for _, s := range r.Studies {
-			out.Rave.Study = append(out.Rave.Study, outStudy{OID: s.OID, Sites: s.Sites, ArmItem: s.ArmItem})
+			out.Rave.Study = append(out.Rave.Study, fileStudy{OID: s.OID, Sites: s.Sites, ArmItem: s.ArmItem})
 		}
 	}
 	if e := cfg.Exposure; e != nil {
-		out.Exposure = &outExposure{StudyOID: e.StudyOID, StudyEvent: e.StudyEvent, Drugs: e.Drugs,
+		out.Exposure = &fileExposure{StudyOID: e.StudyOID, StudyEvent: e.StudyEvent, Drugs: e.Drugs,
 			MaxAttempts: e.MaxAttempts, IntakeAddr: e.IntakeAddr}
 	}
 	if s := cfg.SureAdhere; s != nil {
-		out.SureAdhere = &outSureAdhere{URL: s.URL, Regimens: s.Regimens}
+		out.SureAdhere = &fileSureAdhere{URL: s.URL, Regimens: s.Regimens}
 	}
 	if c := cfg.Checklist; c != nil {
-		out.Checklist = &outChecklist{StudyID: c.StudyID, EDCURL: c.EDCURL, CTMSURL: c.CTMSURL, PageSize: c.PageSize,
+		out.Checklist = &fileChecklist{StudyID: c.StudyID, EDCURL: c.EDCURL, CTMSURL: c.CTMSURL, PageSize: c.PageSize,
 			ReconcileEvery: nonZero(c.ReconcileEvery),
-			EDC:            outSystem(c.EDC), CTMS: outSystem(c.CTMS)}
+			EDC:            fileSystem(c.EDC), CTMS: fileSystem(c.CTMS)}
 		if c.Owners != nil {
 			out.Checklist.Owners = make(map[string]string, len(c.Owners))
 			for _, k := range slices.Sorted(maps.Keys(c.Owners)) {
@@ -80,10 +80,10 @@ func Encode(cfg *Config) ([]byte, error) {
 		}
 	}
 	if a := cfg.Audit; a != nil {
-		out.Audit = &outAudit{VerifyEvery: nonZero(a.VerifyEvery)}
+		out.Audit = &fileAudit{VerifyEvery: nonZero(a.VerifyEvery)}
 	}
 	if s := cfg.Send; s != nil {
-		out.Send = &outSend{Every: nonZero(s.Every)}
+		out.Send = &fileSend{Every: nonZero(s.Every)}
 	}
 	var b bytes.Buffer
 	b.WriteString("# trialsync configuration, written by trialsync's Settings screen.\n" +
@@ -206,80 +206,11 @@ func writeSynced(path string, data []byte, mode fs.FileMode) error {
 	return f.Close()
 }
 
-// The output wire types: the file's layout with empty values left out, so that an absent setting stays
-// absent (and takes its default) rather than being written as a zero the validator refuses.
-type outConfig struct {
-	Rave       *outRave       `toml:"rave,omitempty"`
-	Exposure   *outExposure   `toml:"exposure,omitempty"`
-	SureAdhere *outSureAdhere `toml:"sureadhere,omitempty"`
-	Checklist  *outChecklist  `toml:"checklist,omitempty"`
-	Audit      *outAudit      `toml:"audit,omitempty"`
-	Send       *outSend       `toml:"send,omitempty"`
-}
-
-type outRave struct {
-	URL      string `toml:"url"`
-	Auth     string `toml:"auth"`
-	User     string `toml:"user,omitempty"`
-	ClientID string `toml:"client_id,omitempty"`
-	TokenURL string `toml:"token_url,omitempty"`
-	PageSize int    `toml:"page_size,omitempty"`
-	Poll     string `toml:"poll,omitempty"`
-	// RequestsPerSecond is written before the studies: TOML keys of a table come before its subtables.
-	RequestsPerSecond float64    `toml:"requests_per_second,omitempty"`
-	Study             []outStudy `toml:"study,omitempty"`
-}
-
-type outStudy struct {
-	OID     string   `toml:"oid"`
-	Sites   []string `toml:"sites,omitempty"`
-	ArmItem string   `toml:"arm_item,omitempty"`
-}
-
-type outExposure struct {
-	StudyOID    string            `toml:"study_oid"`
-	StudyEvent  string            `toml:"study_event"`
-	Drugs       map[string]string `toml:"drugs,inline"`
-	MaxAttempts int               `toml:"max_attempts,omitempty"`
-	IntakeAddr  string            `toml:"intake_addr,omitempty"`
-}
-
-type outSureAdhere struct {
-	URL      string            `toml:"url"`
-	Regimens map[string]string `toml:"regimens,inline"`
-}
-
-type outChecklist struct {
-	StudyID        string            `toml:"study_id"`
-	EDCURL         string            `toml:"edc_url"`
-	CTMSURL        string            `toml:"ctms_url"`
-	Owners         map[string]string `toml:"owners,inline,omitempty"`
-	PageSize       int               `toml:"page_size,omitempty"`
-	ReconcileEvery string            `toml:"reconcile_every,omitempty"`
-	EDC            *outChecklistSys  `toml:"edc,omitempty"`
-	CTMS           *outChecklistSys  `toml:"ctms,omitempty"`
-}
-
-type outChecklistSys struct {
-	Fields   map[string]string `toml:"fields,inline,omitempty"`
-	Statuses map[string]string `toml:"statuses,inline,omitempty"`
-	ListPath string            `toml:"list_path,omitempty"`
-	ItemPath string            `toml:"item_path,omitempty"`
-}
-
-// outSystem writes a [checklist.edc] or [checklist.ctms] table, or leaves it out when it changes
+// fileSystem writes a [checklist.edc] or [checklist.ctms] table, or leaves it out when it changes
 // nothing of the default adapter.
-func outSystem(s ChecklistSystem) *outChecklistSys {
+func fileSystem(s ChecklistSystem) *fileChecklistSystem {
 	if s.Fields == nil && s.Statuses == nil && s.ListPath == "" && s.ItemPath == "" {
 		return nil
 	}
-	return &outChecklistSys{Fields: s.Fields, Statuses: s.Statuses, ListPath: s.ListPath, ItemPath: s.ItemPath}
-}
-
-type outSend struct {
-	Every string `toml:"every,omitempty"`
-}
-
-type outAudit struct {
-	VerifyEvery string `toml:"verify_every,omitempty"`
+	return &fileChecklistSystem{Fields: s.Fields, Statuses: s.Statuses, ListPath: s.ListPath, ItemPath: s.ItemPath}
 }
