@@ -3,6 +3,8 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/trialsync/trialsync/store"
@@ -77,7 +79,7 @@ func (o *Outbox) Deliver(ctx context.Context, opts DeliverOptions) (Report, erro
 	if err := r.count(context.WithoutCancel(ctx)); err != nil && r.fatal == nil {
 		r.fatal = err
 	}
-	for _, k := range sortedKeys(r.offline) {
+	for _, k := range slices.Sorted(maps.Keys(r.offline)) {
 		r.rep.Offline = append(r.rep.Offline, *r.offline[k])
 	}
 	if r.fatal == nil && ctx.Err() != nil {

@@ -3,6 +3,7 @@ package outbox
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -95,12 +96,7 @@ func (o *Outbox) Register(kind string, s Sender, p Policy) {
 func (o *Outbox) Kinds() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var out []string
-	for k := range o.kinds {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(o.kinds))
 }
 
 // ErrBusy is returned by Deliver when another run is delivering one of the kinds asked for.
@@ -212,12 +208,3 @@ func (o *Outbox) wait(n int) time.Duration {
 }
 
 func (o *Outbox) now() time.Time { return o.opts.Now().UTC() }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
