@@ -44,8 +44,7 @@ type Outbox struct {
 	kinds     map[string]registration
 	running   map[string]bool     // kinds a Deliver is delivering now
 	live      map[string]struct{} // claim tokens of attempts in flight in this process
-	gen       uint64              // bumped when messages change outside a run, so runs rescan
-	bumped    chan struct{}       // closed (and replaced) at each bump, to wake sleeping runs
+	bumped    chan struct{}       // closed and replaced when messages change outside a run: runs wake and rescan
 	firstOpen uint64              // no message below this ID will ever change again
 	window    int                 // messages claimed and not completed, at most (4 × Concurrency)
 }
@@ -156,19 +155,12 @@ func (o *Outbox) setLive(claim string, live bool) {
 	}
 }
 
-func (o *Outbox) generation() uint64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.gen
-}
-
 // Notify tells running deliveries that messages changed outside them (an engine enqueued some, a
 // person revived one), so that they look again now rather than after their current wait. Engines call
 // it after the transaction that enqueued has committed.
 func (o *Outbox) Notify() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.gen++
 	close(o.bumped)
 	o.bumped = make(chan struct{})
 }
