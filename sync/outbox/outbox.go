@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/trialsync/trialsync/store"
@@ -187,16 +186,10 @@ func (o *Outbox) advance(id uint64) {
 }
 
 // wait returns the backoff before attempt n+1 of a message whose attempt n failed: RetryInterval
-// doubled n-1 times, ±20 % jitter, capped at MaxRetryInterval.
+// doubled n-1 times, ±20 % jitter, capped at MaxRetryInterval (the remote clients' policy, with the
+// outbox's intervals).
 func (o *Outbox) wait(n int) time.Duration {
-	b := &backoff.ExponentialBackOff{InitialInterval: o.opts.RetryInterval, RandomizationFactor: 0.2,
-		Multiplier: 2, MaxInterval: o.opts.MaxRetryInterval}
-	b.Reset()
-	d := b.NextBackOff()
-	for i := 1; i < n; i++ {
-		d = b.NextBackOff()
-	}
-	return min(d, o.opts.MaxRetryInterval)
+	return remote.RetryPolicy{InitialInterval: o.opts.RetryInterval, MaxInterval: o.opts.MaxRetryInterval}.Wait(n)
 }
 
 func (o *Outbox) now() time.Time { return o.opts.Now().UTC() }
