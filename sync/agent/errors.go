@@ -23,9 +23,6 @@ const (
 	fatal
 )
 
-// fatalMarker is how a remote's client (sync/remote) or an engine says an error is fatal.
-type fatalMarker interface{ Fatal() bool }
-
 // offlineMarker is how a remote's client says the remote cannot be reached: Ready is closed once it
 // answers again.
 type offlineMarker interface{ Ready() <-chan struct{} }
@@ -53,8 +50,7 @@ func IsFatal(err error) bool {
 	if err == nil {
 		return false
 	}
-	var m fatalMarker
-	if errors.As(err, &m) && m.Fatal() {
+	if httpremote.IsFatal(err) { // marked by a remote's client (sync/remote) or an engine
 		return true
 	}
 	for _, s := range [...]error{

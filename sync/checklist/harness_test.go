@@ -16,16 +16,15 @@ import (
 // harness is a reconciliation of one study against the two simulators, on a real store with the real
 // outbox delivering its writes.
 type harness struct {
-	t             *testing.T
-	db            *store.DB
-	engine        *Engine
-	edcSim        *simchecklist.Server
-	ctmsSim       *simchecklist.Server
-	edc, ctms     *Remote
-	rec           *Reconciler
-	ob            *outbox.Outbox
-	study         string
-	deliveryError error
+	t         *testing.T
+	db        *store.DB
+	engine    *Engine
+	edcSim    *simchecklist.Server
+	ctmsSim   *simchecklist.Server
+	edc, ctms *Remote
+	rec       *Reconciler
+	ob        *outbox.Outbox
+	study     string
 }
 
 func newHarness(t *testing.T, edcOpts, ctmsOpts simchecklist.Options) *harness {

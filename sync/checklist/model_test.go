@@ -66,7 +66,6 @@ type world struct {
 	open      map[Key]*Conflict
 	conflicts int          // conflicts opened so far: the next one's ID
 	dirty     map[Key]bool // edited since the last plan
-	lastClean bool
 }
 
 func newWorld(t *rapid.T) *world {

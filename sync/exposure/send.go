@@ -92,15 +92,14 @@ func (s *Sender) Send(ctx context.Context, m outbox.Message) (outbox.Outcome, er
 
 // failure reads the client's error for the outbox: a refusal with its reason code, where Rave found
 // the problem and the routing advice; permanent unless Rave was busy (429, 5xx, a timeout, a lost
-// connection) or a record was locked by another user. An unreachable Rave, a rejected credential and
-// the caller's cancellation pass through as they are: the outbox holds, stops or leaves the message.
+// connection) or a record was locked by another user. An unreachable Rave, a rejected credential, a
+// paused circuit breaker and the caller's cancellation pass through as they are: the outbox holds,
+// stops, gives the attempt back or leaves the message.
 func failure(err error, hash string) error {
 	var e *rws.Error
-	if !errors.As(err, &e) || rws.IsOffline(err) || errors.Is(err, rws.ErrUnauthorized) || errors.Is(err, rws.ErrLockedOut) {
+	if !errors.As(err, &e) || rws.IsOffline(err) || errors.Is(err, rws.ErrUnauthorized) || errors.Is(err, rws.ErrLockedOut) ||
+		errors.Is(err, rws.ErrCircuitOpen) {
 		return err
-	}
-	if errors.Is(err, rws.ErrCircuitOpen) {
-		return &outbox.Failure{NotSent: true, RetryAfter: e.RetryAfter, Message: e.Error(), Err: err}
 	}
 	f := &outbox.Failure{Permanent: !e.Retryable && !transientCodes[strings.ToUpper(e.ReasonCode)],
 		RetryAfter: e.RetryAfter, Status: e.Status, ReasonCode: e.ReasonCode, Origin: e.Origin, Message: e.Message,

@@ -3,6 +3,8 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/trialsync/trialsync/store"
@@ -77,7 +79,7 @@ func (o *Outbox) Deliver(ctx context.Context, opts DeliverOptions) (Report, erro
 	if err := r.count(context.WithoutCancel(ctx)); err != nil && r.fatal == nil {
 		r.fatal = err
 	}
-	for _, k := range sortedKeys(r.offline) {
+	for _, k := range slices.Sorted(maps.Keys(r.offline)) {
 		r.rep.Offline = append(r.rep.Offline, *r.offline[k])
 	}
 	if r.fatal == nil && ctx.Err() != nil {
@@ -99,10 +101,10 @@ type run struct {
 	offline  map[string]*Offline
 	probing  map[string]bool // kinds whose remote was offline: one attempt at a time until one is answered
 	cands    []Message       // due heads from the last scan, in ID order
-	scanGen  uint64
-	dirty    bool      // something changed since the last scan
-	stopping bool      // a fatal error came back: no more claims
-	wake     time.Time // the earliest NextAttempt of a head not yet due; zero when none
+	scanned  <-chan struct{} // the outbox's change channel at the last scan: another means a Notify since
+	dirty    bool            // something changed since the last scan
+	stopping bool            // a fatal error came back: no more claims
+	wake     time.Time       // the earliest NextAttempt of a head not yet due; zero when none
 	fatal    error
 }
 
@@ -119,8 +121,8 @@ func (r *run) next(ctx context.Context) []Message {
 	if n <= 0 || r.fatal != nil || r.stopping || ctx.Err() != nil {
 		return nil
 	}
-	if len(r.cands) == 0 || r.scanGen != r.o.generation() {
-		if !r.dirty && r.scanGen == r.o.generation() {
+	if notified := r.scanned != r.o.changed(); len(r.cands) == 0 || notified {
+		if !r.dirty && !notified {
 			return nil
 		}
 		if err := r.scan(ctx); err != nil {
@@ -135,7 +137,7 @@ func (r *run) next(ctx context.Context) []Message {
 // earliest NextAttempt of those that are not, and moves the outbox's starting point past the messages
 // that can no longer change.
 func (r *run) scan(ctx context.Context) error {
-	r.scanGen, r.dirty, r.cands, r.wake = r.o.generation(), false, r.cands[:0], time.Time{}
+	r.scanned, r.dirty, r.cands, r.wake = r.o.changed(), false, r.cands[:0], time.Time{}
 	now := r.o.now()
 	start := r.o.start()
 	var firstOpen, last uint64

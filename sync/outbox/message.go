@@ -115,9 +115,6 @@ func Object(id uint64) string { return "outbox/" + strconv.FormatUint(id, 10) }
 // runs start their walk after the finished messages at the head of the queue.
 func (m Message) finished() bool { return m.State == Done || m.State == Dead && m.Discarded }
 
-// blocks reports whether the message holds back the later messages of its key.
-func (m Message) blocks() bool { return !m.finished() }
-
 // lane is a message's ordering lane: its kind and key.
 type lane struct{ kind, key string }
 

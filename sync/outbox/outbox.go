@@ -3,11 +3,11 @@ package outbox
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/trialsync/trialsync/store"
@@ -43,8 +43,7 @@ type Outbox struct {
 	kinds     map[string]registration
 	running   map[string]bool     // kinds a Deliver is delivering now
 	live      map[string]struct{} // claim tokens of attempts in flight in this process
-	gen       uint64              // bumped when messages change outside a run, so runs rescan
-	bumped    chan struct{}       // closed (and replaced) at each bump, to wake sleeping runs
+	bumped    chan struct{}       // closed and replaced when messages change outside a run: runs wake and rescan
 	firstOpen uint64              // no message below this ID will ever change again
 	window    int                 // messages claimed and not completed, at most (4 × Concurrency)
 }
@@ -95,12 +94,7 @@ func (o *Outbox) Register(kind string, s Sender, p Policy) {
 func (o *Outbox) Kinds() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var out []string
-	for k := range o.kinds {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(o.kinds))
 }
 
 // ErrBusy is returned by Deliver when another run is delivering one of the kinds asked for.
@@ -160,19 +154,12 @@ func (o *Outbox) setLive(claim string, live bool) {
 	}
 }
 
-func (o *Outbox) generation() uint64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.gen
-}
-
 // Notify tells running deliveries that messages changed outside them (an engine enqueued some, a
 // person revived one), so that they look again now rather than after their current wait. Engines call
 // it after the transaction that enqueued has committed.
 func (o *Outbox) Notify() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.gen++
 	close(o.bumped)
 	o.bumped = make(chan struct{})
 }
@@ -199,25 +186,10 @@ func (o *Outbox) advance(id uint64) {
 }
 
 // wait returns the backoff before attempt n+1 of a message whose attempt n failed: RetryInterval
-// doubled n-1 times, ±20 % jitter, capped at MaxRetryInterval.
+// doubled n-1 times, ±20 % jitter, capped at MaxRetryInterval (the remote clients' policy, with the
+// outbox's intervals).
 func (o *Outbox) wait(n int) time.Duration {
-	b := &backoff.ExponentialBackOff{InitialInterval: o.opts.RetryInterval, RandomizationFactor: 0.2,
-		Multiplier: 2, MaxInterval: o.opts.MaxRetryInterval}
-	b.Reset()
-	d := b.NextBackOff()
-	for i := 1; i < n; i++ {
-		d = b.NextBackOff()
-	}
-	return min(d, o.opts.MaxRetryInterval)
+	return remote.RetryPolicy{InitialInterval: o.opts.RetryInterval, MaxInterval: o.opts.MaxRetryInterval}.Wait(n)
 }
 
 func (o *Outbox) now() time.Time { return o.opts.Now().UTC() }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}

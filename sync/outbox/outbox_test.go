@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trialsync/trialsync/store"
+	"github.com/trialsync/trialsync/sync/remote"
 )
 
 func TestEnqueueCoalescesUnsentEdits(t *testing.T) {
@@ -341,6 +342,50 @@ func TestFatalErrorStopsTheRunAndGivesTheAttemptBack(t *testing.T) {
 	}
 	if rep := f.deliver(); rep.Sent != 1 {
 		t.Fatalf("after the credential was fixed: %+v", rep)
+	}
+}
+
+// TestOpenBreakerSpendsNoAttempt: a request the client's circuit breaker kept back (a remote.Error
+// matching remote.ErrCircuitOpen, passed through as the sender got it) gives its attempt back and waits
+// the breaker's Retry-After, with an outbox.fail entry saying it was not sent.
+func TestOpenBreakerSpendsNoAttempt(t *testing.T) {
+	f := newFixture(t, 1)
+	q := f.enqueue("a", 1)
+	var sends int
+	f.o.Register(kindT, SenderFunc(func(context.Context, Message) (Outcome, error) {
+		sends++
+		if sends == 1 {
+			return Outcome{}, &remote.Error{Remote: "rave", Op: "POST webservice.aspx?PostODMClinicalData",
+				Message: "paused after repeated failures", Err: remote.ErrCircuitOpen, Retryable: true, RetryAfter: 7 * time.Second}
+		}
+		return Outcome{}, context.Canceled // ends the test run after the attempt was given back
+	}), Policy{MaxAttempts: 1})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() { // cancel the run once the first attempt's end is recorded
+		for {
+			m, err := Get(ctx, f.db, q.ID)
+			if err != nil || m.Error != "" {
+				cancel()
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	_, _ = f.o.Deliver(ctx, DeliverOptions{})
+	m := f.get(q.ID)
+	if m.State != Pending || m.Attempts != 0 || m.NextAttempt.Sub(m.Updated) != 7*time.Second ||
+		!strings.Contains(m.Error, "paused after repeated failures") {
+		t.Fatalf("after an open breaker with a single attempt allowed: %s, %d attempts, next attempt %s after, error %q; "+
+			"want pending, none spent, 7 s", m.State, m.Attempts, m.NextAttempt.Sub(m.Updated), m.Error)
+	}
+	var fail *store.Entry
+	for _, e := range f.entries(q.ID) {
+		if e.Action == store.ActionOutboxFail {
+			fail = &e
+		}
+	}
+	if fail == nil || !strings.HasPrefix(fail.Reason, "not sent, the attempt is given back: ") {
+		t.Errorf("audit entry %+v, want an outbox.fail saying the request was not sent", fail)
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 //     the message is held without spending its attempt, until Ready is closed;
 //   - an error whose Fatal() says true (a credential rejected): the attempt is given back and the run
 //     stops, since nothing but a person can help;
+//   - an error matching remote.ErrCircuitOpen: the request never left; as a Failure with NotSent;
 //   - any other error: retried while the remote package calls it retryable, dead otherwise.
 //
 // Send must honour ctx; when ctx ends the outcome is unknown and the attempt counts.
@@ -148,7 +149,8 @@ func (o *Outbox) classify(ctx context.Context, err error) (verdict, *Failure, <-
 	}
 	var f *Failure
 	if !errors.As(err, &f) {
-		f = &Failure{Message: err.Error(), Err: err, Permanent: !remote.Retryable(err)}
+		f = &Failure{Message: err.Error(), Err: err, Permanent: !remote.Retryable(err),
+			NotSent: errors.Is(err, remote.ErrCircuitOpen)}
 		var re *remote.Error
 		if errors.As(err, &re) {
 			f.Status, f.ReasonCode, f.RetryAfter = re.Status, re.Code, re.RetryAfter

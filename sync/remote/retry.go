@@ -71,6 +71,17 @@ func (p RetryPolicy) backOff() backoff.BackOff {
 	return capped{b, p.MaxInterval}
 }
 
+// Wait is the backoff before attempt n+1 of a request whose attempt n failed (n from 1): the policy's
+// sequence, for a caller that keeps the count of attempts itself across runs (the outbox's messages).
+func (p RetryPolicy) Wait(n int) time.Duration {
+	b := p.withDefaults().backOff()
+	d := b.NextBackOff()
+	for i := 1; i < n; i++ {
+		d = b.NextBackOff()
+	}
+	return d
+}
+
 // capped keeps every wait, jitter included, at or below max ("capped at 32 s").
 type capped struct {
 	backoff.BackOff

@@ -27,6 +27,33 @@ func TestBackoffSequence(t *testing.T) {
 	}
 }
 
+// TestWait: the wait after attempt n is the sequence's nth, the policy's zero fields defaulted.
+func TestWait(t *testing.T) {
+	cases := []struct {
+		name    string
+		p       RetryPolicy
+		n       int
+		nominal time.Duration
+		max     time.Duration
+	}{
+		{"first, defaults", RetryPolicy{}, 1, time.Second, 32 * time.Second},
+		{"fourth, defaults", RetryPolicy{}, 4, 8 * time.Second, 32 * time.Second},
+		{"capped, defaults", RetryPolicy{}, 9, 32 * time.Second, 32 * time.Second},
+		{"own interval", RetryPolicy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond}, 2, 2 * time.Millisecond, 5 * time.Millisecond},
+		{"own cap", RetryPolicy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond}, 4, 5 * time.Millisecond, 5 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lo, hi := time.Duration(float64(tc.nominal)*0.8), min(time.Duration(float64(tc.nominal)*1.2), tc.max)
+			for range 50 {
+				if d := tc.p.Wait(tc.n); d < lo || d > hi {
+					t.Fatalf("Wait(%d) = %v, want within [%v, %v]", tc.n, d, lo, hi)
+				}
+			}
+		})
+	}
+}
+
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {

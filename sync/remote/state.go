@@ -31,8 +31,7 @@ type tracker struct {
 	mu       sync.Mutex
 	cur      State
 	changed  chan struct{} // closed (and replaced) at every change
-	offline  bool
-	ready    chan struct{} // non-nil while offline; closed when the remote answers again
+	ready    chan struct{} // non-nil exactly while offline; closed when the remote answers again
 	cause    error         // why it went offline
 	breaker  gobreaker.State
 	openedAt time.Time
@@ -74,8 +73,8 @@ func (t *tracker) goOffline(cause error, words string) (ready chan struct{}, sin
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.cause = cause
-	if !t.offline {
-		t.offline, t.ready, startProbe = true, make(chan struct{}), true
+	if t.ready == nil {
+		t.ready, startProbe = make(chan struct{}), true
 	}
 	t.set(StateOffline, words)
 	return t.ready, t.cur.Since, startProbe
@@ -85,7 +84,7 @@ func (t *tracker) goOffline(cause error, words string) (ready chan struct{}, sin
 func (t *tracker) isOffline() (ready chan struct{}, cause error, words string, since time.Time, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if !t.offline {
+	if t.ready == nil {
 		return nil, nil, "", time.Time{}, false
 	}
 	return t.ready, t.cause, t.cur.LastError, t.cur.Since, true
@@ -95,10 +94,10 @@ func (t *tracker) isOffline() (ready chan struct{}, cause error, words string, s
 func (t *tracker) answered() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if !t.offline {
+	if t.ready == nil {
 		return
 	}
-	t.offline, t.cause = false, nil
+	t.cause = nil
 	close(t.ready)
 	t.ready = nil
 	t.set(t.onlineState(), "")
@@ -119,7 +118,7 @@ func (t *tracker) breakerChanged(to gobreaker.State, openFor time.Duration) {
 	if to == gobreaker.StateOpen {
 		t.openedAt, t.openFor = time.Now(), openFor
 	}
-	if t.offline {
+	if t.ready != nil {
 		return
 	}
 	switch to {
@@ -149,7 +148,7 @@ func (t *tracker) openRemaining() time.Duration {
 func (t *tracker) outcome(words string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.offline {
+	if t.ready != nil {
 		return
 	}
 	if t.cur.State == StateBreakerOpen && words != "" {

@@ -108,7 +108,8 @@ func cause(err error) string {
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is reports whether e belongs to the category of a sentinel error.
+// Is reports whether e belongs to one of RWS's own categories. The categories every remote shares
+// (ErrRateLimited, ErrUnavailable, ErrCircuitOpen) are decided by the *remote.Error underneath.
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrUnauthorized:
@@ -125,10 +126,6 @@ func (e *Error) Is(target error) bool {
 		return e.ReasonCode == "RWS00140" || e.Status == http.StatusNotImplemented
 	case ErrRejected:
 		return e.Shape == "response" && e.ReasonCode != "" && e.Status != http.StatusUnauthorized
-	case ErrRateLimited:
-		return e.Status == http.StatusTooManyRequests
-	case ErrUnavailable:
-		return e.Status >= 500 && e.Status != http.StatusNotImplemented
 	case ErrTooLarge:
 		return e.Status == http.StatusRequestEntityTooLarge
 	}

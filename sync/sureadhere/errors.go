@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -84,7 +85,7 @@ func readErrorBody(status int, header http.Header, body []byte) remote.Problem {
 		}
 	}
 	var fields []FieldProblem
-	for _, name := range sortedNames(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		var msgs []string
 		if json.Unmarshal(m[name], &msgs) != nil {
 			var one string
@@ -122,13 +123,4 @@ func tokenRefusal(status int, detail string) bool {
 		return true
 	}
 	return false
-}
-
-func sortedNames(m map[string]json.RawMessage) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
 }

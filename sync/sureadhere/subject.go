@@ -93,12 +93,3 @@ func (s *Subject) Key() string { return keyOf(s.Study, s.ID) }
 func (s *Subject) Object() string { return "subjects/" + s.Key() }
 
 func keyOf(study, subject string) string { return store.SubjectKey(study, subject).String() }
-
-// settledArm is the arm the subject's SureAdhere record is taken to stand for: the pushed arm, or
-// the arm of an acknowledged change.
-func (s *Subject) settledArm() string {
-	if s.Change != nil && s.Change.Acknowledged != nil {
-		return s.Change.To
-	}
-	return s.Pushed.Arm
-}
