@@ -301,10 +301,9 @@ func queueDecision(tx *store.Tx, e *Engine, study string, d *Decision, now time.
 			pw.Fields = append(pw.Fields, c.Field)
 		}
 		p.Writes = append(p.Writes, pw)
-		sum := sha256.Sum256(w.Body)
 		if _, err := tx.Append(store.Entry{Action: store.ActionChecklistWrite, Object: writeObject(study, d.Key, w.System),
 			CorrelationID: outbox.Object(q.ID), Old: changesText(w.Changes, true), New: changesText(w.Changes, false),
-			Reason: causesText(w, e), PayloadHash: hex.EncodeToString(sum[:])}); err != nil {
+			Reason: causesText(w, e), PayloadHash: outbox.HashOf(w.Body)}); err != nil {
 			return nil, err
 		}
 	}
