@@ -177,11 +177,7 @@ func setLine(l *widget.Label, line pullLine) {
 		l.Hide()
 		return
 	}
-	l.Importance = widget.MediumImportance
-	if line.failed {
-		l.Importance = widget.DangerImportance
-	}
-	l.SetText(line.text)
+	line.paint(l)
 	l.Show()
 }
 
