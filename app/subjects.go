@@ -46,8 +46,7 @@ type subjectsScreen struct {
 
 	pushNow   *widget.Button
 	activity  *widget.Activity
-	setup     *fyne.Container // how to configure the push; shown when the configuration lacks it
-	setupFor  *widget.Label
+	setup     *setupHelp    // how to configure the push; shown when the configuration lacks it
 	problem   *widget.Label // the services are not running
 	looked    *widget.Label // the discovery's last run
 	delivery  *widget.Label // SureAdhere's side: delivering, offline, stopped
@@ -87,20 +86,14 @@ func newSubjects(u *UI) (fyne.CanvasObject, func()) {
 	purpose := widget.NewLabel(subjectsPurpose)
 	purpose.Wrapping = fyne.TextWrapWord
 
-	s.setupFor = widget.NewLabel("")
-	s.setupFor.Wrapping = fyne.TextWrapWord
-	example := widget.NewLabelWithStyle(subjectsExample, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	example.Selectable = true
-	then := widget.NewLabel("Then store SureAdhere's MRNIntegrationToken in the OS keyring with " +
-		"`trialsync creds set sureadhere.token` (Settings can set it too) and reopen trialsync.")
-	then.Wrapping = fyne.TextWrapWord
-	s.setup = container.NewVBox(heading("The subject push is not configured"), s.setupFor, example, then)
-	s.setup.Hide()
+	s.setup = newSetupHelp("The subject push is not configured", "Add these to ", subjectsExample,
+		"Then store SureAdhere's MRNIntegrationToken in the OS keyring with "+
+			"`trialsync creds set sureadhere.token` (Settings can set it too) and reopen trialsync.")
 
 	s.table = newTextTable(subjectColumns, func() int { return len(s.rows) }, func(row, col int) string {
 		return subjectCell(s.rows[row], col)
 	})
-	top := container.NewVBox(container.NewHBox(s.pushNow, s.activity), purpose, s.setup, s.problem, s.looked,
+	top := container.NewVBox(container.NewHBox(s.pushNow, s.activity), purpose, s.setup.box, s.problem, s.looked,
 		s.delivery, s.counts, s.errText, s.failed, s.done, s.needHead, s.attention, s.creds.box, s.credErr)
 	list := container.NewBorder(container.NewVBox(heading("Randomized subjects"), s.empty), nil, nil, nil, s.table)
 	split := container.NewVSplit(container.NewVScroll(top), list)
@@ -144,12 +137,7 @@ func (s *subjectsScreen) show(snap snapshot) {
 	}
 	setEnabled(s.pushNow, snap.Problem == "" && p.Discovery != nil && !busy)
 
-	if !p.Configured && snap.Problem == "" {
-		s.setupFor.SetText("Add these to " + snap.ConfigPath + ":")
-		s.setup.Show()
-	} else {
-		s.setup.Hide()
-	}
+	s.setup.show(!p.Configured && snap.Problem == "", snap.ConfigPath)
 	if snap.Problem != "" {
 		s.problem.SetText("The subject push is not running: " + sentence(snap.Problem) + " Fix this, then reopen trialsync.")
 		s.problem.Show()
