@@ -259,14 +259,10 @@ func (s *checklistsScreen) show(snap snapshot) {
 
 // load reads the items of the chosen site and shows them.
 func (s *checklistsScreen) load() {
-	s.loads++
-	gen, site := s.loads, s.site
-	s.u.bridge.background(func(ctx context.Context) func() {
+	site := s.site
+	s.u.bridge.latest(&s.loads, func(ctx context.Context) func() {
 		ov, err := s.u.backend.Checklists(ctx, site)
 		return func() {
-			if gen != s.loads {
-				return
-			}
 			showError(s.problem, "Could not read the checklists", err)
 			if err == nil {
 				s.list(ov)

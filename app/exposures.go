@@ -192,14 +192,9 @@ func (s *exposuresScreen) show(snap snapshot) {
 
 // load reads the exposure messages and shows them, keeping the selection.
 func (s *exposuresScreen) load() {
-	s.loads++
-	gen := s.loads
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.bridge.latest(&s.loads, func(ctx context.Context) func() {
 		msgs, err := s.u.backend.Messages(ctx, outbox.Filter{Kinds: []string{outbox.KindExposure}})
 		return func() {
-			if gen != s.loads {
-				return
-			}
 			showError(s.problem, "Could not read the queue", err)
 			if err == nil {
 				s.list(msgs)

@@ -90,14 +90,9 @@ func quarantineCell(f store.Quarantined, col int) string {
 
 // load reads the unresolved fragments and shows them, keeping the selection if it is still there.
 func (q *quarantineView) load() {
-	q.loads++
-	gen := q.loads
-	q.u.bridge.background(func(ctx context.Context) func() {
+	q.u.bridge.latest(&q.loads, func(ctx context.Context) func() {
 		items, err := q.u.backend.Quarantine(ctx, false)
 		return func() {
-			if gen != q.loads {
-				return // a later request has taken over
-			}
 			showError(q.errText, "Could not read the quarantine", err)
 			if err == nil {
 				q.show(items)

@@ -233,14 +233,9 @@ func wordFor(n int, word string) string { // "subject", "subjects"
 
 // load reads the subject list and shows it.
 func (s *subjectsScreen) load() {
-	s.loads++
-	gen := s.loads
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.bridge.latest(&s.loads, func(ctx context.Context) func() {
 		rows, err := s.u.backend.Subjects(ctx)
 		return func() {
-			if gen != s.loads {
-				return // a later request has taken over
-			}
 			showError(s.errText, "Could not read the subjects", err)
 			if err == nil {
 				s.showRows(rows)
