@@ -226,14 +226,6 @@ func (s *auditScreen) show(entries []store.Entry, total uint64) {
 	}
 }
 
-func setEnabled(b *widget.Button, on bool) {
-	if on {
-		b.Enable()
-	} else {
-		b.Disable()
-	}
-}
-
 // startVerify walks the chain in the background with a progress bar, then shows the verdict: green
 // with the count and tip, or red naming the first bad entry (and jumping to it in the list).
 func (s *auditScreen) startVerify() {

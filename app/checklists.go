@@ -213,18 +213,8 @@ func checklistService(snap snapshot) (agent.ServiceState, bool) {
 // show puts the service's state and the last run on screen, and reloads the items when a run ended.
 func (s *checklistsScreen) show(snap snapshot) {
 	st, ok := checklistService(snap)
-	if ok && st.Running {
-		s.busy.Show()
-		s.busy.Start()
-	} else {
-		s.busy.Stop()
-		s.busy.Hide()
-	}
-	if ok {
-		s.reconcile.Enable()
-	} else {
-		s.reconcile.Disable()
-	}
+	spin(s.busy, ok && st.Running)
+	setEnabled(s.reconcile, ok)
 	switch {
 	case !ok && snap.Problem != "":
 		s.stopped.SetText("Checklists are not being reconciled: " + sentence(snap.Problem))
@@ -286,11 +276,7 @@ func (s *checklistsScreen) list(ov agent.ChecklistOverview) {
 		s.detail[i].SetText("Choose an item to see its details.")
 	}
 	s.tabs.Refresh()
-	if len(ov.Conflicts) == 0 {
-		s.emptyFirst.Show()
-	} else {
-		s.emptyFirst.Hide()
-	}
+	setVisible(s.emptyFirst, len(ov.Conflicts) == 0)
 	s.conflict.clear()
 }
 

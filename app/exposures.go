@@ -153,13 +153,7 @@ func queueFigures(st agent.ServiceState) map[string]int {
 func (s *exposuresScreen) show(snap snapshot) {
 	st, ok := exposureService(snap)
 	s.send = st
-	if st.Running || queueFigures(st)["sending"] > 0 {
-		s.busy.Show()
-		s.busy.Start()
-	} else {
-		s.busy.Stop()
-		s.busy.Hide()
-	}
+	spin(s.busy, st.Running || queueFigures(st)["sending"] > 0)
 	switch {
 	case !ok && snap.Problem != "":
 		s.stopped.SetText("Dose records are not being sent: " + sentence(snap.Problem) + " Fix this, then reopen trialsync.")
@@ -178,11 +172,7 @@ func (s *exposuresScreen) show(snap snapshot) {
 	} else {
 		s.offline.Hide()
 	}
-	if ok {
-		s.sendNow.Enable()
-	} else {
-		s.sendNow.Disable()
-	}
+	setEnabled(s.sendNow, ok)
 	key := fmt.Sprint(st.Runs, st.Running, st.Queue)
 	if key != s.seen {
 		s.seen = key
@@ -234,11 +224,7 @@ func (s *exposuresScreen) list(msgs []outbox.Listed) {
 	s.msgs = msgs
 	s.showCounts()
 	s.showUrgent()
-	if len(msgs) == 0 {
-		s.empty.Show()
-	} else {
-		s.empty.Hide()
-	}
+	setVisible(s.empty, len(msgs) == 0)
 	keep := s.selected
 	s.clearSelection()
 	s.table.UnselectAll()
@@ -383,16 +369,8 @@ func (s *exposuresScreen) newTable() *widget.Table {
 func (s *exposuresScreen) choose(m outbox.Listed) {
 	s.selected = m.ID
 	s.detail.SetText(queueDetailText(m))
-	if m.State == outbox.Dead && !m.Discarded {
-		s.retry.Enable()
-	} else {
-		s.retry.Disable()
-	}
-	if m.State != outbox.Done && !m.Discarded {
-		s.discard.Enable()
-	} else {
-		s.discard.Disable()
-	}
+	setEnabled(s.retry, m.State == outbox.Dead && !m.Discarded)
+	setEnabled(s.discard, m.State != outbox.Done && !m.Discarded)
 	if _, ok := logLineOf(m); ok {
 		s.correct.Enable()
 	}

@@ -122,11 +122,7 @@ func (s *ravePullScreen) show(snap snapshot) {
 			s.failures.Add(l)
 		}
 	}
-	if len(st.studies) > 0 {
-		s.grid.Show()
-	} else {
-		s.grid.Hide()
-	}
+	setVisible(s.grid, len(st.studies) > 0)
 	s.grid.Refresh()
 
 	if n := st.runs(); n != s.runs {
@@ -186,13 +182,7 @@ func (r *studyRow) show(st agent.ServiceState, now time.Time) {
 	case st.Err != "":
 		state, imp = "failed", widget.DangerImportance
 	}
-	if st.Running {
-		r.activity.Show()
-		r.activity.Start()
-	} else {
-		r.activity.Stop()
-		r.activity.Hide()
-	}
+	spin(r.activity, st.Running)
 	last := st.LastEnd
 	if st.Runs == 0 {
 		last = time.Time{}

@@ -248,14 +248,6 @@ func (f *configForm) showAuth() {
 	f.box.Refresh()
 }
 
-func setVisible(o fyne.CanvasObject, on bool) {
-	if on {
-		o.Show()
-	} else {
-		o.Hide()
-	}
-}
-
 // changed checks the form after every edit: each problem beside its field, Save enabled only when
 // there is none and something changed.
 func (f *configForm) changed() {

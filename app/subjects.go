@@ -128,13 +128,7 @@ func (s *subjectsScreen) show(snap snapshot) {
 	s.push = p
 	now := time.Now()
 	busy := p.Discovery != nil && p.Discovery.Running || p.Send != nil && p.Send.Running
-	if busy {
-		s.activity.Show()
-		s.activity.Start()
-	} else {
-		s.activity.Stop()
-		s.activity.Hide()
-	}
+	spin(s.activity, busy)
 	setEnabled(s.pushNow, snap.Problem == "" && p.Discovery != nil && !busy)
 
 	s.setup.show(!p.Configured && snap.Problem == "", snap.ConfigPath)

@@ -47,6 +47,35 @@ func sentence(s string) string {
 	return s + "."
 }
 
+// setVisible shows o when on, hides it otherwise.
+func setVisible(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// setEnabled enables b when on, disables it otherwise.
+func setEnabled(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
+}
+
+// spin shows and starts a while work is under way (on), and stops and hides it otherwise.
+func spin(a *widget.Activity, on bool) {
+	if on {
+		a.Show()
+		a.Start()
+	} else {
+		a.Stop()
+		a.Hide()
+	}
+}
+
 // heading is a bold section title.
 func heading(text string) *widget.Label {
 	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
