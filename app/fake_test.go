@@ -234,6 +234,25 @@ const guiWait = 30 * time.Second
 var errFake = errors.New("store is locked by another trialsync (pid 4242)\nclose it first")
 
 // newTestUI opens the GUI on the fake in fyne's software test driver and waits for its first load.
+// The screens' places in the navigation.
+const (
+	ravePullNav   = 1
+	exposuresNav  = 2
+	subjectsNav   = 3
+	checklistsNav = 4
+	auditNav      = 5
+	settingsNav   = 6
+)
+
+// openOn is a test window on the screen at place nav, its first loads done.
+func openOn(t *testing.T, b Backend, opts Options, nav int) (*UI, fyne.Window) {
+	t.Helper()
+	u, w := newTestUI(t, b, opts)
+	test.Tap(u.nav[nav])
+	u.bridge.wait()
+	return u, w
+}
+
 func newTestUI(t *testing.T, b Backend, opts Options) (*UI, fyne.Window) {
 	t.Helper()
 	a := test.NewTempApp(t)

@@ -17,8 +17,6 @@ import (
 	"github.com/trialsync/trialsync/sync/config"
 )
 
-const ravePullNav = 1 // its place in the navigation
-
 // visibleLabels is every label on show in o.
 func visibleLabels(o fyne.CanvasObject) []*widget.Label {
 	if o == nil || !o.Visible() {
@@ -66,10 +64,7 @@ func mustBeRed(t *testing.T, w fyne.Window, want string) {
 // openRavePull opens the GUI on f and goes to the Rave pull screen.
 func openRavePull(t *testing.T, f *fakeBackend) (*UI, fyne.Window) {
 	t.Helper()
-	u, w := newTestUI(t, f, Options{})
-	test.Tap(u.nav[ravePullNav])
-	u.bridge.wait()
-	return u, w
+	return openOn(t, f, Options{}, ravePullNav)
 }
 
 func TestRavePullStates(t *testing.T) {

@@ -12,14 +12,9 @@ import (
 	"github.com/trialsync/trialsync/sync/agent"
 )
 
-const settingsNav = 6 // its place in the navigation
-
 func openSettings(t *testing.T, f *fakeBackend) (*UI, fyne.Window) {
 	t.Helper()
-	u, w := newTestUI(t, f, Options{})
-	test.Tap(u.nav[settingsNav])
-	u.bridge.wait()
-	return u, w
+	return openOn(t, f, Options{}, settingsNav)
 }
 
 // setButton is the Set… (or Replace…) button on the credential row of name.
