@@ -16,6 +16,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -251,6 +252,20 @@ func openOn(t *testing.T, b Backend, opts Options, nav int) (*UI, fyne.Window) {
 	test.Tap(u.nav[nav])
 	u.bridge.wait()
 	return u, w
+}
+
+// answer types typed (when not "") into a form dialog's entry, then cancels or submits the dialog,
+// and waits for what that starts.
+func answer(u *UI, d *dialog.FormDialog, entry *widget.Entry, typed string, cancel bool) {
+	if typed != "" {
+		test.Type(entry, typed)
+	}
+	if cancel {
+		d.Hide()
+	} else {
+		d.Submit()
+	}
+	u.bridge.wait()
 }
 
 func newTestUI(t *testing.T, b Backend, opts Options) (*UI, fyne.Window) {

@@ -332,15 +332,7 @@ func TestQuarantineResolve(t *testing.T) {
 			if d == nil {
 				t.Fatal("Resolve… opened no dialog")
 			}
-			if tc.typed != "" {
-				test.Type(reason, tc.typed)
-			}
-			if tc.cancel {
-				d.Hide()
-			} else {
-				d.Submit()
-			}
-			u.bridge.wait()
+			answer(u, d, reason, tc.typed, tc.cancel)
 			refused := strings.TrimSpace(tc.typed) == "" && !tc.cancel
 			if refused && q.dialog == nil {
 				t.Error("the dialog accepted a blank reason")
