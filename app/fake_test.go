@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
 	"maps"
 	"slices"
@@ -325,13 +326,17 @@ func mustShow(t *testing.T, w fyne.Window, want ...string) {
 // countColor paints o in software and counts its pixels of colour c. It moves o to a canvas of its
 // own, so it comes last in a test.
 func countColor(o fyne.CanvasObject, c color.NRGBA) int {
-	img := software.Render(o, test.Theme())
+	return pixelsOf(software.Render(o, test.Theme()), c)
+}
+
+// pixelsOf counts the pixels of img whose colour is c, ignoring alpha.
+func pixelsOf(img image.Image, c color.NRGBA) int {
 	n := 0
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if uint8(r>>8) == c.R && uint8(g>>8) == c.G && uint8(bl>>8) == c.B {
+			p := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			if p.R == c.R && p.G == c.G && p.B == c.B {
 				n++
 			}
 		}
