@@ -279,28 +279,40 @@ func newTestUI(t *testing.T, b Backend, opts Options) (*UI, fyne.Window) {
 	return u, u.win
 }
 
-// visibleTexts is every text on show in o: labels, buttons and canvas texts, skipping hidden parts.
-func visibleTexts(o fyne.CanvasObject) []string {
-	if o == nil || !o.Visible() {
-		return nil
+// walkVisible calls visit for o when it is on show and, while visit returns true, for what is on
+// show inside it: a container's objects and a widget's rendered parts.
+func walkVisible(o fyne.CanvasObject, visit func(fyne.CanvasObject) (inside bool)) {
+	if o == nil || !o.Visible() || !visit(o) {
+		return
 	}
-	var out []string
 	switch x := o.(type) {
-	case *widget.Label:
-		return []string{x.Text}
-	case *widget.Button:
-		return []string{x.Text}
-	case *canvas.Text:
-		return []string{x.Text}
 	case *fyne.Container:
 		for _, c := range x.Objects {
-			out = append(out, visibleTexts(c)...)
+			walkVisible(c, visit)
 		}
 	case fyne.Widget:
 		for _, c := range test.WidgetRenderer(x).Objects() {
-			out = append(out, visibleTexts(c)...)
+			walkVisible(c, visit)
 		}
 	}
+}
+
+// visibleTexts is every text on show in o: labels, buttons and canvas texts, skipping hidden parts.
+func visibleTexts(o fyne.CanvasObject) []string {
+	var out []string
+	walkVisible(o, func(o fyne.CanvasObject) bool {
+		switch x := o.(type) {
+		case *widget.Label:
+			out = append(out, x.Text)
+		case *widget.Button:
+			out = append(out, x.Text)
+		case *canvas.Text:
+			out = append(out, x.Text)
+		default:
+			return true
+		}
+		return false
+	})
 	return out
 }
 

@@ -19,26 +19,15 @@ import (
 
 // visibleLabels is every label on show in o.
 func visibleLabels(o fyne.CanvasObject) []*widget.Label {
-	if o == nil || !o.Visible() {
-		return nil
-	}
-	switch x := o.(type) {
-	case *widget.Label:
-		return []*widget.Label{x}
-	case *fyne.Container:
-		var out []*widget.Label
-		for _, c := range x.Objects {
-			out = append(out, visibleLabels(c)...)
+	var out []*widget.Label
+	walkVisible(o, func(o fyne.CanvasObject) bool {
+		l, ok := o.(*widget.Label)
+		if ok {
+			out = append(out, l)
 		}
-		return out
-	case fyne.Widget:
-		var out []*widget.Label
-		for _, c := range test.WidgetRenderer(x).Objects() {
-			out = append(out, visibleLabels(c)...)
-		}
-		return out
-	}
-	return nil
+		return !ok
+	})
+	return out
 }
 
 // labelShowing is the visible label whose text contains want; the test fails when there is none.
