@@ -438,17 +438,10 @@ func (s *exposuresScreen) retryMessage(id uint64) {
 	if id == 0 {
 		return
 	}
-	s.done.Hide()
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.act(s.done, s.problem, fmt.Sprintf("Record %d was not retried", id), func(ctx context.Context) (string, error) {
 		_, err := s.u.backend.RetryMessage(ctx, id)
-		return func() {
-			showError(s.problem, fmt.Sprintf("Record %d was not retried", id), err)
-			if err == nil {
-				s.confirm(fmt.Sprintf("Record %d is queued again.", id))
-			}
-			s.load()
-		}
-	})
+		return fmt.Sprintf("Record %d is queued again.", id), err
+	}, s.load)
 }
 
 // askReason opens the Discard dialog for record id. Its Discard button stays disabled until the reason
@@ -477,17 +470,10 @@ func (s *exposuresScreen) discardMessage(id uint64, reason string) {
 		showError(s.problem, fmt.Sprintf("Record %d was not discarded", id), errNoReason)
 		return
 	}
-	s.done.Hide()
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.act(s.done, s.problem, fmt.Sprintf("Record %d was not discarded", id), func(ctx context.Context) (string, error) {
 		_, err := s.u.backend.DiscardMessage(ctx, id, reason)
-		return func() {
-			showError(s.problem, fmt.Sprintf("Record %d was not discarded", id), err)
-			if err == nil {
-				s.confirm(fmt.Sprintf("Record %d discarded.", id))
-			}
-			s.load()
-		}
-	})
+		return fmt.Sprintf("Record %d discarded.", id), err
+	}, s.load)
 }
 
 func (s *exposuresScreen) confirm(text string) {

@@ -163,16 +163,7 @@ func (q *quarantineView) submit(id uint64, reason string) {
 		showError(q.failed, fmt.Sprintf("Fragment %d was not resolved", id), errNoReason)
 		return
 	}
-	q.done.Hide()
-	q.u.bridge.background(func(ctx context.Context) func() {
-		err := q.u.backend.ResolveQuarantine(ctx, id, reason)
-		return func() {
-			showError(q.failed, fmt.Sprintf("Could not resolve fragment %d", id), err)
-			if err == nil {
-				q.done.SetText(fmt.Sprintf("Fragment %d resolved.", id))
-				q.done.Show()
-			}
-			q.load()
-		}
-	})
+	q.u.act(q.done, q.failed, fmt.Sprintf("Could not resolve fragment %d", id), func(ctx context.Context) (string, error) {
+		return fmt.Sprintf("Fragment %d resolved.", id), q.u.backend.ResolveQuarantine(ctx, id, reason)
+	}, q.load)
 }

@@ -458,18 +458,7 @@ func (s *subjectsScreen) openReason(title, confirm, placeholder string, explain 
 
 // act runs a person's action off the Fyne goroutine, then says how it went and reloads the list.
 func (s *subjectsScreen) act(do func(ctx context.Context) error, failed, done string) {
-	s.done.Hide()
-	s.u.bridge.background(func(ctx context.Context) func() {
-		err := do(ctx)
-		return func() {
-			showError(s.failed, failed, err)
-			if err == nil {
-				s.done.SetText(done)
-				s.done.Show()
-			}
-			s.load()
-		}
-	})
+	s.u.act(s.done, s.failed, failed, func(ctx context.Context) (string, error) { return done, do(ctx) }, s.load)
 }
 
 // subjectsDashboardLine is the subject push's line on the dashboard.

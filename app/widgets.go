@@ -94,6 +94,24 @@ func form(pairs ...fyne.CanvasObject) *fyne.Container {
 	return container.New(layout.NewFormLayout(), pairs...)
 }
 
+// act runs a person's action off the Fyne goroutine, then says how it went: "failed: err" in red on
+// bad, or the text do returned on good; then it calls after (a reload), if any.
+func (u *UI) act(good, bad *widget.Label, failed string, do func(ctx context.Context) (ok string, err error), after func()) {
+	good.Hide()
+	u.bridge.background(func(ctx context.Context) func() {
+		ok, err := do(ctx)
+		return func() {
+			showError(bad, failed, err)
+			if err == nil {
+				say(good, ok)
+			}
+			if after != nil {
+				after()
+			}
+		}
+	})
+}
+
 // loadStatus asks the backend for its status off the Fyne goroutine and hands it to show on it.
 func (u *UI) loadStatus(show func(agent.Status, error)) {
 	u.bridge.background(func(ctx context.Context) func() {
