@@ -178,15 +178,10 @@ func (s *auditScreen) loadNewer() {
 func (s *auditScreen) load(after *uint64) {
 	ps := s.u.opts.PageSize
 	s.page.SetText("Loading…")
-	s.loads++
-	gen := s.loads
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.bridge.latest(&s.loads, func(ctx context.Context) func() {
 		st, err := s.u.backend.Status(ctx)
 		if err != nil {
 			return func() {
-				if gen != s.loads {
-					return // a later request has taken over
-				}
 				showError(s.listErr, "Could not read the audit trail", err)
 				s.page.SetText("")
 			}
@@ -197,9 +192,6 @@ func (s *auditScreen) load(after *uint64) {
 		}
 		entries, err := s.u.backend.AuditEntries(ctx, from, ps)
 		return func() {
-			if gen != s.loads {
-				return // a later request has taken over
-			}
 			showError(s.listErr, "Could not read the audit trail", err)
 			if err != nil {
 				s.page.SetText("")
@@ -231,14 +223,6 @@ func (s *auditScreen) show(entries []store.Entry, total uint64) {
 		row := widget.TableCellID{Row: int(last - seq), Col: 0}
 		s.table.ScrollTo(row)
 		s.table.Select(row)
-	}
-}
-
-func setEnabled(b *widget.Button, on bool) {
-	if on {
-		b.Enable()
-	} else {
-		b.Disable()
 	}
 }
 

@@ -14,9 +14,7 @@ import (
 // openAudit shows the Audit screen and waits for its first page.
 func openAudit(t *testing.T, f *fakeBackend, opts Options) (*UI, *auditScreen) {
 	t.Helper()
-	u, _ := newTestUI(t, f, opts)
-	test.Tap(u.nav[5])
-	u.bridge.wait()
+	u, _ := openOn(t, f, opts, auditNav)
 	if u.Current() != "Audit" {
 		t.Fatalf("on %q, want Audit", u.Current())
 	}

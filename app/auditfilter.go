@@ -178,14 +178,9 @@ func (f *auditFilter) forget() {
 func (s *auditScreen) search(af agent.AuditFilter) {
 	ps := s.u.opts.PageSize
 	s.page.SetText("Searching…")
-	s.loads++
-	gen := s.loads
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.bridge.latest(&s.loads, func(ctx context.Context) func() {
 		entries, total, err := s.u.backend.SearchAudit(ctx, af, ps)
 		return func() {
-			if gen != s.loads {
-				return
-			}
 			showError(s.listErr, "Could not search the audit trail", err)
 			if err != nil {
 				s.page.SetText("")

@@ -29,6 +29,25 @@ func (b *bridge) background(work func(ctx context.Context) (update func())) {
 	go b.run(work)
 }
 
+// latest is background for a load that a later one supersedes: it counts the calls in *loads and
+// runs work's update only if no later call with the same counter started meanwhile, so that a slow
+// answer never overwrites a newer one. Call it, and keep *loads, on the Fyne goroutine.
+func (b *bridge) latest(loads *int, work func(ctx context.Context) (update func())) {
+	*loads++
+	gen := *loads
+	b.background(func(ctx context.Context) func() {
+		update := work(ctx)
+		if update == nil {
+			return nil
+		}
+		return func() {
+			if gen == *loads {
+				update()
+			}
+		}
+	})
+}
+
 // watch runs work (and then its update, on the Fyne goroutine) once now and again after every
 // signal, one at a time and in order, until the bridge's context ends: the way a screen follows a
 // backend that announces its changes. work must not touch widgets; the update may.

@@ -213,18 +213,8 @@ func checklistService(snap snapshot) (agent.ServiceState, bool) {
 // show puts the service's state and the last run on screen, and reloads the items when a run ended.
 func (s *checklistsScreen) show(snap snapshot) {
 	st, ok := checklistService(snap)
-	if ok && st.Running {
-		s.busy.Show()
-		s.busy.Start()
-	} else {
-		s.busy.Stop()
-		s.busy.Hide()
-	}
-	if ok {
-		s.reconcile.Enable()
-	} else {
-		s.reconcile.Disable()
-	}
+	spin(s.busy, ok && st.Running)
+	setEnabled(s.reconcile, ok)
 	switch {
 	case !ok && snap.Problem != "":
 		s.stopped.SetText("Checklists are not being reconciled: " + sentence(snap.Problem))
@@ -259,14 +249,10 @@ func (s *checklistsScreen) show(snap snapshot) {
 
 // load reads the items of the chosen site and shows them.
 func (s *checklistsScreen) load() {
-	s.loads++
-	gen, site := s.loads, s.site
-	s.u.bridge.background(func(ctx context.Context) func() {
+	site := s.site
+	s.u.bridge.latest(&s.loads, func(ctx context.Context) func() {
 		ov, err := s.u.backend.Checklists(ctx, site)
 		return func() {
-			if gen != s.loads {
-				return
-			}
 			showError(s.problem, "Could not read the checklists", err)
 			if err == nil {
 				s.list(ov)
@@ -290,11 +276,7 @@ func (s *checklistsScreen) list(ov agent.ChecklistOverview) {
 		s.detail[i].SetText("Choose an item to see its details.")
 	}
 	s.tabs.Refresh()
-	if len(ov.Conflicts) == 0 {
-		s.emptyFirst.Show()
-	} else {
-		s.emptyFirst.Hide()
-	}
+	setVisible(s.emptyFirst, len(ov.Conflicts) == 0)
 	s.conflict.clear()
 }
 

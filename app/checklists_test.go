@@ -17,8 +17,6 @@ import (
 	"github.com/trialsync/trialsync/sync/checklist"
 )
 
-const checklistsNav = 4 // its place in the navigation
-
 // checklistFake is the fake backend's checklists: the overview it serves and what the screen asked.
 type checklistFake struct {
 	ov        agent.ChecklistOverview
@@ -102,9 +100,7 @@ func checklistServiceState() agent.ServiceState {
 func openChecklists(t *testing.T, f *fakeBackend, services ...agent.ServiceState) (*UI, *checklistsScreen, fyne.Window) {
 	t.Helper()
 	f.snap.Services = services
-	u, w := newTestUI(t, f, Options{})
-	test.Tap(u.nav[checklistsNav])
-	u.bridge.wait()
+	u, w := openOn(t, f, Options{}, checklistsNav)
 	return u, u.content[checklistsNav].(*checklistsView).screen, w
 }
 

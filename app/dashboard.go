@@ -97,34 +97,28 @@ func (d *dashboard) show(s snapshot) {
 	d.showRemotes(s, now)
 	d.chart.SetActivity(Activity(s.Figures.Activity))
 	d.checklists.SetText(checklistsLine(s.Checklist, now))
-	sl := subjectsDashboardLine(s, now)
-	d.subjects.Importance = widget.MediumImportance
-	if sl.failed {
-		d.subjects.Importance = widget.DangerImportance
+	subjectsDashboardLine(s, now).paint(d.subjects)
+	showLines(d.others, otherEngineLines(s, now))
+	showLines(d.pull, s.pull().dashboardLines(now))
+}
+
+// showLines replaces box's labels with one wrapped label per line.
+func showLines(box *fyne.Container, lines []pullLine) {
+	box.RemoveAll()
+	for _, l := range lines {
+		label := wrapped()
+		l.paint(label)
+		box.Add(label)
 	}
-	d.subjects.SetText(sl.text)
-	d.pull.RemoveAll()
-	d.others.RemoveAll()
-	for _, l := range otherEngineLines(s, now) {
-		label := field()
-		label.Wrapping = fyne.TextWrapWord
-		label.Truncation = fyne.TextTruncateOff
-		if l.failed {
-			label.Importance = widget.DangerImportance
-		}
-		label.SetText(l.text)
-		d.others.Add(label)
+}
+
+// paint puts line's text on l, red when it reports a failure.
+func (line pullLine) paint(l *widget.Label) {
+	l.Importance = widget.MediumImportance
+	if line.failed {
+		l.Importance = widget.DangerImportance
 	}
-	for _, l := range s.pull().dashboardLines(now) {
-		label := field()
-		label.Wrapping = fyne.TextWrapWord
-		label.Truncation = fyne.TextTruncateOff
-		if l.failed {
-			label.Importance = widget.DangerImportance
-		}
-		label.SetText(l.text)
-		d.pull.Add(label)
-	}
+	l.SetText(line.text)
 }
 
 func (d *dashboard) showGlance(s snapshot, now time.Time) {

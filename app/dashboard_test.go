@@ -303,27 +303,16 @@ func weekRows(now time.Time) string {
 func buttonShowing(t *testing.T, w fyne.Window, want string) *widget.Button {
 	t.Helper()
 	var found *widget.Button
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if found != nil || o == nil || !o.Visible() {
-			return
+	walkVisible(w.Content(), func(o fyne.CanvasObject) bool {
+		if found != nil {
+			return false
 		}
-		switch x := o.(type) {
-		case *widget.Button:
-			if strings.Contains(x.Text, want) {
-				found = x
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
+		b, ok := o.(*widget.Button)
+		if ok && strings.Contains(b.Text, want) {
+			found = b
 		}
-	}
-	walk(w.Content())
+		return !ok
+	})
 	if found == nil {
 		t.Fatalf("no button shows %q; the window shows %q", want, visibleTexts(w.Content()))
 	}

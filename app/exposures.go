@@ -153,13 +153,7 @@ func queueFigures(st agent.ServiceState) map[string]int {
 func (s *exposuresScreen) show(snap snapshot) {
 	st, ok := exposureService(snap)
 	s.send = st
-	if st.Running || queueFigures(st)["sending"] > 0 {
-		s.busy.Show()
-		s.busy.Start()
-	} else {
-		s.busy.Stop()
-		s.busy.Hide()
-	}
+	spin(s.busy, st.Running || queueFigures(st)["sending"] > 0)
 	switch {
 	case !ok && snap.Problem != "":
 		s.stopped.SetText("Dose records are not being sent: " + sentence(snap.Problem) + " Fix this, then reopen trialsync.")
@@ -178,11 +172,7 @@ func (s *exposuresScreen) show(snap snapshot) {
 	} else {
 		s.offline.Hide()
 	}
-	if ok {
-		s.sendNow.Enable()
-	} else {
-		s.sendNow.Disable()
-	}
+	setEnabled(s.sendNow, ok)
 	key := fmt.Sprint(st.Runs, st.Running, st.Queue)
 	if key != s.seen {
 		s.seen = key
@@ -192,14 +182,9 @@ func (s *exposuresScreen) show(snap snapshot) {
 
 // load reads the exposure messages and shows them, keeping the selection.
 func (s *exposuresScreen) load() {
-	s.loads++
-	gen := s.loads
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.bridge.latest(&s.loads, func(ctx context.Context) func() {
 		msgs, err := s.u.backend.Messages(ctx, outbox.Filter{Kinds: []string{outbox.KindExposure}})
 		return func() {
-			if gen != s.loads {
-				return
-			}
 			showError(s.problem, "Could not read the queue", err)
 			if err == nil {
 				s.list(msgs)
@@ -239,11 +224,7 @@ func (s *exposuresScreen) list(msgs []outbox.Listed) {
 	s.msgs = msgs
 	s.showCounts()
 	s.showUrgent()
-	if len(msgs) == 0 {
-		s.empty.Show()
-	} else {
-		s.empty.Hide()
-	}
+	setVisible(s.empty, len(msgs) == 0)
 	keep := s.selected
 	s.clearSelection()
 	s.table.UnselectAll()
@@ -388,16 +369,8 @@ func (s *exposuresScreen) newTable() *widget.Table {
 func (s *exposuresScreen) choose(m outbox.Listed) {
 	s.selected = m.ID
 	s.detail.SetText(queueDetailText(m))
-	if m.State == outbox.Dead && !m.Discarded {
-		s.retry.Enable()
-	} else {
-		s.retry.Disable()
-	}
-	if m.State != outbox.Done && !m.Discarded {
-		s.discard.Enable()
-	} else {
-		s.discard.Disable()
-	}
+	setEnabled(s.retry, m.State == outbox.Dead && !m.Discarded)
+	setEnabled(s.discard, m.State != outbox.Done && !m.Discarded)
 	if _, ok := logLineOf(m); ok {
 		s.correct.Enable()
 	}
@@ -465,17 +438,10 @@ func (s *exposuresScreen) retryMessage(id uint64) {
 	if id == 0 {
 		return
 	}
-	s.done.Hide()
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.act(s.done, s.problem, fmt.Sprintf("Record %d was not retried", id), func(ctx context.Context) (string, error) {
 		_, err := s.u.backend.RetryMessage(ctx, id)
-		return func() {
-			showError(s.problem, fmt.Sprintf("Record %d was not retried", id), err)
-			if err == nil {
-				s.confirm(fmt.Sprintf("Record %d is queued again.", id))
-			}
-			s.load()
-		}
-	})
+		return fmt.Sprintf("Record %d is queued again.", id), err
+	}, s.load)
 }
 
 // askReason opens the Discard dialog for record id. Its Discard button stays disabled until the reason
@@ -504,17 +470,10 @@ func (s *exposuresScreen) discardMessage(id uint64, reason string) {
 		showError(s.problem, fmt.Sprintf("Record %d was not discarded", id), errNoReason)
 		return
 	}
-	s.done.Hide()
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.act(s.done, s.problem, fmt.Sprintf("Record %d was not discarded", id), func(ctx context.Context) (string, error) {
 		_, err := s.u.backend.DiscardMessage(ctx, id, reason)
-		return func() {
-			showError(s.problem, fmt.Sprintf("Record %d was not discarded", id), err)
-			if err == nil {
-				s.confirm(fmt.Sprintf("Record %d discarded.", id))
-			}
-			s.load()
-		}
-	})
+		return fmt.Sprintf("Record %d discarded.", id), err
+	}, s.load)
 }
 
 func (s *exposuresScreen) confirm(text string) {

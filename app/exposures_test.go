@@ -21,8 +21,6 @@ import (
 	"github.com/trialsync/trialsync/sync/outbox"
 )
 
-const exposuresNav = 2 // its place in the navigation
-
 // exposureFake is the fake backend's exposure queue: the messages it lists and what the screen asked.
 type exposureFake struct {
 	msgs      []outbox.Listed
@@ -105,9 +103,7 @@ func exposureSendService(f map[string]int) agent.ServiceState {
 func openExposures(t *testing.T, f *fakeBackend, services ...agent.ServiceState) (*UI, *exposuresScreen, fyne.Window) {
 	t.Helper()
 	f.snap.Services = services
-	u, w := newTestUI(t, f, Options{})
-	test.Tap(u.nav[exposuresNav])
-	u.bridge.wait()
+	u, w := openOn(t, f, Options{}, exposuresNav)
 	return u, u.content[exposuresNav].(*exposuresView).screen, w
 }
 

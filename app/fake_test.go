@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
 	"maps"
 	"slices"
@@ -16,6 +17,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -234,6 +236,39 @@ const guiWait = 30 * time.Second
 var errFake = errors.New("store is locked by another trialsync (pid 4242)\nclose it first")
 
 // newTestUI opens the GUI on the fake in fyne's software test driver and waits for its first load.
+// The screens' places in the navigation.
+const (
+	ravePullNav   = 1
+	exposuresNav  = 2
+	subjectsNav   = 3
+	checklistsNav = 4
+	auditNav      = 5
+	settingsNav   = 6
+)
+
+// openOn is a test window on the screen at place nav, its first loads done.
+func openOn(t *testing.T, b Backend, opts Options, nav int) (*UI, fyne.Window) {
+	t.Helper()
+	u, w := newTestUI(t, b, opts)
+	test.Tap(u.nav[nav])
+	u.bridge.wait()
+	return u, w
+}
+
+// answer types typed (when not "") into a form dialog's entry, then cancels or submits the dialog,
+// and waits for what that starts.
+func answer(u *UI, d *dialog.FormDialog, entry *widget.Entry, typed string, cancel bool) {
+	if typed != "" {
+		test.Type(entry, typed)
+	}
+	if cancel {
+		d.Hide()
+	} else {
+		d.Submit()
+	}
+	u.bridge.wait()
+}
+
 func newTestUI(t *testing.T, b Backend, opts Options) (*UI, fyne.Window) {
 	t.Helper()
 	a := test.NewTempApp(t)
@@ -244,28 +279,40 @@ func newTestUI(t *testing.T, b Backend, opts Options) (*UI, fyne.Window) {
 	return u, u.win
 }
 
-// visibleTexts is every text on show in o: labels, buttons and canvas texts, skipping hidden parts.
-func visibleTexts(o fyne.CanvasObject) []string {
-	if o == nil || !o.Visible() {
-		return nil
+// walkVisible calls visit for o when it is on show and, while visit returns true, for what is on
+// show inside it: a container's objects and a widget's rendered parts.
+func walkVisible(o fyne.CanvasObject, visit func(fyne.CanvasObject) (inside bool)) {
+	if o == nil || !o.Visible() || !visit(o) {
+		return
 	}
-	var out []string
 	switch x := o.(type) {
-	case *widget.Label:
-		return []string{x.Text}
-	case *widget.Button:
-		return []string{x.Text}
-	case *canvas.Text:
-		return []string{x.Text}
 	case *fyne.Container:
 		for _, c := range x.Objects {
-			out = append(out, visibleTexts(c)...)
+			walkVisible(c, visit)
 		}
 	case fyne.Widget:
 		for _, c := range test.WidgetRenderer(x).Objects() {
-			out = append(out, visibleTexts(c)...)
+			walkVisible(c, visit)
 		}
 	}
+}
+
+// visibleTexts is every text on show in o: labels, buttons and canvas texts, skipping hidden parts.
+func visibleTexts(o fyne.CanvasObject) []string {
+	var out []string
+	walkVisible(o, func(o fyne.CanvasObject) bool {
+		switch x := o.(type) {
+		case *widget.Label:
+			out = append(out, x.Text)
+		case *widget.Button:
+			out = append(out, x.Text)
+		case *canvas.Text:
+			out = append(out, x.Text)
+		default:
+			return true
+		}
+		return false
+	})
 	return out
 }
 
@@ -291,13 +338,17 @@ func mustShow(t *testing.T, w fyne.Window, want ...string) {
 // countColor paints o in software and counts its pixels of colour c. It moves o to a canvas of its
 // own, so it comes last in a test.
 func countColor(o fyne.CanvasObject, c color.NRGBA) int {
-	img := software.Render(o, test.Theme())
+	return pixelsOf(software.Render(o, test.Theme()), c)
+}
+
+// pixelsOf counts the pixels of img whose colour is c, ignoring alpha.
+func pixelsOf(img image.Image, c color.NRGBA) int {
 	n := 0
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if uint8(r>>8) == c.R && uint8(g>>8) == c.G && uint8(bl>>8) == c.B {
+			p := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			if p.R == c.R && p.G == c.G && p.B == c.B {
 				n++
 			}
 		}

@@ -90,14 +90,9 @@ func quarantineCell(f store.Quarantined, col int) string {
 
 // load reads the unresolved fragments and shows them, keeping the selection if it is still there.
 func (q *quarantineView) load() {
-	q.loads++
-	gen := q.loads
-	q.u.bridge.background(func(ctx context.Context) func() {
+	q.u.bridge.latest(&q.loads, func(ctx context.Context) func() {
 		items, err := q.u.backend.Quarantine(ctx, false)
 		return func() {
-			if gen != q.loads {
-				return // a later request has taken over
-			}
 			showError(q.errText, "Could not read the quarantine", err)
 			if err == nil {
 				q.show(items)
@@ -168,16 +163,7 @@ func (q *quarantineView) submit(id uint64, reason string) {
 		showError(q.failed, fmt.Sprintf("Fragment %d was not resolved", id), errNoReason)
 		return
 	}
-	q.done.Hide()
-	q.u.bridge.background(func(ctx context.Context) func() {
-		err := q.u.backend.ResolveQuarantine(ctx, id, reason)
-		return func() {
-			showError(q.failed, fmt.Sprintf("Could not resolve fragment %d", id), err)
-			if err == nil {
-				q.done.SetText(fmt.Sprintf("Fragment %d resolved.", id))
-				q.done.Show()
-			}
-			q.load()
-		}
-	})
+	q.u.act(q.done, q.failed, fmt.Sprintf("Could not resolve fragment %d", id), func(ctx context.Context) (string, error) {
+		return fmt.Sprintf("Fragment %d resolved.", id), q.u.backend.ResolveQuarantine(ctx, id, reason)
+	}, q.load)
 }

@@ -40,8 +40,7 @@ type ravePullScreen struct {
 	runs int      // completed runs when the quarantine was last loaded
 
 	pullNow  *widget.Button
-	setup    *fyne.Container // how to configure the pull; shown when there is no [rave] section
-	setupFor *widget.Label
+	setup    *setupHelp // how to configure the pull; shown when there is no [rave] section
 	problem  *widget.Label
 	grid     *fyne.Container
 	rows     []*studyRow
@@ -59,15 +58,9 @@ func newRavePull(u *UI) (fyne.CanvasObject, func()) {
 	purpose := widget.NewLabel(ravePullPurpose)
 	purpose.Wrapping = fyne.TextWrapWord
 
-	s.setupFor = widget.NewLabel("")
-	s.setupFor.Wrapping = fyne.TextWrapWord
-	example := widget.NewLabelWithStyle(raveExample, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	example.Selectable = true
-	then := widget.NewLabel("Then store the password in the OS keyring with `trialsync creds set rave.password` " +
-		"(it reads the secret from standard input) and reopen trialsync.")
-	then.Wrapping = fyne.TextWrapWord
-	s.setup = container.NewVBox(heading("The Rave pull is not configured"), s.setupFor, example, then)
-	s.setup.Hide()
+	s.setup = newSetupHelp("The Rave pull is not configured", "Add a [rave] section like this one to ", raveExample,
+		"Then store the password in the OS keyring with `trialsync creds set rave.password` "+
+			"(it reads the secret from standard input) and reopen trialsync.")
 
 	s.grid = container.NewGridWithColumns(len(studyColumns))
 	for _, c := range studyColumns {
@@ -76,7 +69,7 @@ func newRavePull(u *UI) (fyne.CanvasObject, func()) {
 	s.grid.Hide()
 
 	s.quarantine = newQuarantineView(u)
-	top := container.NewVBox(container.NewHBox(s.pullNow), purpose, s.setup, s.problem, s.grid, s.failures,
+	top := container.NewVBox(container.NewHBox(s.pullNow), purpose, s.setup.box, s.problem, s.grid, s.failures,
 		widget.NewSeparator(), s.quarantine.header)
 	u.state.subscribe(s.show)
 	shown := func() {
@@ -102,12 +95,7 @@ func (s *ravePullScreen) show(snap snapshot) {
 	now := time.Now()
 	setEnabled(s.pullNow, st.canPullNow())
 
-	if !st.configured && st.problem == "" {
-		s.setupFor.SetText("Add a [rave] section like this one to " + st.configPath + ":")
-		s.setup.Show()
-	} else {
-		s.setup.Hide()
-	}
+	s.setup.show(!st.configured && st.problem == "", st.configPath)
 	if st.problem != "" {
 		s.problem.SetText("The pull is not running: " + sentence(st.problem) + " Fix this, then reopen trialsync.")
 		s.problem.Show()
@@ -134,11 +122,7 @@ func (s *ravePullScreen) show(snap snapshot) {
 			s.failures.Add(l)
 		}
 	}
-	if len(st.studies) > 0 {
-		s.grid.Show()
-	} else {
-		s.grid.Hide()
-	}
+	setVisible(s.grid, len(st.studies) > 0)
 	s.grid.Refresh()
 
 	if n := st.runs(); n != s.runs {
@@ -198,13 +182,7 @@ func (r *studyRow) show(st agent.ServiceState, now time.Time) {
 	case st.Err != "":
 		state, imp = "failed", widget.DangerImportance
 	}
-	if st.Running {
-		r.activity.Show()
-		r.activity.Start()
-	} else {
-		r.activity.Stop()
-		r.activity.Hide()
-	}
+	spin(r.activity, st.Running)
 	last := st.LastEnd
 	if st.Runs == 0 {
 		last = time.Time{}

@@ -17,30 +17,17 @@ import (
 	"github.com/trialsync/trialsync/sync/config"
 )
 
-const ravePullNav = 1 // its place in the navigation
-
 // visibleLabels is every label on show in o.
 func visibleLabels(o fyne.CanvasObject) []*widget.Label {
-	if o == nil || !o.Visible() {
-		return nil
-	}
-	switch x := o.(type) {
-	case *widget.Label:
-		return []*widget.Label{x}
-	case *fyne.Container:
-		var out []*widget.Label
-		for _, c := range x.Objects {
-			out = append(out, visibleLabels(c)...)
+	var out []*widget.Label
+	walkVisible(o, func(o fyne.CanvasObject) bool {
+		l, ok := o.(*widget.Label)
+		if ok {
+			out = append(out, l)
 		}
-		return out
-	case fyne.Widget:
-		var out []*widget.Label
-		for _, c := range test.WidgetRenderer(x).Objects() {
-			out = append(out, visibleLabels(c)...)
-		}
-		return out
-	}
-	return nil
+		return !ok
+	})
+	return out
 }
 
 // labelShowing is the visible label whose text contains want; the test fails when there is none.
@@ -66,10 +53,7 @@ func mustBeRed(t *testing.T, w fyne.Window, want string) {
 // openRavePull opens the GUI on f and goes to the Rave pull screen.
 func openRavePull(t *testing.T, f *fakeBackend) (*UI, fyne.Window) {
 	t.Helper()
-	u, w := newTestUI(t, f, Options{})
-	test.Tap(u.nav[ravePullNav])
-	u.bridge.wait()
-	return u, w
+	return openOn(t, f, Options{}, ravePullNav)
 }
 
 func TestRavePullStates(t *testing.T) {
@@ -337,15 +321,7 @@ func TestQuarantineResolve(t *testing.T) {
 			if d == nil {
 				t.Fatal("Resolve… opened no dialog")
 			}
-			if tc.typed != "" {
-				test.Type(reason, tc.typed)
-			}
-			if tc.cancel {
-				d.Hide()
-			} else {
-				d.Submit()
-			}
-			u.bridge.wait()
+			answer(u, d, reason, tc.typed, tc.cancel)
 			refused := strings.TrimSpace(tc.typed) == "" && !tc.cancel
 			if refused && q.dialog == nil {
 				t.Error("the dialog accepted a blank reason")

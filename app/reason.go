@@ -18,6 +18,7 @@ type reasonRequest struct {
 	placeholder    string                       // an example reason
 	hint           string                       // under the entry; "Recorded in the audit trail with your user name." when empty
 	explain        fyne.CanvasObject            // shown above the entry, or nil
+	blank          error                        // the entry's message while blank; errNoReason when nil
 	width          float32                      // 520 when zero
 	done           func(ok bool, reason string) // after the dialog closes; reason trimmed
 }
@@ -28,9 +29,13 @@ type reasonRequest struct {
 func askReason(win fyne.Window, r reasonRequest) (*widget.Entry, *dialog.FormDialog) {
 	entry := widget.NewEntry()
 	entry.SetPlaceHolder(r.placeholder)
+	blank := r.blank
+	if blank == nil {
+		blank = errNoReason
+	}
 	entry.Validator = func(v string) error {
 		if strings.TrimSpace(v) == "" {
-			return errNoReason
+			return blank
 		}
 		return nil
 	}

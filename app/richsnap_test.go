@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"image"
-	"image/color"
 	"image/png"
 	"testing"
 	"time"
@@ -66,15 +65,5 @@ func redPixels(t *testing.T, data []byte) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
-			if c.R == bannerRed.R && c.G == bannerRed.G && c.B == bannerRed.B {
-				n++
-			}
-		}
-	}
-	return n
+	return pixelsOf(img, bannerRed)
 }

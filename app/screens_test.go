@@ -23,9 +23,7 @@ func TestCredentialScreens(t *testing.T) {
 		t.Run(screenMarks[tc.screen].name, func(t *testing.T) {
 			f := newFake(1)
 			f.status.Credentials = []string{"custom.extra", "rave.password"}
-			u, w := newTestUI(t, f, Options{})
-			test.Tap(u.nav[tc.screen])
-			u.bridge.wait()
+			u, w := openOn(t, f, Options{}, tc.screen)
 			mustShow(t, w, tc.want...)
 			for _, s := range tc.not {
 				if shows(w, s) {

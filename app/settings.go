@@ -175,18 +175,9 @@ func (s *settingsScreen) setSecret(name, secret string) {
 		showError(s.credFailed, "Credential "+name+" was not set", errNoSecret)
 		return
 	}
-	s.u.bridge.background(func(ctx context.Context) func() {
-		err := s.u.backend.SetCredential(ctx, name, secret)
-		return func() {
-			showError(s.credFailed, "Could not set credential "+name, err)
-			if err == nil {
-				s.credDone.SetText("Credential " + name + " set.")
-				s.credDone.Show()
-			}
-			s.form.load() // the fingerprints, and with them the rows
-
-		}
-	})
+	s.u.act(s.credDone, s.credFailed, "Could not set credential "+name, func(ctx context.Context) (string, error) {
+		return "Credential " + name + " set.", s.u.backend.SetCredential(ctx, name, secret)
+	}, s.form.load) // the fingerprints, and with them the rows
 }
 
 // askReason opens the reset dialog for the chosen study and feed. Its Reset button stays disabled
@@ -219,16 +210,10 @@ func (s *settingsScreen) submitReset(r agent.CursorReset) {
 		showError(s.resetError, r.Study+" was not reset", errNoReason)
 		return
 	}
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.act(s.resetDone, s.resetError, "Could not reset "+r.Study, func(ctx context.Context) (string, error) {
 		out, err := s.u.backend.ResetCursor(ctx, r)
-		return func() {
-			showError(s.resetError, "Could not reset "+r.Study, err)
-			if err == nil {
-				s.resetDone.SetText(resetText(r.Study, out))
-				s.resetDone.Show()
-			}
-		}
-	})
+		return resetText(r.Study, out), err
+	}, nil)
 }
 
 // resetText says what a reset did, feed by feed.

@@ -12,14 +12,9 @@ import (
 	"github.com/trialsync/trialsync/sync/agent"
 )
 
-const settingsNav = 6 // its place in the navigation
-
 func openSettings(t *testing.T, f *fakeBackend) (*UI, fyne.Window) {
 	t.Helper()
-	u, w := newTestUI(t, f, Options{})
-	test.Tap(u.nav[settingsNav])
-	u.bridge.wait()
-	return u, w
+	return openOn(t, f, Options{}, settingsNav)
 }
 
 // setButton is the Set… (or Replace…) button on the credential row of name.
@@ -64,15 +59,7 @@ func TestSettingsSetsCredential(t *testing.T) {
 			if d == nil || !entry.Password {
 				t.Fatal("Set… opened no dialog with a hidden entry")
 			}
-			if tc.typed != "" {
-				test.Type(entry, tc.typed)
-			}
-			if tc.cancel {
-				d.Hide()
-			} else {
-				d.Submit()
-			}
-			u.bridge.wait()
+			answer(u, d, entry, tc.typed, tc.cancel)
 			if !slices.Equal(f.creds, tc.want) {
 				t.Errorf("the agent received %q, want %q", f.creds, tc.want)
 			}
@@ -122,9 +109,7 @@ func TestSettingsResetsPullPosition(t *testing.T) {
 	s.dialog.Hide()
 
 	test.Tap(s.reset)
-	test.Type(s.entry, "Rave moved to a new address")
-	s.dialog.Submit()
-	u.bridge.wait()
+	answer(u, s.dialog, s.entry, "Rave moved to a new address", false)
 	want := agent.CursorReset{Study: "BETA(Prod)", Feed: agent.FeedAudit, Reason: "Rave moved to a new address"}
 	if len(f.resets) != 1 || f.resets[0] != want {
 		t.Fatalf("the agent received %+v, want %+v", f.resets, want)
@@ -133,9 +118,7 @@ func TestSettingsResetsPullPosition(t *testing.T) {
 
 	f.resetErr = errFake
 	test.Tap(s.reset)
-	test.Type(s.entry, "again")
-	s.dialog.Submit()
-	u.bridge.wait()
+	answer(u, s.dialog, s.entry, "again", false)
 	mustBeRed(t, w, "Could not reset BETA(Prod): store is locked")
 }
 

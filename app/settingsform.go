@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -248,14 +247,6 @@ func (f *configForm) showAuth() {
 	f.box.Refresh()
 }
 
-func setVisible(o fyne.CanvasObject, on bool) {
-	if on {
-		o.Show()
-	} else {
-		o.Hide()
-	}
-}
-
 // changed checks the form after every edit: each problem beside its field, Save enabled only when
 // there is none and something changed.
 func (f *configForm) changed() {
@@ -421,27 +412,17 @@ func (f *configForm) askSave() {
 		f.submit(cfg, "")
 		return
 	}
-	reason := widget.NewEntry()
-	reason.SetPlaceHolder("e.g. the CTMS is now the system of record for " + strings.ReplaceAll(changed[0], "_", " "))
-	reason.Validator = func(v string) error {
-		if strings.TrimSpace(v) == "" {
-			return errNoReasonOwner
-		}
-		return nil
-	}
-	item := widget.NewFormItem("Reason", reason)
-	item.HintText = "Recorded in the audit trail with your user name."
-	f.s.entry = reason
-	f.s.dialog = dialog.NewForm("Change the source of truth of "+strings.Join(changed, ", "), "Save", "Cancel",
-		[]*widget.FormItem{item}, func(ok bool) {
+	f.s.entry, f.s.dialog = askReason(f.s.u.win, reasonRequest{
+		title: "Change the source of truth of " + strings.Join(changed, ", "), confirm: "Save",
+		placeholder: "e.g. the CTMS is now the system of record for " + strings.ReplaceAll(changed[0], "_", " "),
+		blank:       errNoReasonOwner, width: 600,
+		done: func(ok bool, reason string) {
 			f.s.dialog, f.s.entry = nil, nil
 			if ok {
-				f.submit(cfg, reason.Text)
+				f.submit(cfg, reason)
 			}
-		}, f.s.u.win)
-	f.s.dialog.Resize(fyne.NewSize(600, f.s.dialog.MinSize().Height))
-	f.s.dialog.Show()
-	f.s.u.win.Canvas().Focus(reason)
+		},
+	})
 }
 
 // submit asks the agent to write cfg back, and says what happened.

@@ -46,8 +46,7 @@ type subjectsScreen struct {
 
 	pushNow   *widget.Button
 	activity  *widget.Activity
-	setup     *fyne.Container // how to configure the push; shown when the configuration lacks it
-	setupFor  *widget.Label
+	setup     *setupHelp    // how to configure the push; shown when the configuration lacks it
 	problem   *widget.Label // the services are not running
 	looked    *widget.Label // the discovery's last run
 	delivery  *widget.Label // SureAdhere's side: delivering, offline, stopped
@@ -87,20 +86,14 @@ func newSubjects(u *UI) (fyne.CanvasObject, func()) {
 	purpose := widget.NewLabel(subjectsPurpose)
 	purpose.Wrapping = fyne.TextWrapWord
 
-	s.setupFor = widget.NewLabel("")
-	s.setupFor.Wrapping = fyne.TextWrapWord
-	example := widget.NewLabelWithStyle(subjectsExample, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	example.Selectable = true
-	then := widget.NewLabel("Then store SureAdhere's MRNIntegrationToken in the OS keyring with " +
-		"`trialsync creds set sureadhere.token` (Settings can set it too) and reopen trialsync.")
-	then.Wrapping = fyne.TextWrapWord
-	s.setup = container.NewVBox(heading("The subject push is not configured"), s.setupFor, example, then)
-	s.setup.Hide()
+	s.setup = newSetupHelp("The subject push is not configured", "Add these to ", subjectsExample,
+		"Then store SureAdhere's MRNIntegrationToken in the OS keyring with "+
+			"`trialsync creds set sureadhere.token` (Settings can set it too) and reopen trialsync.")
 
 	s.table = newTextTable(subjectColumns, func() int { return len(s.rows) }, func(row, col int) string {
 		return subjectCell(s.rows[row], col)
 	})
-	top := container.NewVBox(container.NewHBox(s.pushNow, s.activity), purpose, s.setup, s.problem, s.looked,
+	top := container.NewVBox(container.NewHBox(s.pushNow, s.activity), purpose, s.setup.box, s.problem, s.looked,
 		s.delivery, s.counts, s.errText, s.failed, s.done, s.needHead, s.attention, s.creds.box, s.credErr)
 	list := container.NewBorder(container.NewVBox(heading("Randomized subjects"), s.empty), nil, nil, nil, s.table)
 	split := container.NewVSplit(container.NewVScroll(top), list)
@@ -135,21 +128,10 @@ func (s *subjectsScreen) show(snap snapshot) {
 	s.push = p
 	now := time.Now()
 	busy := p.Discovery != nil && p.Discovery.Running || p.Send != nil && p.Send.Running
-	if busy {
-		s.activity.Show()
-		s.activity.Start()
-	} else {
-		s.activity.Stop()
-		s.activity.Hide()
-	}
+	spin(s.activity, busy)
 	setEnabled(s.pushNow, snap.Problem == "" && p.Discovery != nil && !busy)
 
-	if !p.Configured && snap.Problem == "" {
-		s.setupFor.SetText("Add these to " + snap.ConfigPath + ":")
-		s.setup.Show()
-	} else {
-		s.setup.Hide()
-	}
+	s.setup.show(!p.Configured && snap.Problem == "", snap.ConfigPath)
 	if snap.Problem != "" {
 		s.problem.SetText("The subject push is not running: " + sentence(snap.Problem) + " Fix this, then reopen trialsync.")
 		s.problem.Show()
@@ -177,11 +159,7 @@ func setLine(l *widget.Label, line pullLine) {
 		l.Hide()
 		return
 	}
-	l.Importance = widget.MediumImportance
-	if line.failed {
-		l.Importance = widget.DangerImportance
-	}
-	l.SetText(line.text)
+	line.paint(l)
 	l.Show()
 }
 
@@ -249,14 +227,9 @@ func wordFor(n int, word string) string { // "subject", "subjects"
 
 // load reads the subject list and shows it.
 func (s *subjectsScreen) load() {
-	s.loads++
-	gen := s.loads
-	s.u.bridge.background(func(ctx context.Context) func() {
+	s.u.bridge.latest(&s.loads, func(ctx context.Context) func() {
 		rows, err := s.u.backend.Subjects(ctx)
 		return func() {
-			if gen != s.loads {
-				return // a later request has taken over
-			}
 			showError(s.errText, "Could not read the subjects", err)
 			if err == nil {
 				s.showRows(rows)
@@ -485,18 +458,7 @@ func (s *subjectsScreen) openReason(title, confirm, placeholder string, explain 
 
 // act runs a person's action off the Fyne goroutine, then says how it went and reloads the list.
 func (s *subjectsScreen) act(do func(ctx context.Context) error, failed, done string) {
-	s.done.Hide()
-	s.u.bridge.background(func(ctx context.Context) func() {
-		err := do(ctx)
-		return func() {
-			showError(s.failed, failed, err)
-			if err == nil {
-				s.done.SetText(done)
-				s.done.Show()
-			}
-			s.load()
-		}
-	})
+	s.u.act(s.done, s.failed, failed, func(ctx context.Context) (string, error) { return done, do(ctx) }, s.load)
 }
 
 // subjectsDashboardLine is the subject push's line on the dashboard.

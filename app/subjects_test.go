@@ -21,8 +21,6 @@ import (
 	"github.com/trialsync/trialsync/sync/sureadhere"
 )
 
-const subjectsNav = 3 // its place in the navigation
-
 // subjectsFake is the fake backend's subject push: the list it returns and what the screen asked. The
 // outbound messages (their retry and discard) are the exposure fake's, the queue both screens share:
 // Subjects joins each row to its message there, as the agent's list does.
@@ -145,10 +143,7 @@ func armChanged(id, from, fromRegimen, to, toRegimen string) agent.SubjectRow {
 // openSubjects opens the GUI on f and goes to the Subjects screen.
 func openSubjects(t *testing.T, f *fakeBackend) (*UI, fyne.Window) {
 	t.Helper()
-	u, w := newTestUI(t, f, Options{})
-	test.Tap(u.nav[subjectsNav])
-	u.bridge.wait()
-	return u, w
+	return openOn(t, f, Options{}, subjectsNav)
 }
 
 // buttonNamed is the visible button labelled text inside o, nil when there is none.

@@ -47,6 +47,35 @@ func sentence(s string) string {
 	return s + "."
 }
 
+// setVisible shows o when on, hides it otherwise.
+func setVisible(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// setEnabled enables b when on, disables it otherwise.
+func setEnabled(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
+}
+
+// spin shows and starts a while work is under way (on), and stops and hides it otherwise.
+func spin(a *widget.Activity, on bool) {
+	if on {
+		a.Show()
+		a.Start()
+	} else {
+		a.Stop()
+		a.Hide()
+	}
+}
+
 // heading is a bold section title.
 func heading(text string) *widget.Label {
 	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -63,6 +92,24 @@ func field() *widget.Label {
 // form lays out label/value pairs in two columns.
 func form(pairs ...fyne.CanvasObject) *fyne.Container {
 	return container.New(layout.NewFormLayout(), pairs...)
+}
+
+// act runs a person's action off the Fyne goroutine, then says how it went: "failed: err" in red on
+// bad, or the text do returned on good; then it calls after (a reload), if any.
+func (u *UI) act(good, bad *widget.Label, failed string, do func(ctx context.Context) (ok string, err error), after func()) {
+	good.Hide()
+	u.bridge.background(func(ctx context.Context) func() {
+		ok, err := do(ctx)
+		return func() {
+			showError(bad, failed, err)
+			if err == nil {
+				say(good, ok)
+			}
+			if after != nil {
+				after()
+			}
+		}
+	})
 }
 
 // loadStatus asks the backend for its status off the Fyne goroutine and hands it to show on it.
