@@ -177,7 +177,22 @@ func (s *settingsScreen) setSecret(name, secret string) {
 	}
 	s.u.act(s.credDone, s.credFailed, "Could not set credential "+name, func(ctx context.Context) (string, error) {
 		return "Credential " + name + " set.", s.u.backend.SetCredential(ctx, name, secret)
-	}, s.form.load) // the fingerprints, and with them the rows
+	}, s.loadCredentials) // the fingerprints, and with them the rows
+}
+
+// loadCredentials reads the credentials' states again and shows them, leaving the form's fields (and
+// whatever is typed in them) alone.
+func (s *settingsScreen) loadCredentials() {
+	s.u.bridge.background(func(ctx context.Context) func() {
+		st, err := s.u.backend.Settings(ctx)
+		return func() {
+			if err != nil {
+				showError(s.credFailed, "Could not read the credentials", err)
+				return
+			}
+			s.creds.show(st.Credentials)
+		}
+	})
 }
 
 // askReason opens the reset dialog for the chosen study and feed. Its Reset button stays disabled

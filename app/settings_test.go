@@ -52,8 +52,10 @@ func TestSettingsSetsCredential(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(1)
 			f.credErr = tc.credErr
+			f.settings.Config = settingsConfig()
 			u, w := openSettings(t, f)
 			s := u.settings
+			s.form.poll.SetText("10m") // typed, not saved: setting a credential must leave it
 			test.Tap(setButton(t, s, "rave.password"))
 			d, entry := s.dialog, s.entry
 			if d == nil || !entry.Password {
@@ -74,6 +76,9 @@ func TestSettingsSetsCredential(t *testing.T) {
 			}
 			if shows(w, tc.typed) && tc.typed != "" {
 				t.Error("the secret is on show")
+			}
+			if s.form.poll.Text != "10m" {
+				t.Errorf("the settings form's unsaved edit became %q", s.form.poll.Text)
 			}
 		})
 	}
