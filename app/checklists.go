@@ -152,7 +152,7 @@ func (s *checklistsScreen) rowText(i, row int) string {
 		for _, f := range c.Fields {
 			fields = append(fields, f.Field.String())
 		}
-		return fmt.Sprintf("%s · %s · waiting %s", c.Key, strings.Join(fields, ", "), conflictAge(c.Age(time.Now())))
+		return fmt.Sprintf("%s · %s · waiting %s", c.Key, strings.Join(fields, ", "), checklist.AgeText(c.Age(time.Now())))
 	case checklistTabInFlight:
 		p := s.ov.InFlight[row]
 		return fmt.Sprintf("%s · %s", p.Key, checklistOutcomeWords(p.Outcome))
@@ -317,17 +317,6 @@ func checklistCountsWords(c agent.ChecklistCounts) string {
 		count(c.WriteCTMS+c.WriteEDC+c.WriteBoth), count(c.Conflict), count(c.Gap), count(c.Unmapped))
 }
 
-// age is a duration for people: "3 d 4 h", "5 h 12 min", "40 min".
-func conflictAge(d time.Duration) string {
-	switch {
-	case d >= 24*time.Hour:
-		return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
-	case d >= time.Hour:
-		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%d min", int(d.Minutes()))
-}
-
 // inFlightText explains an item whose writes are on their way.
 func checklistInFlightText(p checklist.InFlight) string {
 	var b strings.Builder
@@ -375,5 +364,5 @@ func checklistsLine(cs agent.ChecklistState, now time.Time) string {
 		}
 		return "No conflict waits; last run " + cs.LastRun.Local().Format("15:04") + "."
 	}
-	return fmt.Sprintf("%s for you, the oldest for %s.", howMany(cs.OpenConflicts, "conflict waits", "conflicts wait"), conflictAge(now.Sub(cs.OldestOpened)))
+	return fmt.Sprintf("%s for you, the oldest for %s.", howMany(cs.OpenConflicts, "conflict waits", "conflicts wait"), checklist.AgeText(now.Sub(cs.OldestOpened)))
 }

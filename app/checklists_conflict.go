@@ -73,7 +73,7 @@ func (f *conflictForm) show(c agent.ChecklistConflict) {
 	if c.Deleted != "" {
 		why = "deleted in the " + c.Deleted.Label() + " and changed in the other system since they last agreed; the choice is about the whole item"
 	}
-	f.title.SetText(fmt.Sprintf("Conflict %s · %s · waiting %s: %s", c.ID, c.Key, conflictAge(c.Age(time.Now())), why))
+	f.title.SetText(fmt.Sprintf("Conflict %s · %s · waiting %s: %s", c.ID, c.Key, checklist.AgeText(c.Age(time.Now())), why))
 	f.grid.RemoveAll()
 	for _, h := range []string{"Field", "EDC", "CTMS", "Agreed", "Take"} {
 		f.grid.Add(heading(h))
@@ -114,18 +114,11 @@ func (f *conflictForm) show(c agent.ChecklistConflict) {
 func checklistValueLabel(field checklist.Field, it *checklist.Item) *widget.Label {
 	l := widget.NewLabel("(deleted)")
 	if it != nil {
-		l.SetText(checklistValueText(checklistValue(field, it)))
+		l.SetText(checklist.ValueText(checklistValue(field, it)))
 	}
 	l.Truncation = fyne.TextTruncateEllipsis
 	l.Selectable = true
 	return l
-}
-
-func checklistValueText(v string) string {
-	if v == "" {
-		return "(empty)"
-	}
-	return v
 }
 
 // fieldValue is a merged field's canonical value in it.

@@ -75,7 +75,7 @@ func causesText(w *Write, e *Engine) string {
 func conflictText(c *Conflict) string {
 	parts := make([]string, len(c.Fields))
 	for i, fc := range c.Fields {
-		parts[i] = fc.Field.String() + ": EDC " + orNone(fc.EDC) + ", CTMS " + orNone(fc.CTMS) + ", agreed " + orNone(fc.Baseline)
+		parts[i] = fc.Field.String() + ": EDC " + ValueText(fc.EDC) + ", CTMS " + ValueText(fc.CTMS) + ", agreed " + ValueText(fc.Baseline)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -90,13 +90,6 @@ func conflictReason(c *Conflict) string {
 		return "deleted in the " + c.Deleted.Label() + " and changed in the " + other.Label() + " since they last agreed"
 	}
 	return "changed differently in both systems since they last agreed"
-}
-
-func orNone(v string) string {
-	if v == "" {
-		return "(empty)"
-	}
-	return v
 }
 
 // takeText is what settling a conflict chose per field: "status=complete (EDC)"; for a conflict that
