@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -95,28 +93,11 @@ func (o *auditExportOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.out, "out", "", "output file (JSON Lines)")
 }
 
-// runAuditExport writes to a temporary file and renames it into place, so a failed export never
-// leaves a file that looks complete.
+// runAuditExport exports through the agent, which writes a temporary file and renames it into place
+// so a failed export never leaves a file that looks complete. A read-only store's export stands,
+// unrecorded.
 func runAuditExport(ctx context.Context, a *agent.Agent, out output, o auditExportOptions) error {
-	tmp, err := os.CreateTemp(filepath.Dir(o.out), filepath.Base(o.out)+".partial-*")
-	if err != nil {
-		return fmt.Errorf("audit export: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	cp, n, err := a.ExportAudit(ctx, tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), o.out)
-	}
-	if err != nil {
-		return fmt.Errorf("audit export to %s: %w", o.out, err)
-	}
-	err = a.RecordExport(ctx, cp, o.out)
+	_, n, err := a.ExportAuditFile(ctx, o.out)
 	if err != nil && !errors.Is(err, store.ErrReadOnly) {
 		return err
 	}
