@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -125,8 +124,7 @@ func runAuditList(ctx context.Context, a *agent.Agent, out output, o auditListOp
 		enc := json.NewEncoder(out.data)
 		return a.WalkAudit(ctx, o.from, func(e store.Entry) error { return enc.Encode(agent.NewAuditRecord(e)) })
 	}
-	tw := tabwriter.NewWriter(out.text, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tACTOR\tACTION\tOBJECT\tREASON")
+	tw := out.table("SEQ\tTIME (UTC)\tACTOR\tACTION\tOBJECT\tREASON")
 	err := a.WalkAudit(ctx, o.from, func(e store.Entry) error {
 		if e.Damage != "" {
 			_, err := fmt.Fprintf(tw, "%d\t\t\t(damaged)\t\t%s\n", e.Seq, e.Damage)

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -217,16 +215,9 @@ func runSubjectsList(ctx context.Context, a *agent.Agent, out output, o subjects
 		return err
 	}
 	if o.format == "jsonl" {
-		enc := json.NewEncoder(out.data)
-		for _, r := range rows {
-			if err := enc.Encode(lineOf(r)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONL(out.data, rows, lineOf)
 	}
-	tw := tabwriter.NewWriter(out.text, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STUDY\tSUBJECT\tSITE\tARM\tREGIMEN\tSTATUS\tNOTE")
+	tw := out.table("STUDY\tSUBJECT\tSITE\tARM\tREGIMEN\tSTATUS\tNOTE")
 	for _, r := range rows {
 		l := lineOf(r)
 		note := l.Problem
