@@ -82,8 +82,15 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Fatalf("pull with a wrong password: %d %q", r.code, r.stderr)
 	}
 
-	haystacks := map[string][]byte{"captured output": captured.Bytes()}
-	for _, p := range []string{storePath, export} {
+	assertNoLeak(t, captured.Bytes(), []string{storePath, export}, logDir, secrets)
+}
+
+// assertNoLeak searches the captured output, the files and every log file in logDir for each secret
+// in the forms a leak would take: raw, base64, in a Basic header's base64, URL-encoded, JSON-escaped.
+func assertNoLeak(t *testing.T, captured []byte, files []string, logDir string, secrets map[string]string) {
+	t.Helper()
+	haystacks := map[string][]byte{"captured output": captured}
+	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
