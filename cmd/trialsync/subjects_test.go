@@ -9,10 +9,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -306,21 +304,11 @@ func TestSubjectsPushSurvivesKill9(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seedv, 2))
 	killed := 0
 	for i := 0; i < 24; i++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childModeEnv+"=cli",
-			childArgsEnv+"="+strings.Join([]string{"--store", path, "--config", s.cfg, "subjects", "push", "--once"}, "\x1f"))
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(120+rng.IntN(400)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		r, k := killedCLI(t, time.Duration(120+rng.IntN(400))*time.Millisecond, "--store", path, "--config", s.cfg, "subjects", "push", "--once")
+		if k {
 			killed++
-		} else if cmd.ProcessState.ExitCode() != 0 {
-			t.Fatalf("run %d (seed %d) failed on its own: %s", i, seedv, stderr.String())
+		} else if r.code != 0 {
+			t.Fatalf("run %d (seed %d) failed on its own: %s", i, seedv, r.stderr)
 		}
 	}
 	during := len(s.sa.Patients())
