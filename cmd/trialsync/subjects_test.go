@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,24 +142,10 @@ func summary(r result) string {
 }
 
 // postArm changes a subject's RAND.ARM in Rave, as a data manager's correction does.
-func postArm(t *testing.T, s *simrws.Server, subject, site, arm string) {
+func postArm(t *testing.T, s *simrws.Server, subject, arm string) {
 	t.Helper()
-	doc := `<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" FileType="Transactional" ODMVersion="1.3" FileOID="arm-` + subject + `">` +
-		`<ClinicalData StudyOID="ALPHA(Prod)" MetaDataVersionOID="1"><SubjectData SubjectKey="` + subject + `" TransactionType="Update">` +
-		`<SiteRef LocationOID="` + site + `"/><StudyEventData StudyEventOID="SCREEN" TransactionType="Update">` +
-		`<FormData FormOID="RAND" FormRepeatKey="1" TransactionType="Update"><ItemGroupData ItemGroupOID="RAND" TransactionType="Upsert">` +
-		`<ItemData ItemOID="RAND.ARM" TransactionType="Upsert" Value="` + arm + `"/></ItemGroupData></FormData></StudyEventData>` +
-		`</SubjectData></ClinicalData></ODM>`
-	req, _ := http.NewRequestWithContext(t.Context(), "POST", s.URL()+"/webservice.aspx?PostODMClinicalData", strings.NewReader(doc))
-	req.SetBasicAuth(s.Options().User, s.Options().Password)
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("posting the arm change: %s", resp.Status)
+	if err := postArmCorrection(t.Context(), s, subject, arm); err != nil {
+		t.Fatalf("posting the arm change: %v", err)
 	}
 	if v, _, _ := s.Value(simrws.ItemKey{Subject: subject, Event: "SCREEN", Form: "RAND", ItemGroup: "RAND", Item: "RAND.ARM"}); v != arm {
 		t.Fatalf("Rave's arm for %s is %q after the post", subject, v)
@@ -246,7 +231,7 @@ func TestSubjectsPushSeeded(t *testing.T) {
 	if got := listed(t, path, s.cfg)[ch.Subject]; got.Arm != ch.From || got.Status != "pushed" {
 		t.Fatalf("%s before the change: %+v", ch.Subject, got)
 	}
-	postArm(t, s.rws, ch.Subject, "101", ch.To)
+	postArm(t, s.rws, ch.Subject, ch.To)
 	if r := run("pull", "--once"); r.code != 0 {
 		t.Fatalf("pull: %s", r.stderr)
 	}
