@@ -29,6 +29,8 @@ func runChild(mode string) int {
 	switch mode {
 	case "append":
 		return appendForever(os.Getenv(childStoreEnv), os.Getenv(childServiceEnv))
+	case "burst":
+		return burstChild(os.Getenv(childStoreEnv), os.Getenv(childServiceEnv))
 	case "cli":
 		args := strings.Split(os.Getenv(childArgsEnv), "\x1f")
 		return run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr)
