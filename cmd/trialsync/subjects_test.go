@@ -135,12 +135,6 @@ func sameMap(a, b map[string]string) string {
 	return ""
 }
 
-// summary is the last stderr line of subjects push --once.
-func summary(r result) string {
-	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
-	return lines[len(lines)-1]
-}
-
 // postArm changes a subject's RAND.ARM in Rave, as a data manager's correction does.
 func postArm(t *testing.T, s *simrws.Server, subject, arm string) {
 	t.Helper()
@@ -188,7 +182,7 @@ func TestSubjectsPushSeeded(t *testing.T) {
 	}
 	r := run("subjects", "push", "--once")
 	wantLine := fmt.Sprintf("queued %d, sent %d, dead 0, held 0; unmapped arms 0, arm changes to acknowledge 0", len(want), len(want))
-	if r.code != 0 || summary(r) != wantLine {
+	if r.code != 0 || lastLine(r.stderr) != wantLine {
 		t.Fatalf("first push: exit %d, %q; want %q", r.code, r.stderr, wantLine)
 	}
 	if d := sameMap(sureAdhere(t, s.sa), want); d != "" {
@@ -218,7 +212,7 @@ func TestSubjectsPushSeeded(t *testing.T) {
 	}
 
 	ingests := s.sa.Count("ingest")
-	if r := run("subjects", "push", "--once"); r.code != 0 || summary(r) != "queued 0, sent 0, dead 0, held 0; unmapped arms 0, arm changes to acknowledge 0" {
+	if r := run("subjects", "push", "--once"); r.code != 0 || lastLine(r.stderr) != "queued 0, sent 0, dead 0, held 0; unmapped arms 0, arm changes to acknowledge 0" {
 		t.Fatalf("second push: %d %q", r.code, r.stderr)
 	}
 	if s.sa.Count("ingest") != ingests {
@@ -237,7 +231,7 @@ func TestSubjectsPushSeeded(t *testing.T) {
 	}
 	r = run("subjects", "push", "--once")
 	flag := fmt.Sprintf("ALPHA(Prod)/%s: arm changed in Rave after the push, %q -> %q; SureAdhere keeps regimen %q", ch.Subject, ch.From, ch.To, s.regimens[ch.From])
-	if r.code != 0 || !strings.Contains(r.stderr, flag) || !strings.HasSuffix(summary(r), "arm changes to acknowledge 1") {
+	if r.code != 0 || !strings.Contains(r.stderr, flag) || !strings.HasSuffix(lastLine(r.stderr), "arm changes to acknowledge 1") {
 		t.Fatalf("push after the arm change: %d %q", r.code, r.stderr)
 	}
 	if s.sa.Count("ingest") != ingests || sureAdhere(t, s.sa)[ch.Subject] != want[ch.Subject] {
@@ -255,7 +249,7 @@ func TestSubjectsPushSeeded(t *testing.T) {
 	if got := listed(t, path, s.cfg)[ch.Subject]; got.Status != "pushed" || got.AcknowledgedBy == "" {
 		t.Fatalf("after the acknowledgement: %+v", got)
 	}
-	if r := run("subjects", "push", "--once"); r.code != 0 || !strings.HasSuffix(summary(r), "arm changes to acknowledge 0") || s.sa.Count("ingest") != ingests {
+	if r := run("subjects", "push", "--once"); r.code != 0 || !strings.HasSuffix(lastLine(r.stderr), "arm changes to acknowledge 0") || s.sa.Count("ingest") != ingests {
 		t.Fatalf("push after the acknowledgement: %q", r.stderr)
 	}
 	if r := run("audit", "verify"); r.code != 0 {
@@ -301,7 +295,7 @@ func TestSubjectsPushSurvivesKill9(t *testing.T) {
 		t.Fatalf("%d of 24 runs killed, %d of %d subjects sent meanwhile (seed %d): the kills did not land during delivery", killed, during, len(want), seedv)
 	}
 	r := cli(t, "", "--store", path, "--config", s.cfg, "subjects", "push", "--once")
-	if r.code != 0 || !strings.Contains(summary(r), "dead 0, held 0") {
+	if r.code != 0 || !strings.Contains(lastLine(r.stderr), "dead 0, held 0") {
 		t.Fatalf("final push: %d %q", r.code, r.stderr)
 	}
 	if d := sameMap(sureAdhere(t, s.sa), want); d != "" {
@@ -351,7 +345,7 @@ func TestSubjectsTokenRefusedAndNeverShown(t *testing.T) {
 	}
 	run(good+"\n", "creds", "set", "sureadhere.token")
 	r = run("", "subjects", "push", "--once")
-	if r.code != 0 || !strings.Contains(summary(r), "dead 0, held 0") || len(sureAdhere(t, s.sa)) != len(s.want()) {
+	if r.code != 0 || !strings.Contains(lastLine(r.stderr), "dead 0, held 0") || len(sureAdhere(t, s.sa)) != len(s.want()) {
 		t.Fatalf("with the right token: %d %q, %d patients", r.code, r.stderr, len(s.sa.Patients()))
 	}
 	if r := run("", "send", "--once"); r.code != 0 || !strings.Contains(r.stderr, "sent 0, dead 0, held 0") {
@@ -415,7 +409,7 @@ func TestSubjectsPushOnceOffline(t *testing.T) {
 	s.sa.Close()
 	r := cli(t, "", "--store", path, "--config", s.cfg, "subjects", "push", "--once")
 	held := fmt.Sprintf("queued %d, sent 0, dead 0, held %d;", len(want), len(want))
-	if r.code != 0 || !strings.Contains(r.stderr, "SureAdhere cannot be reached ("+addr+" refused the connection") || !strings.HasPrefix(summary(r), held) {
+	if r.code != 0 || !strings.Contains(r.stderr, "SureAdhere cannot be reached ("+addr+" refused the connection") || !strings.HasPrefix(lastLine(r.stderr), held) {
 		t.Fatalf("push with SureAdhere down: %d %q", r.code, r.stderr)
 	}
 	for subj, l := range listed(t, path, s.cfg) {
@@ -429,7 +423,7 @@ func TestSubjectsPushOnceOffline(t *testing.T) {
 	}
 	t.Cleanup(func() { sa.Close() })
 	r = cli(t, "", "--store", path, "--config", s.cfg, "subjects", "push", "--once")
-	if r.code != 0 || !strings.HasPrefix(summary(r), fmt.Sprintf("queued 0, sent %d, dead 0, held 0;", len(want))) {
+	if r.code != 0 || !strings.HasPrefix(lastLine(r.stderr), fmt.Sprintf("queued 0, sent %d, dead 0, held 0;", len(want))) {
 		t.Fatalf("push once SureAdhere is back: %d %q", r.code, r.stderr)
 	}
 	if d := sameMap(sureAdhere(t, sa), want); d != "" {
