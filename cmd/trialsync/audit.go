@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -95,28 +92,11 @@ func (o *auditExportOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.out, "out", "", "output file (JSON Lines)")
 }
 
-// runAuditExport writes to a temporary file and renames it into place, so a failed export never
-// leaves a file that looks complete.
+// runAuditExport exports through the agent, which writes a temporary file and renames it into place
+// so a failed export never leaves a file that looks complete. A read-only store's export stands,
+// unrecorded.
 func runAuditExport(ctx context.Context, a *agent.Agent, out output, o auditExportOptions) error {
-	tmp, err := os.CreateTemp(filepath.Dir(o.out), filepath.Base(o.out)+".partial-*")
-	if err != nil {
-		return fmt.Errorf("audit export: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	cp, n, err := a.ExportAudit(ctx, tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), o.out)
-	}
-	if err != nil {
-		return fmt.Errorf("audit export to %s: %w", o.out, err)
-	}
-	err = a.RecordExport(ctx, cp, o.out)
+	_, n, err := a.ExportAuditFile(ctx, o.out)
 	if err != nil && !errors.Is(err, store.ErrReadOnly) {
 		return err
 	}
@@ -144,8 +124,7 @@ func runAuditList(ctx context.Context, a *agent.Agent, out output, o auditListOp
 		enc := json.NewEncoder(out.data)
 		return a.WalkAudit(ctx, o.from, func(e store.Entry) error { return enc.Encode(agent.NewAuditRecord(e)) })
 	}
-	tw := tabwriter.NewWriter(out.text, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tACTOR\tACTION\tOBJECT\tREASON")
+	tw := out.table("SEQ\tTIME (UTC)\tACTOR\tACTION\tOBJECT\tREASON")
 	err := a.WalkAudit(ctx, o.from, func(e store.Entry) error {
 		if e.Damage != "" {
 			_, err := fmt.Fprintf(tw, "%d\t\t\t(damaged)\t\t%s\n", e.Seq, e.Damage)

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -80,6 +78,19 @@ type conflictLine struct {
 	Resolution *checklist.Resolution `json:"resolution,omitempty"`
 }
 
+// conflictLineOf is the contract's line for one conflict.
+func conflictLineOf(c agent.ChecklistConflict) conflictLine {
+	l := conflictLine{ID: c.ID, Site: c.Key.Site, Code: c.Key.Code, EDC: c.EDC, CTMS: c.CTMS, Baseline: c.Baseline,
+		Opened: c.Opened, Resolution: c.Resolution, Fields: []string{}}
+	for _, f := range c.Fields {
+		l.Fields = append(l.Fields, f.Field.String())
+	}
+	if !c.IsOpen() {
+		l.Closed = &c.Closed
+	}
+	return l
+}
+
 // runConflictsList writes the conflicts, oldest first: JSON Lines on the data stream, or a table for
 // people with each field's values side by side and each conflict's age.
 func runConflictsList(ctx context.Context, a *agent.Agent, out output, o conflictsListOptions) error {
@@ -88,29 +99,14 @@ func runConflictsList(ctx context.Context, a *agent.Agent, out output, o conflic
 		return err
 	}
 	if o.format == "jsonl" {
-		enc := json.NewEncoder(out.data)
-		for _, c := range cs {
-			l := conflictLine{ID: c.ID, Site: c.Key.Site, Code: c.Key.Code, EDC: c.EDC, CTMS: c.CTMS, Baseline: c.Baseline,
-				Opened: c.Opened, Resolution: c.Resolution, Fields: []string{}}
-			for _, f := range c.Fields {
-				l.Fields = append(l.Fields, f.Field.String())
-			}
-			if !c.IsOpen() {
-				l.Closed = &c.Closed
-			}
-			if err := enc.Encode(l); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONL(out.data, cs, conflictLineOf)
 	}
 	if len(cs) == 0 {
 		out.printf("no open conflicts\n")
 		return nil
 	}
 	now := time.Now()
-	tw := tabwriter.NewWriter(out.text, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tITEM\tFIELD\tEDC\tCTMS\tAGREED\tAGE")
+	tw := out.table("ID\tITEM\tFIELD\tEDC\tCTMS\tAGREED\tAGE")
 	for _, c := range cs {
 		age := conflictAgeText(c.Age(now))
 		if !c.IsOpen() {

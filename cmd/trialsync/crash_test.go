@@ -29,6 +29,8 @@ func runChild(mode string) int {
 	switch mode {
 	case "append":
 		return appendForever(os.Getenv(childStoreEnv), os.Getenv(childServiceEnv))
+	case "burst":
+		return burstChild(os.Getenv(childStoreEnv), os.Getenv(childServiceEnv))
 	case "cli":
 		args := strings.Split(os.Getenv(childArgsEnv), "\x1f")
 		return run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr)
@@ -129,4 +131,28 @@ func TestCrashWhileAppending(t *testing.T) {
 		t.Fatalf("only %d entries after %d runs: the children hardly appended", last, kills)
 	}
 	t.Logf("%d kills, %d entries verified", kills, last)
+}
+
+// killedCLI runs one trialsync command line in a child process and sends it SIGKILL after pause. It
+// reports whether the kill ended it; a child that ended first is not waited for past its end, and its
+// exit code is in the result.
+func killedCLI(t *testing.T, pause time.Duration, args ...string) (r result, killed bool) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childModeEnv+"=cli", childArgsEnv+"="+strings.Join(args, "\x1f"))
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	select {
+	case <-exited:
+	case <-time.After(pause):
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
+	}
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}, ok && ws.Signaled()
 }

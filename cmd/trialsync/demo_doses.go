@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -38,14 +39,7 @@ func demoDoses(st *seed.Study, arms map[string]string, sites map[string]string, 
 			Prescribed: "1", Taken: "1", Mode: "Video", WithFood: "Yes",
 		})
 	}
-	subjects := slices.Sorted(func(yield func(string) bool) {
-		for s := range arms {
-			if !yield(s) {
-				return
-			}
-		}
-	})
-	for _, subject := range subjects {
+	for _, subject := range slices.Sorted(maps.Keys(arms)) {
 		arm, ok := st.Arm(arms[subject])
 		if !ok {
 			continue // an arm the study does not know: Rave's data, not the demo's to guess

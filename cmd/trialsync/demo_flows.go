@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/trialsync/trialsync/sync/agent"
 	"github.com/trialsync/trialsync/sync/checklist"
 	"github.com/trialsync/trialsync/sync/odm"
 	"github.com/trialsync/trialsync/sync/rws"
+	simrws "github.com/trialsync/trialsync/sync/sim/rws"
 )
 
 // pushSubjects pushes the randomized subjects to the simulated SureAdhere; then Rave corrects the arm
@@ -45,9 +47,14 @@ func (d *demo) pushSubjects(ctx context.Context, out output, sum *demoSummary) e
 
 // correctArm posts a new RAND.ARM for subject to the simulated Rave, as its data manager would.
 func (d *demo) correctArm(ctx context.Context, subject, arm string) error {
-	r := d.rave()
+	return postArmCorrection(ctx, d.rave(), subject, arm)
+}
+
+// postArmCorrection posts a new RAND.ARM for subject ("101-012", of site 101) to the Rave simulator r
+// through RWS, as a data manager's correction reaches Rave.
+func postArmCorrection(ctx context.Context, r *simrws.Server, subject, arm string) error {
 	o := r.Options()
-	site, _, _ := cutSite(subject)
+	site, _, _ := strings.Cut(subject, "-")
 	var b bytes.Buffer
 	w := odm.NewWriter(&b, odm.Header{FileOID: fmt.Sprintf("demo-arm-%s-%d", subject, time.Now().UnixNano()), SourceSystem: "trialsync demo"})
 	steps := []func() error{
@@ -66,22 +73,12 @@ func (d *demo) correctArm(ctx context.Context, subject, arm string) error {
 			return err
 		}
 	}
-	c, err := rws.New(rws.Config{BaseURL: r.URL(), Auth: rws.BasicAuth(o.User, demoRavePassword)})
+	c, err := rws.New(rws.Config{BaseURL: r.URL(), Auth: rws.BasicAuth(o.User, o.Password)})
 	if err != nil {
 		return err
 	}
 	_, err = c.PostClinicalData(ctx, b.Bytes())
 	return err
-}
-
-// cutSite splits a seeded subject name ("101-012") into its site and number.
-func cutSite(subject string) (site, number string, ok bool) {
-	for i := range len(subject) {
-		if subject[i] == '-' {
-			return subject[:i], subject[i+1:], true
-		}
-	}
-	return "", subject, false
 }
 
 // reconcileChecklists reconciles the EDC's and the CTMS's checklists once: writes across what one

@@ -47,7 +47,7 @@ func (d *demo) runHeadless(ctx context.Context, out output, timeout time.Duratio
 		out.printf("[%d/%d] %s\n", i+1, len(steps)+1, f.title)
 		if err := f.run(ctx, out, &sum); err != nil {
 			sum.flowErrs = append(sum.flowErrs, fmt.Errorf("%s: %w", f.title, err))
-			out.printf("      failed: %s\n", d.agent.Redact(oneLineErr(err)))
+			out.printf("      failed: %s\n", d.agent.Redact(oneLine(err.Error())))
 		}
 	}
 	out.printf("[%d/%d] Verifying the audit trail\n", len(steps)+1, len(steps)+1)
@@ -123,7 +123,7 @@ func (d *demo) pullRave(ctx context.Context, out output, sum *demoSummary) error
 			wait = re.RetryAfter.Round(time.Second) // Rave asked for a pause, or its breaker is open
 		}
 		line.done()
-		out.printf("      the pull stopped (%s); going on in %s\n", d.agent.Redact(oneLineErr(err)), wait)
+		out.printf("      the pull stopped (%s); going on in %s\n", d.agent.Redact(oneLine(err.Error())), wait)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

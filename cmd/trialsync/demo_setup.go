@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -315,18 +314,6 @@ func (k *recordingKeyring) removeAll() {
 		return
 	}
 	for name := range k.names {
-		if err := k.Keyring.Delete(name); err != nil && !errors.Is(err, store.ErrSecretNotFound) {
-			continue // best effort: the entries are the demo's own
-		}
+		_ = k.Keyring.Delete(name) // best effort: the entries are the demo's own
 	}
-}
-
-func oneLineErr(err error) string {
-	s := err.Error()
-	for i, c := range s {
-		if c == '\n' {
-			return s[:i]
-		}
-	}
-	return s
 }

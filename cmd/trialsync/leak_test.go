@@ -82,8 +82,15 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Fatalf("pull with a wrong password: %d %q", r.code, r.stderr)
 	}
 
-	haystacks := map[string][]byte{"captured output": captured.Bytes()}
-	for _, p := range []string{storePath, export} {
+	assertNoLeak(t, captured.Bytes(), []string{storePath, export}, logDir, secrets)
+}
+
+// assertNoLeak searches the captured output, the files and every log file in logDir for each secret
+// in the forms a leak would take (leakForms).
+func assertNoLeak(t *testing.T, captured []byte, files []string, logDir string, secrets map[string]string) {
+	t.Helper()
+	haystacks := map[string][]byte{"captured output": captured}
+	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -99,15 +106,20 @@ func TestSecretsNeverLeak(t *testing.T) {
 		haystacks[p] = b
 	}
 	for name, s := range secrets {
-		js, _ := json.Marshal(s) // encoding/json writes & < > as \u0026 …
-		forms := []string{s, base64.StdEncoding.EncodeToString([]byte(s)), url.QueryEscape(s),
-			base64.StdEncoding.EncodeToString([]byte("rws.integration:" + s)), strings.Trim(string(js), `"`)}
 		for where, hay := range haystacks {
-			for _, f := range forms {
+			for _, f := range leakForms(s) {
 				if bytes.Contains(hay, []byte(f)) {
 					t.Errorf("secret %s found in %s (as %q)", name, where, f)
 				}
 			}
 		}
 	}
+}
+
+// leakForms are the forms a leaked secret would take: raw, base64, in a Basic header's base64,
+// URL-encoded, JSON-escaped.
+func leakForms(s string) []string {
+	js, _ := json.Marshal(s) // encoding/json writes & < > as \u0026 …
+	return []string{s, base64.StdEncoding.EncodeToString([]byte(s)), url.QueryEscape(s),
+		base64.StdEncoding.EncodeToString([]byte("rws.integration:" + s)), strings.Trim(string(js), `"`)}
 }

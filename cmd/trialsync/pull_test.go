@@ -7,10 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -72,21 +70,11 @@ func TestPullSurvivesKill9(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	killed := 0
 	for i := 0; i < 24; i++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childModeEnv+"=cli",
-			childArgsEnv+"="+strings.Join([]string{"--store", path, "--config", cfg, "pull", "--once"}, "\x1f"))
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(100+rng.IntN(800)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		r, k := killedCLI(t, time.Duration(100+rng.IntN(800))*time.Millisecond, "--store", path, "--config", cfg, "pull", "--once")
+		if k {
 			killed++
-		} else if cmd.ProcessState.ExitCode() != 0 {
-			t.Fatalf("run %d (seed %d) failed on its own: %s", i, seed, stderr.String())
+		} else if r.code != 0 {
+			t.Fatalf("run %d (seed %d) failed on its own: %s", i, seed, r.stderr)
 		}
 	}
 	if killed < 20 {

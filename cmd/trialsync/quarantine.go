@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/trialsync/trialsync/store"
 	"github.com/trialsync/trialsync/sync/agent"
 )
 
@@ -71,16 +70,9 @@ func runQuarantineList(ctx context.Context, a *agent.Agent, out output, o quaran
 		return err
 	}
 	if o.format == "jsonl" {
-		enc := json.NewEncoder(out.data)
-		for _, q := range qs {
-			if err := enc.Encode(q); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONL(out.data, qs, func(q store.Quarantined) store.Quarantined { return q })
 	}
-	tw := tabwriter.NewWriter(out.text, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTIME (UTC)\tSOURCE\tREASON\tFRAGMENT")
+	tw := out.table("ID\tTIME (UTC)\tSOURCE\tREASON\tFRAGMENT")
 	for _, q := range qs {
 		frag := strings.Join(strings.Fields(q.Fragment), " ")
 		if len(frag) > 60 {

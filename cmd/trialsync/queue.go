@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -110,6 +108,12 @@ type queueRow struct {
 	Updated    string `json:"updated"`
 }
 
+// queueRowOf is the contract's line for one message.
+func queueRowOf(l outbox.Listed) queueRow {
+	return queueRow{ID: l.ID, Kind: l.Kind, Key: l.Key, State: string(l.State), Attempts: l.Attempts, Urgent: l.Urgent,
+		ReasonCode: l.ReasonCode, Message: queueWords(l), Updated: l.Updated.UTC().Format(time.RFC3339)}
+}
+
 // queueWords is what a person should read about a message: why it failed or ended, what holds it back, or
 // a remark on its delivery.
 func queueWords(l outbox.Listed) string {
@@ -135,18 +139,9 @@ func runQueueList(ctx context.Context, a *agent.Agent, out output, o queueListOp
 		return err
 	}
 	if o.format == "jsonl" {
-		enc := json.NewEncoder(out.data)
-		for _, l := range ls {
-			row := queueRow{ID: l.ID, Kind: l.Kind, Key: l.Key, State: string(l.State), Attempts: l.Attempts, Urgent: l.Urgent,
-				ReasonCode: l.ReasonCode, Message: queueWords(l), Updated: l.Updated.UTC().Format(time.RFC3339)}
-			if err := enc.Encode(row); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONL(out.data, ls, queueRowOf)
 	}
-	tw := tabwriter.NewWriter(out.text, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPTS\tKEY\tUPDATED (UTC)\tMESSAGE")
+	tw := out.table("ID\tKIND\tSTATE\tATTEMPTS\tKEY\tUPDATED (UTC)\tMESSAGE")
 	for _, l := range ls {
 		state := string(l.State)
 		if l.Urgent && l.State == outbox.Dead && !l.Discarded {

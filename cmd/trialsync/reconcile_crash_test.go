@@ -3,11 +3,8 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -53,25 +50,13 @@ func TestReconcileSurvivesKill9(t *testing.T) {
 	var outputs []string
 	kills := 0
 	for i := 0; i < 60 && kills < 24; i++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childModeEnv+"=cli",
-			childArgsEnv+"="+strings.Join([]string{"--store", path, "--config", cs.cfg, "reconcile", "--once"}, "\x1f"))
-		var stdout, stderr strings.Builder
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		select {
-		case err := <-exited:
-			t.Logf("run %d ended before its kill (%v): %s", i, err, lastLine(stderr.String()))
-		case <-time.After(time.Duration(150+rng.IntN(1400)) * time.Millisecond):
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-exited
+		r, killed := killedCLI(t, time.Duration(150+rng.IntN(1400))*time.Millisecond, "--store", path, "--config", cs.cfg, "reconcile", "--once")
+		if killed {
 			kills++
+		} else {
+			t.Logf("run %d ended before its kill (exit %d): %s", i, r.code, lastLine(r.stderr))
 		}
-		outputs = append(outputs, stdout.String(), stderr.String())
+		outputs = append(outputs, r.stdout, r.stderr)
 		notAhead(t, engine, cs, path, service, agreed, fmt.Sprintf("after run %d (seed %d)", i, seedRNG))
 	}
 	if kills < 20 {

@@ -93,13 +93,17 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-// noTokens fails the test if a token appears in any of the outputs or in any file under the dirs.
+// noTokens fails the test if a token appears, in any form a leak would take (leakForms), in any of the
+// outputs or in any file under the dirs.
 func noTokens(t *testing.T, tokens []string, outputs []string, dirs ...string) {
 	t.Helper()
 	for _, tok := range tokens {
+		forms := leakForms(tok)
 		for i, out := range outputs {
-			if strings.Contains(out, tok) {
-				t.Errorf("output %d holds a token", i)
+			for _, f := range forms {
+				if strings.Contains(out, f) {
+					t.Errorf("output %d holds a token (as %q)", i, f)
+				}
 			}
 		}
 		for _, dir := range dirs {
@@ -108,8 +112,10 @@ func noTokens(t *testing.T, tokens []string, outputs []string, dirs ...string) {
 					return nil
 				}
 				b, err := os.ReadFile(path)
-				if err == nil && bytes.Contains(b, []byte(tok)) {
-					t.Errorf("%s holds a token", path)
+				for _, f := range forms {
+					if err == nil && bytes.Contains(b, []byte(f)) {
+						t.Errorf("%s holds a token (as %q)", path, f)
+					}
 				}
 				return nil
 			})

@@ -65,12 +65,8 @@ func runSend(ctx context.Context, a *agent.Agent, out output, o sendOptions) err
 // runServices runs the named engines' services until interrupted, printing each completed run, stop
 // and wait; when every service has stopped on a fatal error the command ends with their errors.
 func runServices(ctx context.Context, a *agent.Agent, out output, engines []string) error {
-	changed, unsubscribe := a.Subscribe()
-	defer unsubscribe()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, agent.StartOptions{Engines: engines}) }()
 	seen := map[string]agent.ServiceState{}
-	report := func() {
+	return watchServices(ctx, a, agent.StartOptions{Engines: engines}, func() {
 		for _, st := range a.Snapshot().Services {
 			was := seen[st.Name]
 			seen[st.Name] = st
@@ -88,14 +84,5 @@ func runServices(ctx context.Context, a *agent.Agent, out output, engines []stri
 				out.printf("%s: %s\n", st.Name, st.Last.Text)
 			}
 		}
-	}
-	for {
-		select {
-		case err := <-done:
-			report()
-			return err
-		case <-changed:
-			report()
-		}
-	}
+	})
 }

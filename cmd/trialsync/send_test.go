@@ -6,11 +6,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -306,20 +304,11 @@ func TestSendSurvivesKill9(t *testing.T) {
 				t.Fatalf("%s: import: %s", name, r.stderr)
 			}
 			for i := 0; kill && i < 12; i++ {
-				cmd := exec.Command(os.Args[0], "-test.run=^$")
-				cmd.Env = append(os.Environ(), childModeEnv+"=cli", childArgsEnv+"="+strings.Join(append(g, "send", "--once"), "\x1f"))
-				var stderr strings.Builder
-				cmd.Stderr = &stderr
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(time.Duration(150+rng.IntN(350)) * time.Millisecond)
-				cmd.Process.Signal(syscall.SIGKILL)
-				cmd.Wait()
-				if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				r, k := killedCLI(t, time.Duration(150+rng.IntN(350))*time.Millisecond, append(g, "send", "--once")...)
+				if k {
 					killed++
-				} else if cmd.ProcessState.ExitCode() != 0 {
-					t.Fatalf("%s: run %d (seed %d) failed on its own: %s", name, i, seed, stderr.String())
+				} else if r.code != 0 {
+					t.Fatalf("%s: run %d (seed %d) failed on its own: %s", name, i, seed, r.stderr)
 				}
 			}
 			r := cli(t, "", append(g, "send", "--once")...)

@@ -24,18 +24,26 @@ var (
 // that refuses writes) is printed, and when every one has stopped the command ends with their errors,
 // since nothing would change without a person.
 func runService(ctx context.Context, a *agent.Agent, out output, w serviceWords, scope agent.Scope) error {
+	seen := map[string]agent.ServiceState{}
+	return watchServices(ctx, a, agent.StartOptions{Engines: []string{w.engine}, Scope: scope}, func() {
+		printServiceRuns(a, out, w, seen)
+	})
+}
+
+// watchServices runs the agent's services as opts says until interrupted, calling report after every
+// change of the agent's state and once more when the run ends, so that the last stops are told too.
+func watchServices(ctx context.Context, a *agent.Agent, opts agent.StartOptions, report func()) error {
 	changed, unsubscribe := a.Subscribe()
 	defer unsubscribe()
 	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, agent.StartOptions{Engines: []string{w.engine}, Scope: scope}) }()
-	seen := map[string]agent.ServiceState{}
+	go func() { done <- a.Run(ctx, opts) }()
 	for {
 		select {
 		case err := <-done:
-			printServiceRuns(a, out, w, seen)
+			report()
 			return err
 		case <-changed:
-			printServiceRuns(a, out, w, seen)
+			report()
 		}
 	}
 }

@@ -25,16 +25,6 @@ import (
 // short, damaged or made read-only, run against the real keyring and, where a kill is involved, a real
 // process.
 
-// burstChildEnv makes the test binary a process that commits audit entries in two bursts (see
-// burstChild); its value is the store path.
-const burstChildEnv = "TRIALSYNC_TEST_BURST_STORE"
-
-func init() {
-	if path := os.Getenv(burstChildEnv); path != "" {
-		os.Exit(burstChild(path, os.Getenv(childServiceEnv)))
-	}
-}
-
 // burstChild commits 20 entries, says "burst1", waits for a line on stdin, commits 20 more, says
 // "burst2" and then does nothing until it is killed: no further commit and no Close would refresh the
 // keyring's checkpoint copy, only the store's timer.
@@ -77,7 +67,7 @@ func TestRollbackAfterKillIsDetected(t *testing.T) {
 	service, _ := isolate(t)
 	path := filepath.Join(t.TempDir(), "trialsync.db")
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), burstChildEnv+"="+path, childServiceEnv+"="+service)
+	cmd.Env = append(os.Environ(), childModeEnv+"=burst", childStoreEnv+"="+path, childServiceEnv+"="+service)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	var stderr bytes.Buffer

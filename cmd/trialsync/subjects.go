@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -139,20 +137,9 @@ func armText(arm string) string {
 // runSubjectService runs the agent's subject service until interrupted, printing each run, stop and
 // wait as it happens.
 func runSubjectService(ctx context.Context, a *agent.Agent, out output) error {
-	changed, unsubscribe := a.Subscribe()
-	defer unsubscribe()
-	done := make(chan error, 1)
-	go func() {
-		done <- a.Run(ctx, agent.StartOptions{Engines: []string{agent.EngineSubjects, agent.EngineSend},
-			Scope: agent.Scope{Kind: outbox.KindSubject}})
-	}()
 	var seenLook, seenSend agent.ServiceState
-	for {
-		select {
-		case err := <-done:
-			return err
-		case <-changed:
-		}
+	opts := agent.StartOptions{Engines: []string{agent.EngineSubjects, agent.EngineSend}, Scope: agent.Scope{Kind: outbox.KindSubject}}
+	return watchServices(ctx, a, opts, func() {
 		p := agent.SubjectPushOf(a.Snapshot())
 		if p.Discovery != nil {
 			printService(out, "looking for subjects", &seenLook, *p.Discovery)
@@ -160,7 +147,7 @@ func runSubjectService(ctx context.Context, a *agent.Agent, out output) error {
 		if p.Send != nil {
 			printService(out, "sending to SureAdhere", &seenSend, *p.Send)
 		}
-	}
+	})
 }
 
 // printService prints a service's completed run, or the stop or wait it began, since seen.
@@ -228,16 +215,9 @@ func runSubjectsList(ctx context.Context, a *agent.Agent, out output, o subjects
 		return err
 	}
 	if o.format == "jsonl" {
-		enc := json.NewEncoder(out.data)
-		for _, r := range rows {
-			if err := enc.Encode(lineOf(r)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONL(out.data, rows, lineOf)
 	}
-	tw := tabwriter.NewWriter(out.text, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STUDY\tSUBJECT\tSITE\tARM\tREGIMEN\tSTATUS\tNOTE")
+	tw := out.table("STUDY\tSUBJECT\tSITE\tARM\tREGIMEN\tSTATUS\tNOTE")
 	for _, r := range rows {
 		l := lineOf(r)
 		note := l.Problem

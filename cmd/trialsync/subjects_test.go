@@ -4,17 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -140,31 +135,11 @@ func sameMap(a, b map[string]string) string {
 	return ""
 }
 
-// summary is the last stderr line of subjects push --once.
-func summary(r result) string {
-	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
-	return lines[len(lines)-1]
-}
-
 // postArm changes a subject's RAND.ARM in Rave, as a data manager's correction does.
-func postArm(t *testing.T, s *simrws.Server, subject, site, arm string) {
+func postArm(t *testing.T, s *simrws.Server, subject, arm string) {
 	t.Helper()
-	doc := `<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" FileType="Transactional" ODMVersion="1.3" FileOID="arm-` + subject + `">` +
-		`<ClinicalData StudyOID="ALPHA(Prod)" MetaDataVersionOID="1"><SubjectData SubjectKey="` + subject + `" TransactionType="Update">` +
-		`<SiteRef LocationOID="` + site + `"/><StudyEventData StudyEventOID="SCREEN" TransactionType="Update">` +
-		`<FormData FormOID="RAND" FormRepeatKey="1" TransactionType="Update"><ItemGroupData ItemGroupOID="RAND" TransactionType="Upsert">` +
-		`<ItemData ItemOID="RAND.ARM" TransactionType="Upsert" Value="` + arm + `"/></ItemGroupData></FormData></StudyEventData>` +
-		`</SubjectData></ClinicalData></ODM>`
-	req, _ := http.NewRequestWithContext(t.Context(), "POST", s.URL()+"/webservice.aspx?PostODMClinicalData", strings.NewReader(doc))
-	req.SetBasicAuth(s.Options().User, s.Options().Password)
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("posting the arm change: %s", resp.Status)
+	if err := postArmCorrection(t.Context(), s, subject, arm); err != nil {
+		t.Fatalf("posting the arm change: %v", err)
 	}
 	if v, _, _ := s.Value(simrws.ItemKey{Subject: subject, Event: "SCREEN", Form: "RAND", ItemGroup: "RAND", Item: "RAND.ARM"}); v != arm {
 		t.Fatalf("Rave's arm for %s is %q after the post", subject, v)
@@ -207,7 +182,7 @@ func TestSubjectsPushSeeded(t *testing.T) {
 	}
 	r := run("subjects", "push", "--once")
 	wantLine := fmt.Sprintf("queued %d, sent %d, dead 0, held 0; unmapped arms 0, arm changes to acknowledge 0", len(want), len(want))
-	if r.code != 0 || summary(r) != wantLine {
+	if r.code != 0 || lastLine(r.stderr) != wantLine {
 		t.Fatalf("first push: exit %d, %q; want %q", r.code, r.stderr, wantLine)
 	}
 	if d := sameMap(sureAdhere(t, s.sa), want); d != "" {
@@ -237,7 +212,7 @@ func TestSubjectsPushSeeded(t *testing.T) {
 	}
 
 	ingests := s.sa.Count("ingest")
-	if r := run("subjects", "push", "--once"); r.code != 0 || summary(r) != "queued 0, sent 0, dead 0, held 0; unmapped arms 0, arm changes to acknowledge 0" {
+	if r := run("subjects", "push", "--once"); r.code != 0 || lastLine(r.stderr) != "queued 0, sent 0, dead 0, held 0; unmapped arms 0, arm changes to acknowledge 0" {
 		t.Fatalf("second push: %d %q", r.code, r.stderr)
 	}
 	if s.sa.Count("ingest") != ingests {
@@ -250,13 +225,13 @@ func TestSubjectsPushSeeded(t *testing.T) {
 	if got := listed(t, path, s.cfg)[ch.Subject]; got.Arm != ch.From || got.Status != "pushed" {
 		t.Fatalf("%s before the change: %+v", ch.Subject, got)
 	}
-	postArm(t, s.rws, ch.Subject, "101", ch.To)
+	postArm(t, s.rws, ch.Subject, ch.To)
 	if r := run("pull", "--once"); r.code != 0 {
 		t.Fatalf("pull: %s", r.stderr)
 	}
 	r = run("subjects", "push", "--once")
 	flag := fmt.Sprintf("ALPHA(Prod)/%s: arm changed in Rave after the push, %q -> %q; SureAdhere keeps regimen %q", ch.Subject, ch.From, ch.To, s.regimens[ch.From])
-	if r.code != 0 || !strings.Contains(r.stderr, flag) || !strings.HasSuffix(summary(r), "arm changes to acknowledge 1") {
+	if r.code != 0 || !strings.Contains(r.stderr, flag) || !strings.HasSuffix(lastLine(r.stderr), "arm changes to acknowledge 1") {
 		t.Fatalf("push after the arm change: %d %q", r.code, r.stderr)
 	}
 	if s.sa.Count("ingest") != ingests || sureAdhere(t, s.sa)[ch.Subject] != want[ch.Subject] {
@@ -274,7 +249,7 @@ func TestSubjectsPushSeeded(t *testing.T) {
 	if got := listed(t, path, s.cfg)[ch.Subject]; got.Status != "pushed" || got.AcknowledgedBy == "" {
 		t.Fatalf("after the acknowledgement: %+v", got)
 	}
-	if r := run("subjects", "push", "--once"); r.code != 0 || !strings.HasSuffix(summary(r), "arm changes to acknowledge 0") || s.sa.Count("ingest") != ingests {
+	if r := run("subjects", "push", "--once"); r.code != 0 || !strings.HasSuffix(lastLine(r.stderr), "arm changes to acknowledge 0") || s.sa.Count("ingest") != ingests {
 		t.Fatalf("push after the acknowledgement: %q", r.stderr)
 	}
 	if r := run("audit", "verify"); r.code != 0 {
@@ -308,21 +283,11 @@ func TestSubjectsPushSurvivesKill9(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seedv, 2))
 	killed := 0
 	for i := 0; i < 24; i++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childModeEnv+"=cli",
-			childArgsEnv+"="+strings.Join([]string{"--store", path, "--config", s.cfg, "subjects", "push", "--once"}, "\x1f"))
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(120+rng.IntN(400)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		r, k := killedCLI(t, time.Duration(120+rng.IntN(400))*time.Millisecond, "--store", path, "--config", s.cfg, "subjects", "push", "--once")
+		if k {
 			killed++
-		} else if cmd.ProcessState.ExitCode() != 0 {
-			t.Fatalf("run %d (seed %d) failed on its own: %s", i, seedv, stderr.String())
+		} else if r.code != 0 {
+			t.Fatalf("run %d (seed %d) failed on its own: %s", i, seedv, r.stderr)
 		}
 	}
 	during := len(s.sa.Patients())
@@ -330,7 +295,7 @@ func TestSubjectsPushSurvivesKill9(t *testing.T) {
 		t.Fatalf("%d of 24 runs killed, %d of %d subjects sent meanwhile (seed %d): the kills did not land during delivery", killed, during, len(want), seedv)
 	}
 	r := cli(t, "", "--store", path, "--config", s.cfg, "subjects", "push", "--once")
-	if r.code != 0 || !strings.Contains(summary(r), "dead 0, held 0") {
+	if r.code != 0 || !strings.Contains(lastLine(r.stderr), "dead 0, held 0") {
 		t.Fatalf("final push: %d %q", r.code, r.stderr)
 	}
 	if d := sameMap(sureAdhere(t, s.sa), want); d != "" {
@@ -380,7 +345,7 @@ func TestSubjectsTokenRefusedAndNeverShown(t *testing.T) {
 	}
 	run(good+"\n", "creds", "set", "sureadhere.token")
 	r = run("", "subjects", "push", "--once")
-	if r.code != 0 || !strings.Contains(summary(r), "dead 0, held 0") || len(sureAdhere(t, s.sa)) != len(s.want()) {
+	if r.code != 0 || !strings.Contains(lastLine(r.stderr), "dead 0, held 0") || len(sureAdhere(t, s.sa)) != len(s.want()) {
 		t.Fatalf("with the right token: %d %q, %d patients", r.code, r.stderr, len(s.sa.Patients()))
 	}
 	if r := run("", "send", "--once"); r.code != 0 || !strings.Contains(r.stderr, "sent 0, dead 0, held 0") {
@@ -394,30 +359,7 @@ func TestSubjectsTokenRefusedAndNeverShown(t *testing.T) {
 		t.Fatal("the audit listing shows no subject push: the commands did not run as expected")
 	}
 
-	haystacks := map[string][]byte{"captured output": captured.Bytes()}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	haystacks[path] = b
-	logs, _ := filepath.Glob(filepath.Join(logDir, "*"))
-	if len(logs) == 0 {
-		t.Fatal("no log files written")
-	}
-	for _, p := range logs {
-		b, _ := os.ReadFile(p)
-		haystacks[p] = b
-	}
-	for _, tok := range []string{good, bad} {
-		js, _ := json.Marshal(tok)
-		for where, hay := range haystacks {
-			for _, f := range []string{tok, base64.StdEncoding.EncodeToString([]byte(tok)), url.QueryEscape(tok), strings.Trim(string(js), `"`)} {
-				if bytes.Contains(hay, []byte(f)) {
-					t.Errorf("a SureAdhere token found in %s (as %q)", where, f)
-				}
-			}
-		}
-	}
+	assertNoLeak(t, captured.Bytes(), []string{path}, logDir, map[string]string{"sureadhere.token": good, "wrong sureadhere.token": bad})
 }
 
 // TestSubjectsPushService: `subjects push` without --once runs the agent's subject services until
@@ -467,7 +409,7 @@ func TestSubjectsPushOnceOffline(t *testing.T) {
 	s.sa.Close()
 	r := cli(t, "", "--store", path, "--config", s.cfg, "subjects", "push", "--once")
 	held := fmt.Sprintf("queued %d, sent 0, dead 0, held %d;", len(want), len(want))
-	if r.code != 0 || !strings.Contains(r.stderr, "SureAdhere cannot be reached ("+addr+" refused the connection") || !strings.HasPrefix(summary(r), held) {
+	if r.code != 0 || !strings.Contains(r.stderr, "SureAdhere cannot be reached ("+addr+" refused the connection") || !strings.HasPrefix(lastLine(r.stderr), held) {
 		t.Fatalf("push with SureAdhere down: %d %q", r.code, r.stderr)
 	}
 	for subj, l := range listed(t, path, s.cfg) {
@@ -481,7 +423,7 @@ func TestSubjectsPushOnceOffline(t *testing.T) {
 	}
 	t.Cleanup(func() { sa.Close() })
 	r = cli(t, "", "--store", path, "--config", s.cfg, "subjects", "push", "--once")
-	if r.code != 0 || !strings.HasPrefix(summary(r), fmt.Sprintf("queued 0, sent %d, dead 0, held 0;", len(want))) {
+	if r.code != 0 || !strings.HasPrefix(lastLine(r.stderr), fmt.Sprintf("queued 0, sent %d, dead 0, held 0;", len(want))) {
 		t.Fatalf("push once SureAdhere is back: %d %q", r.code, r.stderr)
 	}
 	if d := sameMap(sureAdhere(t, sa), want); d != "" {
