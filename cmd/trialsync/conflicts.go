@@ -108,7 +108,7 @@ func runConflictsList(ctx context.Context, a *agent.Agent, out output, o conflic
 	now := time.Now()
 	tw := out.table("ID\tITEM\tFIELD\tEDC\tCTMS\tAGREED\tAGE")
 	for _, c := range cs {
-		age := conflictAgeText(c.Age(now))
+		age := checklist.AgeText(c.Age(now))
 		if !c.IsOpen() {
 			age = "settled by " + c.Resolution.By
 		}
@@ -117,28 +117,10 @@ func runConflictsList(ctx context.Context, a *agent.Agent, out output, o conflic
 			if i > 0 {
 				id, item, age = "", "", ""
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, item, f.Field, conflictValueText(f.EDC), conflictValueText(f.CTMS), conflictValueText(f.Baseline), age)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, item, f.Field, checklist.ValueText(f.EDC), checklist.ValueText(f.CTMS), checklist.ValueText(f.Baseline), age)
 		}
 	}
 	return tw.Flush()
-}
-
-// ageText is a conflict's age for people: "3 d 4 h", "5 h 12 min", "40 min".
-func conflictAgeText(d time.Duration) string {
-	switch {
-	case d >= 24*time.Hour:
-		return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
-	case d >= time.Hour:
-		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%d min", int(d.Minutes()))
-}
-
-func conflictValueText(v string) string {
-	if v == "" {
-		return "(empty)"
-	}
-	return v
 }
 
 // conflictsResolveOptions are the argument and flags of `conflicts resolve`.
